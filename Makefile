@@ -1,0 +1,74 @@
+# plugin-sandbox: the README's two commands are `make run` and `make test`.
+# Every target installs the Debian packages it needs (idempotent, quiet when present).
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_GEN := -G Ninja
+
+DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev \
+  libvalijson-dev libssl-dev openssl libboost-dev libboost-system-dev libgtest-dev libgmock-dev \
+  libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap
+FUZZ_PACKAGES := clang
+
+.PHONY: all deps build build-asan test unit-test run bench fuzz cluster-up cluster-down format clean
+
+all: build
+
+# Installs only what is missing; `apt-get update` runs at most once per call, and only when needed.
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call apt_ensure,$(DEB_PACKAGES))
+
+build/build.ninja: | deps
+	cmake -S . -B build $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+
+build: deps build/build.ninja
+	cmake --build build -j $(JOBS)
+
+# Unit tests under AddressSanitizer and UBSan, in their own tree.
+build/asan/build.ninja: | deps
+	cmake -S . -B build/asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPS_SANITIZE=ON -DPS_UNIT_ONLY=ON >/dev/null
+
+build-asan: deps build/asan/build.ninja
+	cmake --build build/asan -j $(JOBS)
+
+unit-test: build-asan
+	cd build/asan && ctest --output-on-failure -j $(JOBS)
+
+test: build build-asan
+	cd build/asan && ctest --output-on-failure -j $(JOBS)
+	cd build && ctest --output-on-failure
+
+run: build
+	@tests/run-demo.sh
+
+bench: build
+	@tests/bench/run.sh
+
+fuzz: deps
+	$(call apt_ensure,$(FUZZ_PACKAGES))
+	cmake -S . -B build/fuzz $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPS_FUZZ=ON -DPS_UNIT_ONLY=ON -DBUILD_TESTING=OFF >/dev/null
+	cmake --build build/fuzz -j $(JOBS)
+	@tests/fuzz/run.sh build/fuzz
+
+cluster-up:
+	@tests/cluster/cluster.sh up
+
+cluster-down:
+	@tests/cluster/cluster.sh down
+
+format:
+	find controller tests -name '*.cc' -o -name '*.h' | xargs -r clang-format -i
+
+clean:
+	rm -rf build
