@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev 
   libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap
 FUZZ_PACKAGES := clang
 
-.PHONY: all deps build build-asan test unit-test run bench fuzz cluster-up cluster-down format clean
+.PHONY: all deps build build-asan test unit-test run bench fuzz cluster-tools cluster-up cluster-down format clean
 
 all: build
 
@@ -44,7 +44,7 @@ build-asan: deps build/asan/build.ninja
 unit-test: build-asan
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 
-test: build build-asan
+test: build build-asan cluster-tools
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 	cd build && ctest --output-on-failure
 
@@ -60,6 +60,10 @@ fuzz: deps
 	  -DPS_FUZZ=ON -DPS_UNIT_ONLY=ON -DBUILD_TESTING=OFF >/dev/null
 	cmake --build build/fuzz -j $(JOBS)
 	@tests/fuzz/run.sh build/fuzz
+
+# Builds (once, cached outside the repo, keyed by version) the real control plane the integration tests use.
+cluster-tools:
+	@tests/cluster/cluster.sh build
 
 cluster-up:
 	@tests/cluster/cluster.sh up
