@@ -1,0 +1,76 @@
+# Certificates of the test control plane, made with openssl. Sourced by cluster.sh ($STATE_DIR set).
+# Kept across `up` (a revived API server must accept the kubeconfig already handed out); `down` removes them.
+
+pki_dir() { echo "$STATE_DIR/pki"; }
+
+# ECDSA P-256 keys for TLS: quick to make, supported by every client we use.
+new_ec_key() { openssl ecparam -name prime256v1 -genkey -noout -out "$1" 2>/dev/null; chmod 600 "$1"; }
+
+make_ca() {
+  local pki="$1"
+  new_ec_key "$pki/ca.key"
+  openssl req -x509 -new -key "$pki/ca.key" -sha256 -days 3650 -subj "/CN=plugin-sandbox-test-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$pki/ca.crt" 2>/dev/null
+}
+
+# sign_cert NAME SUBJECT EXTENSIONS: NAME.key + NAME.crt signed by the CA.
+sign_cert() {
+  local pki="$1" name="$2" subject="$3" extensions="$4"
+  new_ec_key "$pki/$name.key"
+  openssl req -new -key "$pki/$name.key" -subj "$subject" -out "$pki/$name.csr" 2>/dev/null
+  printf '%b\n' "$extensions" >"$pki/$name.ext"
+  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -sha256 -days 3650 -extfile "$pki/$name.ext" -out "$pki/$name.crt" 2>/dev/null
+  rm -f "$pki/$name.csr" "$pki/$name.ext"
+}
+
+ensure_certificates() {
+  local pki
+  pki=$(pki_dir)
+  [ -f "$pki/complete" ] && return 0
+  rm -rf "$pki" && mkdir -p "$pki" && chmod 700 "$pki"
+  make_ca "$pki"
+  # 10.0.0.1 is the `kubernetes` Service's address in --service-cluster-ip-range=10.0.0.0/24.
+  sign_cert "$pki" apiserver "/CN=kube-apiserver" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+  sign_cert "$pki" admin "/O=system:masters/CN=plugin-sandbox-admin" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
+  # The identity the default RBAC policy binds to the system:kube-controller-manager role.
+  sign_cert "$pki" controller-manager "/CN=system:kube-controller-manager" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
+  # Service-account tokens are signed with RSA, the key type every Kubernetes version accepts.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" 2>/dev/null
+  openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+  chmod 600 "$pki/sa.key"
+  touch "$pki/complete"
+}
+
+# write_kubeconfig FILE CLIENT: a kubeconfig for https://127.0.0.1:$APISERVER_PORT with embedded data.
+write_kubeconfig() {
+  local file="$1" client="$2" pki
+  pki=$(pki_dir)
+  cat >"$file.tmp" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: plugin-sandbox-test
+  cluster:
+    server: https://127.0.0.1:${APISERVER_PORT}
+    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+- name: ${client}
+  user:
+    client-certificate-data: $(base64 -w0 "$pki/$client.crt")
+    client-key-data: $(base64 -w0 "$pki/$client.key")
+contexts:
+- name: plugin-sandbox-test
+  context:
+    cluster: plugin-sandbox-test
+    user: ${client}
+    namespace: default
+current-context: plugin-sandbox-test
+KUBECONFIG
+  chmod 600 "$file.tmp"
+  mv "$file.tmp" "$file"
+}

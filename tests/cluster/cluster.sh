@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The real control plane for integration tests: etcd + kube-apiserver (+ kube-controller-manager)
+# built from pinned upstream Go modules, cached outside the repository, started on loopback.
+#   cluster.sh build           build and cache the binaries (quick when cached)
+#   cluster.sh up              start whatever is not running; waits for /readyz
+#   cluster.sh down            stop everything and remove the state directory
+#   cluster.sh status          what runs where
+#   cluster.sh kill-apiserver  kill -9 the API server only (`up` brings it back)
+#   cluster.sh compact         compact etcd to its current revision (forces 410 Gone on old watches)
+#   cluster.sh env             print the paths of the cached tools as shell assignments
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/plugin-sandbox"
+STATE_DIR="${PS_CLUSTER_STATE_DIR:-$REPO/build/cluster}"
+
+# shellcheck source=versions.sh
+. "$HERE/versions.sh"
+# shellcheck source=build.sh
+. "$HERE/build.sh"
+# shellcheck source=certs.sh
+. "$HERE/certs.sh"
+# shellcheck source=processes.sh
+. "$HERE/processes.sh"
+# shellcheck source=control_plane.sh
+. "$HERE/control_plane.sh"
+
+usage() {
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+print_env() {
+  echo "ETCD=$(etcd_bin)"
+  echo "KUBE_APISERVER=$(kube_bin kube-apiserver)"
+  echo "KUBE_CONTROLLER_MANAGER=$(kube_bin kube-controller-manager)"
+  echo "KUBECTL=$(command -v kubectl || kube_bin kubectl)"
+  echo "HELM=$CACHE_DIR/helm-$HELM_VERSION/bin/helm"
+  echo "KUBECONFIG=$STATE_DIR/kubeconfig"
+}
+
+main() {
+  case "${1:-}" in
+    build) build_all ;;
+    up) cluster_up ;;
+    down) cluster_down ;;
+    status) cluster_status ;;
+    kill-apiserver) kill_apiserver ;;
+    compact) compact_etcd ;;
+    env) print_env ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"

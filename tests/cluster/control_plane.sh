@@ -1,0 +1,140 @@
+# up / down / status / kill-apiserver / compact of the test control plane. Sourced by cluster.sh.
+
+etcd_bin() { echo "$CACHE_DIR/etcd-$ETCD_VERSION/bin/etcd"; }
+kube_bin() { echo "$(kube_dir)/bin/$1"; }
+with_controller_manager() { [ "${PS_CLUSTER_CONTROLLER_MANAGER:-1}" != 0 ]; }
+
+etcd_url() { echo "http://127.0.0.1:$ETCD_CLIENT_PORT"; }
+
+start_etcd() {
+  local peer="http://127.0.0.1:$ETCD_PEER_PORT"
+  port_in_use "$ETCD_CLIENT_PORT" && { echo "cluster: etcd port $ETCD_CLIENT_PORT is taken by another process" >&2; return 1; }
+  # --unsafe-no-fsync: test data only; fsync dominates etcd latency on shared disks.
+  start_process etcd "$(etcd_bin)" --name=plugin-sandbox-test --data-dir="$STATE_DIR/etcd-data" \
+    --listen-client-urls="$(etcd_url)" --advertise-client-urls="$(etcd_url)" \
+    --listen-peer-urls="$peer" --initial-advertise-peer-urls="$peer" \
+    --initial-cluster="plugin-sandbox-test=$peer" --unsafe-no-fsync=true --log-level=warn
+}
+
+etcd_healthy() { curl -fsS --max-time 2 "$(etcd_url)/health" | grep -q '"health":"true"'; }
+
+start_apiserver() {
+  local pki admission
+  pki=$(pki_dir)
+  port_in_use "$APISERVER_PORT" && { echo "cluster: API server port $APISERVER_PORT is taken by another process" >&2; return 1; }
+  # Without a controller manager nobody creates the `default` ServiceAccount, so its admission
+  # plugin would refuse every Pod (controller-runtime's envtest disables it for the same reason).
+  admission="--enable-admission-plugins=ServiceAccount"
+  with_controller_manager || admission="--disable-admission-plugins=ServiceAccount"
+  start_process kube-apiserver "$(kube_bin kube-apiserver)" \
+    --etcd-servers="$(etcd_url)" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
+    --secure-port="$APISERVER_PORT" --tls-cert-file="$pki/apiserver.crt" \
+    --tls-private-key-file="$pki/apiserver.key" --client-ca-file="$pki/ca.crt" \
+    --authorization-mode=RBAC --allow-privileged=true --service-cluster-ip-range=10.0.0.0/24 \
+    --service-account-issuer="https://127.0.0.1:$APISERVER_PORT/" \
+    --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
+    "$admission" --profiling=false
+}
+
+# /readyz with the admin certificate: true once etcd is reachable and the post-start hooks ran.
+apiserver_ready() {
+  local pki
+  pki=$(pki_dir)
+  curl -fsS --max-time 2 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
+    "https://127.0.0.1:$APISERVER_PORT/readyz" | grep -qx ok
+}
+
+start_controller_manager() {
+  local pki
+  pki=$(pki_dir)
+  write_kubeconfig "$STATE_DIR/controller-manager.kubeconfig" controller-manager
+  # One instance: no leader election (it would wait out the lease of a killed predecessor).
+  start_process kube-controller-manager "$(kube_bin kube-controller-manager)" \
+    --kubeconfig="$STATE_DIR/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$STATE_DIR/controller-manager.kubeconfig" \
+    --authorization-kubeconfig="$STATE_DIR/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$CONTROLLER_MANAGER_PORT" \
+    --leader-elect=false --use-service-account-credentials=true \
+    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+    --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
+    --service-cluster-ip-range=10.0.0.0/24 --profiling=false
+}
+
+controller_manager_healthy() {
+  curl -fsSk --max-time 2 "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz" | grep -qx ok
+}
+
+cluster_up() {
+  local start=$SECONDS
+  require_binaries
+  mkdir -p "$STATE_DIR"
+  load_ports
+  ensure_certificates
+  write_kubeconfig "$STATE_DIR/kubeconfig" admin
+  is_running etcd || { log_step "starting etcd on 127.0.0.1:$ETCD_CLIENT_PORT"; start_etcd; }
+  wait_until 60 "etcd /health (see $STATE_DIR/etcd.log)" etcd_healthy
+  if ! is_running kube-apiserver; then
+    log_step "starting kube-apiserver on 127.0.0.1:$APISERVER_PORT"
+    start_apiserver
+  fi
+  wait_until 120 "kube-apiserver /readyz (see $STATE_DIR/kube-apiserver.log)" apiserver_ready
+  if with_controller_manager && ! is_running kube-controller-manager; then
+    log_step "starting kube-controller-manager"
+    start_controller_manager
+  fi
+  if with_controller_manager; then
+    wait_until 60 "kube-controller-manager /healthz (see $STATE_DIR/kube-controller-manager.log)" \
+      controller_manager_healthy
+  fi
+  log_step "ready in $((SECONDS - start)) s: export KUBECONFIG=$STATE_DIR/kubeconfig"
+}
+
+# The binaries must be built already: `up` from a fresh machine builds them first.
+require_binaries() {
+  local missing=0
+  [ -x "$(etcd_bin)" ] || missing=1
+  [ -x "$(kube_bin kube-apiserver)" ] || missing=1
+  if with_controller_manager; then [ -x "$(kube_bin kube-controller-manager)" ] || missing=1; fi
+  [ "$missing" = 0 ] || build_all
+}
+
+cluster_down() {
+  local name
+  for name in kube-controller-manager kube-apiserver etcd; do stop_process "$name" TERM; done
+  rm -rf "$STATE_DIR"
+  log_step "stopped; removed $STATE_DIR"
+}
+
+cluster_status() {
+  local name pid code=0
+  if [ ! -f "$STATE_DIR/ports.env" ]; then echo "not started (no $STATE_DIR/ports.env)"; return 3; fi
+  load_ports
+  for name in etcd kube-apiserver kube-controller-manager; do
+    if pid=$(running_pid "$name"); then echo "$name: running, pid $pid"
+    else echo "$name: not running"; code=3; fi
+  done
+  echo "etcd: $(etcd_url)"
+  echo "kube-apiserver: https://127.0.0.1:$APISERVER_PORT"
+  echo "kubeconfig: $STATE_DIR/kubeconfig"
+  return "$code"
+}
+
+kill_apiserver() {
+  local pid
+  pid=$(running_pid kube-apiserver) || { echo "cluster: kube-apiserver is not running" >&2; return 1; }
+  kill -KILL "$pid"
+  while [ -d "/proc/$pid" ]; do sleep 0.05; done
+  log_step "killed kube-apiserver (pid $pid); etcd keeps the data, \`up\` brings it back"
+}
+
+# etcd's JSON gateway: the revision in any response header is the store's current revision.
+# Compacting to it makes every watch or list from an older resourceVersion fail with 410 Gone.
+compact_etcd() {
+  local revision
+  load_ports
+  revision=$(curl -fsS -X POST "$(etcd_url)/v3/kv/range" -d '{"key":"AA=="}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
+  curl -fsS -X POST "$(etcd_url)/v3/kv/compaction" -d "{\"revision\":\"$revision\",\"physical\":true}" >/dev/null
+  log_step "compacted etcd to revision $revision"
+  echo "$revision"
+}

@@ -1,0 +1,6 @@
+# Pinned upstream versions of the test control plane. The build cache is keyed by these:
+# bumping one rebuilds only that tool.
+KUBE_VERSION=v1.34.4      # k8s.io/kubernetes; its staging modules are published as v0.34.4
+ETCD_VERSION=v3.6.16      # go.etcd.io/etcd/server/v3
+HELM_VERSION=v3.22.0      # helm.sh/helm/v3
+GO_MINIMUM=1.24           # the kubernetes 1.34 go.mod needs go >= 1.24
