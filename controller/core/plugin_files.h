@@ -13,7 +13,8 @@ namespace ps::core {
 // Checks run on these bytes and the sandbox runs exactly these bytes, so nothing can change
 // between verification and execution.
 struct PluginFiles {
-  std::map<std::string, std::string> files;  // relative path ("a/b.py") -> exact bytes, incl. manifest.json
+  std::map<std::string, std::string>
+      files;  // relative path ("a/b.py") -> exact bytes, incl. manifest.json
 };
 
 struct PluginDirLimits {
@@ -26,7 +27,8 @@ struct PluginDirLimits {
 // Reads every file below `dir` without ever following a symlink (rule "layout" on: symlinks,
 // hard links, FIFOs, devices, sockets, names outside the strict ASCII path charset, too many
 // or too large files, too deep a tree).
-Result<PluginFiles> readPluginDir(const std::filesystem::path& dir, const PluginDirLimits& limits = {});
+Result<PluginFiles> readPluginDir(const std::filesystem::path& dir,
+                                  const PluginDirLimits& limits = {});
 
 // True when `path` is a relative path of segments [A-Za-z0-9_.-]+ joined by '/', no segment
 // starting with '.', at most 255 bytes. The same rule applies to manifest `files` entries.

@@ -18,7 +18,7 @@ struct PolicyLimits {
 };
 
 struct PolicyEntry {
-  std::vector<std::string> permissions;  // sorted
+  std::vector<std::string> permissions;             // sorted
   std::optional<std::vector<std::string>> signers;  // keyids allowed to sign this plugin
   std::optional<std::string> minVersion;
   PolicyLimits limits;

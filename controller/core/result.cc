@@ -2,6 +2,8 @@
 
 namespace ps::core {
 
-std::string Rejection::line() const { return "rejected: " + rule + ": " + message; }
+std::string Rejection::line() const {
+  return "rejected: " + rule + ": " + message;
+}
 
 }  // namespace ps::core

@@ -24,7 +24,7 @@ inline Rejection reject(std::string rule, std::string message) {
 template <class T>
 class Result {
  public:
-  Result(T value) : state_(std::move(value)) {}            // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}                  // NOLINT: implicit by design
   Result(Rejection rejection) : state_(std::move(rejection)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(state_); }
@@ -47,6 +47,8 @@ class Result {
 // For operations that produce nothing but may be refused.
 struct Accepted {};
 using Check = Result<Accepted>;
-inline Check accepted() { return Accepted{}; }
+inline Check accepted() {
+  return Accepted{};
+}
 
 }  // namespace ps::core

@@ -1,0 +1,121 @@
+#include "core/strict_json.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace ps::core {
+namespace {
+
+// Length of the UTF-8 sequence starting at text[i], or 0 when it is not well-formed.
+std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<uint8_t>(text[k]); };
+  uint8_t lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  uint32_t min = 0;
+  uint32_t cp = 0;
+  if ((lead & 0xe0) == 0xc0) {
+    length = 2, min = 0x80, cp = lead & 0x1fu;
+  } else if ((lead & 0xf0) == 0xe0) {
+    length = 3, min = 0x800, cp = lead & 0x0fu;
+  } else if ((lead & 0xf8) == 0xf0) {
+    length = 4, min = 0x10000, cp = lead & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3fu);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return length;
+}
+
+// Deepest bracket nesting outside strings; stops counting once past `limit`.
+int bracketDepth(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool inString = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+std::size_t findInvalidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t length = utf8SequenceLength(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+Result<nlohmann::json> parseStrictJson(std::string_view text, std::string_view what,
+                                       const StrictJsonLimits& limits) {
+  const std::string name(what);
+  if (text.size() > limits.maxBytes) {
+    return reject("json", name + " is " + std::to_string(text.size()) + " bytes, the limit is " +
+                              std::to_string(limits.maxBytes));
+  }
+  if (std::size_t bad = findInvalidUtf8(text); bad != std::string_view::npos) {
+    return reject("json", name + " is not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
+  }
+  // nlohmann parses iteratively, but destroying or walking the result recurses: cap depth first.
+  if (bracketDepth(text, limits.maxDepth) > limits.maxDepth) {
+    return reject("json",
+                  name + " nests deeper than " + std::to_string(limits.maxDepth) + " levels");
+  }
+
+  std::vector<std::unordered_set<std::string>> keysPerObject;
+  std::optional<std::string> duplicate;
+  auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      keysPerObject.emplace_back();
+    } else if (event == Event::object_end) {
+      keysPerObject.pop_back();
+    } else if (event == Event::key && !keysPerObject.empty()) {
+      if (!keysPerObject.back().insert(parsed.get<std::string>()).second && !duplicate) {
+        duplicate = parsed.get<std::string>();
+      }
+    }
+    return true;
+  };
+  try {
+    nlohmann::json document = nlohmann::json::parse(text.begin(), text.end(), callback);
+    if (duplicate) {
+      return reject("json", name + " has a duplicate key \"" + duplicate->substr(0, 64) + "\"");
+    }
+    return document;
+  } catch (const nlohmann::json::exception& error) {
+    // The message of nlohmann's parse_error names the offset and the token; keep it to one line.
+    std::string detail = error.what();
+    for (char& c : detail) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    return reject("json", name + " is not valid JSON: " + detail.substr(0, 200));
+  }
+}
+
+}  // namespace ps::core
