@@ -1,0 +1,116 @@
+#include "reconcile/conditions.h"
+
+#include "reconcile/result_text.h"
+#include "reconcile/rfc3339.h"
+
+namespace ps::reconcile {
+namespace {
+
+using nlohmann::json;
+
+// The head of a message matters most (it names the rule); cut the tail on a character boundary.
+std::string boundedMessage(std::string_view message) {
+  std::string text = sanitizeUtf8(message);
+  if (text.size() <= kMaxConditionMessageBytes) return text;
+  const std::string_view ellipsis = "\xE2\x80\xA6";
+  size_t cut = kMaxConditionMessageBytes - ellipsis.size();
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text + std::string(ellipsis);
+}
+
+// A string member, or "" when absent or not a string (status may have been edited by hand).
+std::string stringField(const json& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+struct ConditionStatuses {
+  const char* succeeded;
+  const char* ready;
+  const char* reconciling;
+  const char* stalled;
+};
+
+ConditionStatuses statusesFor(RunState state) {
+  if (!isTerminal(state)) return {"Unknown", "False", "True", "False"};
+  if (state == RunState::Succeeded) return {"True", "True", "False", "False"};
+  return {"False", "False", "False", "True"};
+}
+
+}  // namespace
+
+std::vector<Condition> conditionsFor(RunState state, std::string_view message, int64_t generation) {
+  const ConditionStatuses statuses = statusesFor(state);
+  const std::string reason(reasonOf(state));
+  const std::string text = boundedMessage(message);
+  return {
+      {"Succeeded", statuses.succeeded, reason, text, generation},
+      {"Ready", statuses.ready, reason, text, generation},
+      {"Reconciling", statuses.reconciling, reason, text, generation},
+      {"Stalled", statuses.stalled, reason, text, generation},
+  };
+}
+
+void setCondition(json& conditions, const Condition& desired, TimePoint now) {
+  if (!conditions.is_array()) conditions = json::array();
+  json kept = json::array();
+  json* existing = nullptr;
+  for (auto& condition : conditions) {
+    if (condition.is_object()) kept.push_back(condition);
+  }
+  conditions = std::move(kept);
+  for (auto& condition : conditions) {
+    if (stringField(condition, "type") == desired.type) existing = &condition;
+  }
+  if (existing == nullptr) {
+    conditions.push_back(json::object());
+    existing = &conditions.back();
+  }
+  json& target = *existing;
+  const bool flipped = !target.contains("status") || target["status"] != desired.status ||
+                       !target.contains("lastTransitionTime");
+  target["type"] = desired.type;
+  target["status"] = desired.status;
+  target["reason"] = desired.reason;
+  target["message"] = desired.message;
+  target["observedGeneration"] = desired.observedGeneration;
+  if (flipped) target["lastTransitionTime"] = formatRfc3339(now);
+}
+
+json buildStatus(const json& previous, const StatusUpdate& update, TimePoint now) {
+  json status = previous.is_object() ? previous : json::object();
+  status["observedGeneration"] = update.generation;
+  json conditions = status.contains("conditions") ? status["conditions"] : json::array();
+  for (const auto& condition : conditionsFor(update.state, update.message, update.generation)) {
+    setCondition(conditions, condition, now);
+  }
+  status["conditions"] = std::move(conditions);
+  if (update.pluginId) status["pluginID"] = sanitizeUtf8(*update.pluginId);
+  if (update.pluginVersion) status["pluginVersion"] = sanitizeUtf8(*update.pluginVersion);
+  if (update.signedBy) status["signedBy"] = *update.signedBy;
+  if (update.podName) status["podName"] = *update.podName;
+  if (update.policyConfigured) status["policyConfigured"] = *update.policyConfigured;
+  if (update.startTime) status["startTime"] = formatRfc3339(*update.startTime);
+  if (update.outcome) {
+    status["completionTime"] = formatRfc3339(update.outcome->completionTime);
+    if (update.outcome->exitCode) status["exitCode"] = *update.outcome->exitCode;
+    if (!update.outcome->terminationMessage.empty()) {
+      status["result"] = resultText(update.outcome->terminationMessage);
+    }
+  }
+  return status;
+}
+
+RunState runStateFromStatus(const json& status) {
+  if (!status.is_object() || !status.contains("conditions") || !status["conditions"].is_array()) {
+    return RunState::Validating;
+  }
+  for (const auto& condition : status["conditions"]) {
+    if (!condition.is_object() || stringField(condition, "type") != "Succeeded") continue;
+    return runStateFromReason(stringField(condition, "reason")).value_or(RunState::Validating);
+  }
+  return RunState::Validating;
+}
+
+}  // namespace ps::reconcile

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace ps::reconcile {
+
+// The most bytes of plugin output kept in status.result: the kubelet's termination-message cap.
+inline constexpr size_t kMaxResultBytes = 4096;
+
+// Replaces every invalid UTF-8 sequence (bad lead bytes, truncated or overlong sequences,
+// surrogates, code points above U+10FFFF) by U+FFFD, so the text is safe to put in JSON.
+std::string sanitizeUtf8(std::string_view bytes);
+
+// Makes a termination message fit status.result: valid UTF-8 and at most `maxBytes` bytes.
+// The message is the TAIL of the plugin's stdout, so when it is too long the beginning is dropped,
+// the cut falls on a character boundary, and the text is prefixed with
+// "…[truncated N bytes]\n" (N = bytes dropped) so a reader knows output is missing.
+std::string resultText(std::string_view message, size_t maxBytes = kMaxResultBytes);
+
+}  // namespace ps::reconcile

@@ -1,0 +1,215 @@
+#include "reconcile/run_state.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace ps::reconcile {
+namespace {
+
+using std::chrono::seconds;
+
+Decision stay(RunState state, std::string message) {
+  Decision decision;
+  decision.next = state;
+  decision.message = std::move(message);
+  return decision;
+}
+
+// A change of state: status is written and an Event records it.
+Decision move(RunState next, std::string message) {
+  Decision decision = stay(next, std::move(message));
+  decision.writeStatus = true;
+  const bool bad = isTerminal(next) && next != RunState::Succeeded;
+  decision.event = EventRecord{bad ? EventRecord::Type::Warning : EventRecord::Type::Normal,
+                               std::string(reasonOf(next)), decision.message};
+  return decision;
+}
+
+Decision finish(RunState next, std::string message, const RunFacts& facts,
+                std::optional<int32_t> exitCode = std::nullopt,
+                std::string terminationMessage = {}) {
+  Decision decision = move(next, std::move(message));
+  decision.outcome = RunOutcome{exitCode, std::move(terminationMessage), facts.now};
+  return decision;
+}
+
+Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
+  const auto& terminated = pod.terminated;
+  std::string output = terminated ? terminated->message : std::string();
+  std::optional<int32_t> exitCode;
+  if (terminated) exitCode = terminated->exitCode;
+  Decision decision;
+  if (pod.phase == PodPhase::Succeeded) {
+    decision = finish(RunState::Succeeded, "plugin exited with status 0", facts, exitCode, output);
+  } else if (pod.reason == "DeadlineExceeded") {
+    decision =
+        finish(RunState::TimedOut,
+               "plugin exceeded its " + std::to_string(facts.timeout.count()) + " s time limit",
+               facts, exitCode, output);
+  } else if (pod.reason == "Evicted") {
+    decision =
+        finish(RunState::PodEvicted, "Pod was evicted: " + pod.message, facts, exitCode, output);
+  } else if (terminated) {
+    std::string message = "plugin exited with status " + std::to_string(terminated->exitCode);
+    if (terminated->reason == "OOMKilled") message += " (killed: out of memory)";
+    decision = finish(RunState::Failed, message, facts, exitCode, output);
+  } else {
+    decision = finish(RunState::Failed, "Pod failed: " + pod.reason + " " + pod.message, facts);
+  }
+  if (terminated && terminated->finishedAt)
+    decision.outcome->completionTime = *terminated->finishedAt;
+  return decision;
+}
+
+Decision whileRunning(const RunFacts& facts) {
+  const auto& pod = facts.pod;
+  if (!pod)
+    return finish(RunState::PodDeleted, "Pod was deleted before the plugin finished", facts);
+  if (pod->phase == PodPhase::Succeeded || pod->phase == PodPhase::Failed) {
+    return fromFinishedPod(*pod, facts);
+  }
+  if (pod->deleting) {
+    return finish(RunState::PodDeleted, "Pod is being deleted before the plugin finished", facts);
+  }
+  const auto started = facts.startTime ? facts.startTime : pod->startedAt;
+  if (!started) {
+    Decision decision = stay(RunState::Running, "Pod created, waiting for it to start");
+    decision.requeueAfter = kWaitRequeue;
+    return decision;
+  }
+  const auto backstop = *started + facts.timeout + kDeadlineGrace;
+  if (facts.now >= backstop) {
+    Decision decision = finish(RunState::TimedOut,
+                               "plugin exceeded its " + std::to_string(facts.timeout.count()) +
+                                   " s time limit (Pod not stopped by the kubelet)",
+                               facts);
+    decision.deletePod = true;
+    return decision;
+  }
+  Decision decision = stay(RunState::Running, "plugin is running");
+  decision.requeueAfter = std::max(seconds{1}, std::chrono::ceil<seconds>(backstop - facts.now));
+  return decision;
+}
+
+Decision beforeLaunch(RunState current, const RunFacts& facts) {
+  // A Pod that exists already was created by an earlier visit (perhaps by a controller that
+  // restarted before writing status): adopt it, never create a second one.
+  if (facts.pod) {
+    Decision decision = whileRunning(facts);
+    decision.writeStatus = true;
+    if (!decision.event) {
+      decision.event = EventRecord{EventRecord::Type::Normal, "Running", decision.message};
+    }
+    return decision;
+  }
+  if (facts.admissionError) {
+    return finish(RunState::PodAdmissionFailed,
+                  "the API server refused the Pod: " + *facts.admissionError, facts);
+  }
+  switch (facts.verdict.kind) {
+    case TrustVerdict::Kind::NotChecked: {
+      Decision decision = stay(current, "validating plugin");
+      decision.writeStatus = true;
+      decision.requeueAfter = seconds{1};
+      return decision;
+    }
+    case TrustVerdict::Kind::SourceMissing: {
+      Decision decision = current == RunState::Validating
+                              ? stay(current, facts.verdict.message)
+                              : move(RunState::Validating, facts.verdict.message);
+      decision.writeStatus = true;
+      decision.requeueAfter = kWaitRequeue;
+      return decision;
+    }
+    case TrustVerdict::Kind::Rejected:
+      return finish(RunState::Rejected, facts.verdict.message, facts);
+    case TrustVerdict::Kind::Accepted:
+      break;
+  }
+  if (!facts.capacityAvailable) {
+    const std::string message = "waiting for a free slot (--max-running)";
+    Decision decision =
+        current == RunState::Queued ? stay(current, message) : move(RunState::Queued, message);
+    decision.requeueAfter = kWaitRequeue;
+    return decision;
+  }
+  Decision decision = move(RunState::Running, "plugin accepted, Pod created");
+  decision.ensureNetworkPolicy = true;
+  decision.createPod = true;
+  decision.requeueAfter = facts.timeout + kDeadlineGrace;
+  return decision;
+}
+
+Decision afterFinish(RunState current, const RunFacts& facts) {
+  Decision decision = stay(current, "");
+  // A Pod still alive after the run ended (timed out by the backstop) must not keep running.
+  const auto& pod = facts.pod;
+  if (pod && !pod->deleting && pod->phase != PodPhase::Succeeded &&
+      pod->phase != PodPhase::Failed) {
+    decision.deletePod = true;
+  }
+  if (facts.ttlAfterFinished && facts.completionTime) {
+    const auto expiry = *facts.completionTime + *facts.ttlAfterFinished;
+    if (facts.now >= expiry) {
+      decision.deleteRun = true;
+      decision.deletePod = pod.has_value() && !pod->deleting;  // explicit where no GC runs
+    } else {
+      decision.requeueAfter = std::max(seconds{1}, std::chrono::ceil<seconds>(expiry - facts.now));
+    }
+  }
+  return decision;
+}
+
+}  // namespace
+
+bool isTerminal(RunState state) {
+  switch (state) {
+    case RunState::Validating:
+    case RunState::Queued:
+    case RunState::Running:
+      return false;
+    default:
+      return true;
+  }
+}
+
+std::string_view reasonOf(RunState state) {
+  switch (state) {
+    case RunState::Validating:
+      return "Validating";
+    case RunState::Queued:
+      return "Queued";
+    case RunState::Running:
+      return "Running";
+    case RunState::Succeeded:
+      return "Succeeded";
+    case RunState::Failed:
+      return "Failed";
+    case RunState::Rejected:
+      return "Rejected";
+    case RunState::TimedOut:
+      return "TimedOut";
+    case RunState::PodDeleted:
+      return "PodDeleted";
+    case RunState::PodEvicted:
+      return "PodEvicted";
+    case RunState::PodAdmissionFailed:
+      return "PodAdmissionFailed";
+  }
+  return "Unknown";
+}
+
+std::optional<RunState> runStateFromReason(std::string_view reason) {
+  for (RunState state : kAllRunStates) {
+    if (reasonOf(state) == reason) return state;
+  }
+  return std::nullopt;
+}
+
+Decision transition(RunState current, const RunFacts& facts) {
+  if (isTerminal(current)) return afterFinish(current, facts);
+  if (current == RunState::Running) return whileRunning(facts);
+  return beforeLaunch(current, facts);
+}
+
+}  // namespace ps::reconcile

@@ -1,0 +1,87 @@
+#include "reconcile/result_text.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ps::reconcile {
+namespace {
+
+// Independent check: every byte sequence decodes as well-formed UTF-8 (RFC 3629).
+bool isValidUtf8(const std::string& text) {
+  return sanitizeUtf8(text) == text;
+}
+
+TEST(SanitizeUtf8Test, KeepsValidText) {
+  const std::string text = "plain ascii, caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x98\x80";
+  EXPECT_EQ(sanitizeUtf8(text), text);
+}
+
+TEST(SanitizeUtf8Test, ReplacesEveryKindOfInvalidSequence) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(sanitizeUtf8("a\xFF"
+                         "b"),
+            "a" + fffd + "b");
+  EXPECT_EQ(sanitizeUtf8("\x80"), fffd);                                    // lone continuation
+  EXPECT_EQ(sanitizeUtf8("\xC0\xAF"), fffd + fffd);                         // overlong '/'
+  EXPECT_EQ(sanitizeUtf8("\xE0\x80\xAF"), fffd + fffd + fffd);              // overlong 3-byte
+  EXPECT_EQ(sanitizeUtf8("\xED\xA0\x80"), fffd + fffd + fffd);              // surrogate U+D800
+  EXPECT_EQ(sanitizeUtf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd);   // > U+10FFFF
+  EXPECT_EQ(sanitizeUtf8("x\xE2\x82"), "x" + fffd + fffd);                  // truncated at the end
+  EXPECT_EQ(sanitizeUtf8(std::string("a\0b", 3)), std::string("a\0b", 3));  // NUL is valid
+}
+
+TEST(ResultTextTest, ShortMessagesAreUnchanged) {
+  EXPECT_EQ(resultText("found 3 TODOs\n"), "found 3 TODOs\n");
+  EXPECT_EQ(resultText(""), "");
+  const std::string exact(kMaxResultBytes, 'x');
+  EXPECT_EQ(resultText(exact), exact);
+}
+
+TEST(ResultTextTest, LongMessagesKeepTheTailAndSayHowMuchWasCut) {
+  const std::string text = "HEAD" + std::string(5000, 'x') + "TAIL";
+  const std::string result = resultText(text);
+  EXPECT_LE(result.size(), kMaxResultBytes);
+  EXPECT_EQ(result.substr(result.size() - 4), "TAIL");
+  const std::string marker = "\xE2\x80\xA6[truncated ";
+  ASSERT_EQ(result.rfind(marker, 0), 0u) << result.substr(0, 40);
+  const size_t dropped = text.size() - (result.size() - result.find('\n') - 1);
+  EXPECT_NE(result.find("[truncated " + std::to_string(dropped) + " bytes]\n"), std::string::npos);
+  EXPECT_EQ(result.size(), kMaxResultBytes);
+}
+
+TEST(ResultTextTest, CutNeverSplitsACharacter) {
+  // Multi-byte characters at every alignment relative to the cut.
+  for (size_t pad = 0; pad < 4; ++pad) {
+    std::string text(pad, 'a');
+    while (text.size() < 6000) text += "\xF0\x9F\x98\x80\xE2\x82\xAC\xC3\xA9";
+    const std::string result = resultText(text);
+    EXPECT_LE(result.size(), kMaxResultBytes) << pad;
+    EXPECT_TRUE(isValidUtf8(result)) << pad;
+  }
+}
+
+TEST(ResultTextTest, InvalidBytesAreReplacedBeforeCutting) {
+  const std::string result = resultText(std::string(3000, '\xFF'));  // 9000 bytes once replaced
+  EXPECT_LE(result.size(), kMaxResultBytes);
+  EXPECT_TRUE(isValidUtf8(result));
+  EXPECT_NE(result.find("truncated"), std::string::npos);
+}
+
+TEST(ResultTextTest, TinyLimitsDoNotOverflow) {
+  EXPECT_EQ(resultText("0123456789", 5), "");
+  const std::string result = resultText(std::string(100, 'z'), 30);
+  EXPECT_LE(result.size(), 30u);
+  EXPECT_TRUE(isValidUtf8(result));
+}
+
+TEST(ResultTextTest, MarkerLengthChangeAtDigitBoundaryStillFits) {
+  // Sizes around where N gains a digit.
+  for (size_t size = 4096 + 1; size < 4096 + 20000; size += 997) {
+    const std::string result = resultText(std::string(size, 'q'));
+    EXPECT_EQ(result.size(), kMaxResultBytes) << size;
+  }
+}
+
+}  // namespace
+}  // namespace ps::reconcile

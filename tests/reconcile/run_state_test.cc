@@ -1,0 +1,335 @@
+#include "reconcile/run_state.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace ps::reconcile {
+namespace {
+
+using std::chrono::seconds;
+
+const TimePoint kNow = TimePoint{} + seconds{1'800'000'000};
+
+RunFacts baseFacts() {
+  RunFacts facts;
+  facts.now = kNow;
+  facts.timeout = seconds{300};
+  return facts;
+}
+
+RunFacts accepted() {
+  RunFacts facts = baseFacts();
+  facts.verdict.kind = TrustVerdict::Kind::Accepted;
+  return facts;
+}
+
+PodObservation podIn(PodPhase phase) {
+  PodObservation pod;
+  pod.phase = phase;
+  return pod;
+}
+
+PodObservation terminatedPod(PodPhase phase, int32_t exitCode, std::string reason = "",
+                             std::string message = "") {
+  PodObservation pod = podIn(phase);
+  pod.terminated = PodObservation::Terminated{exitCode, std::move(reason), std::move(message), {}};
+  return pod;
+}
+
+TEST(RunStateTest, ReasonsRoundTripAndAreUpperCamelCase) {
+  for (RunState state : kAllRunStates) {
+    const auto reason = reasonOf(state);
+    ASSERT_FALSE(reason.empty());
+    EXPECT_TRUE(reason[0] >= 'A' && reason[0] <= 'Z') << reason;
+    EXPECT_EQ(runStateFromReason(reason), state);
+  }
+  EXPECT_FALSE(runStateFromReason("Pending").has_value());
+  EXPECT_FALSE(runStateFromReason("").has_value());
+}
+
+TEST(RunStateTest, FirstVisitWritesStatusBeforeAnythingElse) {
+  const Decision decision = transition(RunState::Validating, baseFacts());
+  EXPECT_EQ(decision.next, RunState::Validating);
+  EXPECT_TRUE(decision.writeStatus);
+  EXPECT_FALSE(decision.createPod);
+  EXPECT_TRUE(decision.requeueAfter.has_value());
+}
+
+TEST(RunStateTest, AcceptedWithCapacityCreatesPodAndPolicy) {
+  const Decision decision = transition(RunState::Validating, accepted());
+  EXPECT_EQ(decision.next, RunState::Running);
+  EXPECT_TRUE(decision.createPod);
+  EXPECT_TRUE(decision.ensureNetworkPolicy);
+  EXPECT_TRUE(decision.writeStatus);
+  ASSERT_TRUE(decision.event.has_value());
+  EXPECT_EQ(decision.event->reason, "Running");
+  EXPECT_EQ(decision.requeueAfter, seconds{300} + kDeadlineGrace);
+}
+
+TEST(RunStateTest, RejectionIsTerminalWithWarningAndNoPod) {
+  RunFacts facts = baseFacts();
+  facts.verdict = {TrustVerdict::Kind::Rejected, "rejected: policy: plugin \"x\" is not listed"};
+  const Decision decision = transition(RunState::Validating, facts);
+  EXPECT_EQ(decision.next, RunState::Rejected);
+  EXPECT_FALSE(decision.createPod);
+  EXPECT_FALSE(decision.ensureNetworkPolicy);
+  ASSERT_TRUE(decision.event.has_value());
+  EXPECT_EQ(decision.event->type, EventRecord::Type::Warning);
+  EXPECT_EQ(decision.event->reason, "Rejected");
+  EXPECT_EQ(decision.event->message, facts.verdict.message);
+  ASSERT_TRUE(decision.outcome.has_value());
+  EXPECT_FALSE(decision.outcome->exitCode.has_value());
+}
+
+TEST(RunStateTest, MissingSourceWaitsInsteadOfRejecting) {
+  RunFacts facts = baseFacts();
+  facts.verdict = {TrustVerdict::Kind::SourceMissing, "ConfigMap \"techdebt\" not found"};
+  const Decision decision = transition(RunState::Validating, facts);
+  EXPECT_EQ(decision.next, RunState::Validating);
+  EXPECT_EQ(decision.requeueAfter, kWaitRequeue);
+  EXPECT_EQ(decision.message, facts.verdict.message);
+}
+
+TEST(RunStateTest, NoCapacityQueuesOnceThenWaitsQuietly) {
+  RunFacts facts = accepted();
+  facts.capacityAvailable = false;
+  const Decision first = transition(RunState::Validating, facts);
+  EXPECT_EQ(first.next, RunState::Queued);
+  EXPECT_TRUE(first.writeStatus);
+  EXPECT_TRUE(first.event.has_value());
+  EXPECT_FALSE(first.createPod);
+  const Decision again = transition(RunState::Queued, facts);
+  EXPECT_EQ(again.next, RunState::Queued);
+  EXPECT_FALSE(again.writeStatus);
+  EXPECT_FALSE(again.event.has_value());
+  EXPECT_EQ(again.requeueAfter, kWaitRequeue);
+  facts.capacityAvailable = true;
+  EXPECT_TRUE(transition(RunState::Queued, facts).createPod);
+}
+
+TEST(RunStateTest, ExistingPodIsAdoptedNeverCreatedTwice) {
+  RunFacts facts = accepted();
+  facts.pod = podIn(PodPhase::Running);
+  facts.startTime = kNow - seconds{10};
+  for (RunState state : {RunState::Validating, RunState::Queued}) {
+    const Decision decision = transition(state, facts);
+    EXPECT_EQ(decision.next, RunState::Running);
+    EXPECT_FALSE(decision.createPod);
+    EXPECT_TRUE(decision.writeStatus);
+  }
+  EXPECT_FALSE(transition(RunState::Running, facts).createPod);
+}
+
+TEST(RunStateTest, AdmissionRefusalFailsTheRun) {
+  RunFacts facts = accepted();
+  facts.admissionError = "pods \"x\" is forbidden: violates PodSecurity \"restricted:latest\"";
+  const Decision decision = transition(RunState::Validating, facts);
+  EXPECT_EQ(decision.next, RunState::PodAdmissionFailed);
+  EXPECT_FALSE(decision.createPod);
+  EXPECT_NE(decision.message.find("PodSecurity"), std::string::npos);
+}
+
+TEST(RunStateTest, PodOutcomesMapToStates) {
+  struct Case {
+    PodObservation pod;
+    RunState expected;
+    std::optional<int32_t> exitCode;
+  };
+  PodObservation deadline = podIn(PodPhase::Failed);
+  deadline.reason = "DeadlineExceeded";
+  PodObservation evicted = podIn(PodPhase::Failed);
+  evicted.reason = "Evicted";
+  evicted.message = "The node was low on resource: memory.";
+  PodObservation deleting = podIn(PodPhase::Running);
+  deleting.deleting = true;
+  const std::vector<Case> cases = {
+      {terminatedPod(PodPhase::Succeeded, 0, "Completed", "3 TODOs"), RunState::Succeeded, 0},
+      {terminatedPod(PodPhase::Failed, 3, "Error"), RunState::Failed, 3},
+      {terminatedPod(PodPhase::Failed, 137, "OOMKilled"), RunState::Failed, 137},
+      {deadline, RunState::TimedOut, std::nullopt},
+      {evicted, RunState::PodEvicted, std::nullopt},
+      {podIn(PodPhase::Failed), RunState::Failed, std::nullopt},
+      {deleting, RunState::PodDeleted, std::nullopt},
+  };
+  for (const auto& testCase : cases) {
+    RunFacts facts = baseFacts();
+    facts.pod = testCase.pod;
+    facts.startTime = kNow - seconds{5};
+    const Decision decision = transition(RunState::Running, facts);
+    EXPECT_EQ(decision.next, testCase.expected) << reasonOf(testCase.expected);
+    EXPECT_TRUE(decision.writeStatus);
+    ASSERT_TRUE(decision.outcome.has_value());
+    EXPECT_EQ(decision.outcome->exitCode, testCase.exitCode);
+    ASSERT_TRUE(decision.event.has_value());
+    EXPECT_EQ(decision.event->reason, reasonOf(testCase.expected));
+  }
+}
+
+TEST(RunStateTest, SuccessCarriesResultAndFinishTime) {
+  RunFacts facts = baseFacts();
+  facts.pod = terminatedPod(PodPhase::Succeeded, 0, "Completed", "found 3 TODOs\n");
+  facts.pod->terminated->finishedAt = kNow - seconds{2};
+  const Decision decision = transition(RunState::Running, facts);
+  ASSERT_TRUE(decision.outcome.has_value());
+  EXPECT_EQ(decision.outcome->terminationMessage, "found 3 TODOs\n");
+  EXPECT_EQ(decision.outcome->completionTime, kNow - seconds{2});
+  EXPECT_EQ(decision.event->type, EventRecord::Type::Normal);
+}
+
+TEST(RunStateTest, OomKillIsNamedInTheMessage) {
+  RunFacts facts = baseFacts();
+  facts.pod = terminatedPod(PodPhase::Failed, 137, "OOMKilled");
+  EXPECT_NE(transition(RunState::Running, facts).message.find("out of memory"), std::string::npos);
+}
+
+TEST(RunStateTest, MissingPodWhileRunningFailsAsPodDeleted) {
+  RunFacts facts = baseFacts();
+  facts.startTime = kNow - seconds{5};
+  const Decision decision = transition(RunState::Running, facts);
+  EXPECT_EQ(decision.next, RunState::PodDeleted);
+  EXPECT_FALSE(decision.createPod);
+}
+
+TEST(RunStateTest, RunningPodRequeuesAtTheBackstopDeadline) {
+  RunFacts facts = baseFacts();
+  facts.pod = podIn(PodPhase::Running);
+  facts.startTime = kNow - seconds{100};
+  const Decision decision = transition(RunState::Running, facts);
+  EXPECT_EQ(decision.next, RunState::Running);
+  EXPECT_FALSE(decision.writeStatus);
+  EXPECT_EQ(decision.requeueAfter, seconds{200} + kDeadlineGrace);
+}
+
+TEST(RunStateTest, ControllerBackstopTimesOutAndDeletesThePod) {
+  RunFacts facts = baseFacts();
+  facts.pod = podIn(PodPhase::Running);
+  facts.startTime = kNow - facts.timeout - kDeadlineGrace;
+  const Decision decision = transition(RunState::Running, facts);
+  EXPECT_EQ(decision.next, RunState::TimedOut);
+  EXPECT_TRUE(decision.deletePod);
+}
+
+TEST(RunStateTest, PodStartTimeIsUsedWhenStatusLostIt) {
+  RunFacts facts = baseFacts();
+  facts.pod = podIn(PodPhase::Running);
+  facts.pod->startedAt = kNow - seconds{1000};
+  EXPECT_EQ(transition(RunState::Running, facts).next, RunState::TimedOut);
+}
+
+TEST(RunStateTest, TtlDeletesFinishedRunAndItsPod) {
+  RunFacts facts = baseFacts();
+  facts.ttlAfterFinished = seconds{60};
+  facts.completionTime = kNow - seconds{20};
+  facts.pod = terminatedPod(PodPhase::Succeeded, 0);
+  Decision decision = transition(RunState::Succeeded, facts);
+  EXPECT_FALSE(decision.deleteRun);
+  EXPECT_EQ(decision.requeueAfter, seconds{40});
+  facts.completionTime = kNow - seconds{60};
+  decision = transition(RunState::Succeeded, facts);
+  EXPECT_TRUE(decision.deleteRun);
+  EXPECT_TRUE(decision.deletePod);
+  EXPECT_EQ(decision.next, RunState::Succeeded);
+}
+
+TEST(RunStateTest, TerminalRunStopsAStillRunningPod) {
+  RunFacts facts = baseFacts();
+  facts.pod = podIn(PodPhase::Running);
+  const Decision decision = transition(RunState::TimedOut, facts);
+  EXPECT_TRUE(decision.deletePod);
+  EXPECT_FALSE(decision.writeStatus);
+}
+
+// Property: from every terminal state, for every combination of facts, the state never changes,
+// no Pod is created, no status is rewritten and no event is emitted.
+std::vector<RunFacts> allFactCombinations() {
+  std::vector<std::optional<PodObservation>> pods = {std::nullopt};
+  for (PodPhase phase : {PodPhase::Pending, PodPhase::Running, PodPhase::Succeeded,
+                         PodPhase::Failed, PodPhase::Unknown}) {
+    for (bool deleting : {false, true}) {
+      for (const char* reason : {"", "DeadlineExceeded", "Evicted"}) {
+        PodObservation pod = podIn(phase);
+        pod.deleting = deleting;
+        pod.reason = reason;
+        pods.push_back(pod);
+        pod.terminated = PodObservation::Terminated{1, "Error", "boom", kNow};
+        pods.push_back(pod);
+      }
+    }
+  }
+  std::vector<RunFacts> all;
+  for (auto kind : {TrustVerdict::Kind::NotChecked, TrustVerdict::Kind::SourceMissing,
+                    TrustVerdict::Kind::Accepted, TrustVerdict::Kind::Rejected}) {
+    for (const auto& pod : pods) {
+      for (bool admissionRefused : {false, true}) {
+        for (bool capacity : {false, true}) {
+          for (int startOffset : {-1, 0, 10'000}) {  // -1: no start time
+            for (int ttl : {-1, 0, 3600}) {          // -1: no TTL
+              RunFacts facts = baseFacts();
+              facts.verdict = {kind, "message"};
+              facts.pod = pod;
+              if (admissionRefused) facts.admissionError = "forbidden";
+              facts.capacityAvailable = capacity;
+              if (startOffset >= 0) facts.startTime = kNow - seconds{startOffset};
+              if (ttl >= 0) facts.ttlAfterFinished = seconds{ttl};
+              facts.completionTime = kNow - seconds{30};
+              all.push_back(facts);
+            }
+          }
+        }
+      }
+    }
+  }
+  return all;
+}
+
+TEST(RunStatePropertyTest, TerminalIsTerminal) {
+  const auto combinations = allFactCombinations();
+  ASSERT_GT(combinations.size(), 5000u);
+  size_t terminalStates = 0;
+  for (RunState state : kAllRunStates) {
+    if (!isTerminal(state)) continue;
+    ++terminalStates;
+    for (const auto& facts : combinations) {
+      const Decision decision = transition(state, facts);
+      ASSERT_EQ(decision.next, state) << reasonOf(state);
+      ASSERT_FALSE(decision.createPod) << reasonOf(state);
+      ASSERT_FALSE(decision.ensureNetworkPolicy) << reasonOf(state);
+      ASSERT_FALSE(decision.writeStatus) << reasonOf(state);
+      ASSERT_FALSE(decision.event.has_value()) << reasonOf(state);
+      ASSERT_FALSE(decision.outcome.has_value()) << reasonOf(state);
+    }
+  }
+  EXPECT_EQ(terminalStates, 7u);
+}
+
+// Property: whatever the facts, a non-terminal run never creates a Pod while one exists, and
+// every change of state is written to status with an Event.
+TEST(RunStatePropertyTest, TransitionsAreRecordedAndPodsNeverDuplicated) {
+  for (RunState state : kAllRunStates) {
+    if (isTerminal(state)) continue;
+    for (const auto& facts : allFactCombinations()) {
+      const Decision decision = transition(state, facts);
+      if (facts.pod) {
+        ASSERT_FALSE(decision.createPod) << reasonOf(state);
+      }
+      if (decision.createPod) {
+        ASSERT_EQ(facts.verdict.kind, TrustVerdict::Kind::Accepted);
+      }
+      if (decision.next != state) {
+        ASSERT_TRUE(decision.writeStatus) << reasonOf(state) << "->" << reasonOf(decision.next);
+        ASSERT_TRUE(decision.event.has_value())
+            << reasonOf(state) << "->" << reasonOf(decision.next);
+      }
+      if (isTerminal(decision.next)) {
+        ASSERT_TRUE(decision.outcome.has_value());
+      }
+      if (decision.next == RunState::Rejected) {
+        ASSERT_FALSE(decision.createPod);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ps::reconcile
