@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sandbox/output_pump.h"
+
+namespace ps::launcher {
+
+// The kubelet keeps at most 4096 bytes of a container's termination message.
+inline constexpr std::size_t kMaxTerminationMessageBytes = 4096;
+
+// Put in front of the message when the beginning of stdout was dropped.
+inline constexpr std::string_view kCutMarker = "\xE2\x80\xA6[truncated]\n";  // "…[truncated]\n"
+
+// The last bytes of the plugin's stdout, at most `maxBytes` in all. When stdout was longer, the
+// marker comes first and the text after it still starts on a UTF-8 character boundary.
+std::string terminationMessage(const sandbox::CapturedOutput& output,
+                               std::size_t maxBytes = kMaxTerminationMessageBytes);
+
+// Writes `message` to `path` (truncating it; the file is usually a bind mount the runtime made).
+// Returns why it failed, or nothing on success.
+std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,
+                                                   std::string_view message);
+
+}  // namespace ps::launcher

@@ -1,0 +1,93 @@
+#include "launcher/termination_message.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace ps::launcher {
+namespace {
+
+sandbox::CapturedOutput captured(std::string tail, bool cut) {
+  sandbox::CapturedOutput out;
+  out.stdoutTail = std::move(tail);
+  out.tailCut = cut;
+  return out;
+}
+
+bool startsOnCharacter(std::string_view text) {
+  return text.empty() || (static_cast<unsigned char>(text.front()) & 0xC0) != 0x80;
+}
+
+TEST(TerminationMessageTest, ShortOutputIsKeptAsIs) {
+  EXPECT_EQ(terminationMessage(captured("{\"todo\": 3}\n", false)), "{\"todo\": 3}\n");
+  EXPECT_EQ(terminationMessage(captured("", false)), "");
+}
+
+TEST(TerminationMessageTest, CutOutputIsMarkedAndFitsTheKubeletCap) {
+  std::string tail(4096, 'x');
+  std::string message = terminationMessage(captured(tail, true));
+  EXPECT_EQ(message.size(), kMaxTerminationMessageBytes);
+  EXPECT_EQ(message.rfind(kCutMarker, 0), 0u) << "marker first";
+  EXPECT_EQ(message.substr(kCutMarker.size()), tail.substr(kCutMarker.size()));
+}
+
+TEST(TerminationMessageTest, CutNeverSplitsAMultiByteCharacter) {
+  // 3-byte characters: whatever the budget, the text after the marker starts on a lead byte.
+  std::string euro;
+  for (int i = 0; i < 2000; ++i) euro += "\xE2\x82\xAC";
+  for (std::size_t cap : {64u, 65u, 66u, 67u, 4096u}) {
+    std::string message = terminationMessage(captured(euro.substr(euro.size() - 4095), true), cap);
+    ASSERT_LE(message.size(), cap);
+    std::string_view body = std::string_view(message).substr(kCutMarker.size());
+    EXPECT_TRUE(startsOnCharacter(body)) << "cap " << cap;
+    EXPECT_EQ(body.size() % 3, 0u) << "whole characters only, cap " << cap;
+  }
+}
+
+TEST(TerminationMessageTest, TailLongerThanTheCapIsCutEvenIfThePumpDidNot) {
+  std::string message = terminationMessage(captured(std::string(100, 'y'), false), 50);
+  EXPECT_EQ(message.size(), 50u);
+  EXPECT_EQ(message.rfind(kCutMarker, 0), 0u);
+}
+
+TEST(TerminationMessageTest, CapSmallerThanTheMarkerGivesAnEmptyMessage) {
+  EXPECT_EQ(terminationMessage(captured("abc", true), 3), "");
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(TerminationMessageTest, WritesAndTruncatesTheFile) {
+  auto dir = std::filesystem::temp_directory_path() / ("tm-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto file = dir / "termination-log";
+  std::ofstream(file) << "an older, longer message";
+  EXPECT_FALSE(writeTerminationMessage(file, "new").has_value());
+  EXPECT_EQ(readFile(file), "new");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TerminationMessageTest, RefusesASymlinkAndReportsUnwritablePaths) {
+  auto dir = std::filesystem::temp_directory_path() / ("tm-link-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "target") << "keep";
+  std::filesystem::create_symlink(dir / "target", dir / "link");
+  auto failed = writeTerminationMessage(dir / "link", "overwrite");
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(readFile(dir / "target"), "keep");
+  auto missing = writeTerminationMessage(dir / "no-such-dir" / "log", "x");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_NE(missing->find("no-such-dir"), std::string::npos) << *missing;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ps::launcher
