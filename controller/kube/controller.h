@@ -1,0 +1,61 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kube/instrumentation.h"
+#include "kube/work_queue.h"
+
+namespace ps::kube {
+
+// What one reconcile asks for next (controller-runtime's Result plus its error).
+struct ReconcileResult {
+  std::optional<std::string> error;  // retried with per-key backoff
+  bool requeue = false;              // retried with per-key backoff, not counted as an error
+  Clock::Duration requeueAfter{0};   // retried after this delay; backoff forgotten
+
+  static ReconcileResult success() { return {}; }
+  static ReconcileResult failure(std::string message) { return {std::move(message), false, {}}; }
+  static ReconcileResult after(Clock::Duration delay) { return {std::nullopt, false, delay}; }
+};
+
+using Reconciler = std::function<ReconcileResult(const std::string& key)>;
+
+struct ControllerOptions {
+  std::string name = "controller";
+  int workers = 1;
+  ReconcileMetrics* metrics = nullptr;  // not owned; may be null
+};
+
+// N workers taking keys from a WorkQueue (which guarantees one worker per key) and applying
+// the reconcile outcome to the queue.
+class Controller {
+ public:
+  Controller(ControllerOptions options, WorkQueue& queue, Reconciler reconciler,
+             const Clock& clock = SteadyClock::instance());
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  void start();
+  // Lets the workers finish queued and in-flight keys for up to `deadline`, then joins them.
+  // Returns whether everything drained in time.
+  bool stop(Clock::Duration deadline);
+
+ private:
+  void work();
+  void settle(const std::string& key, const ReconcileResult& result, double seconds);
+
+  const ControllerOptions options_;
+  WorkQueue& queue_;
+  const Reconciler reconciler_;
+  const Clock& clock_;
+  std::atomic<int> active_{0};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace ps::kube

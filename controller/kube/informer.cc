@@ -1,0 +1,93 @@
+#include "kube/informer.h"
+
+namespace ps::kube {
+
+Informer::Informer(KubeClient& client, GroupVersionResource gvr, std::string ns,
+                   InformerOptions options, const Clock& clock)
+    : watcher_(client, std::move(gvr), std::move(ns), options.watcher, clock),
+      options_(std::move(options)),
+      clock_(clock) {}
+
+Informer::~Informer() {
+  stop();
+}
+
+void Informer::addHandlers(ResourceEventHandlers handlers) {
+  handlers_.push_back(std::move(handlers));
+}
+
+void Informer::start() {
+  watchThread_ = std::thread([this] { watcher_.run(*this, stop_); });
+  if (options_.resyncPeriod > Clock::Duration::zero())
+    resyncThread_ = std::thread([this] { resyncLoop(); });
+}
+
+void Informer::stop() {
+  stop_.stop();
+  if (watchThread_.joinable()) watchThread_.join();
+  if (resyncThread_.joinable()) resyncThread_.join();
+}
+
+bool Informer::waitForSync(Clock::Duration timeout) const {
+  std::unique_lock lock(syncMutex_);
+  return syncCv_.wait_for(lock, timeout, [this] { return synced_.load(); });
+}
+
+std::optional<KubeError> Informer::lastError() const {
+  std::lock_guard lock(syncMutex_);
+  return lastError_;
+}
+
+void Informer::restarted(std::vector<nlohmann::json>&& objects) {
+  // The diff against what we held turns a relist into exact adds/updates/deletes, so a 410 or a
+  // crashed API server neither loses nor repeats a change.
+  const auto deltas = store_.replace(std::move(objects));
+  for (const auto& delta : deltas) dispatch(delta);
+  lists_.fetch_add(1);
+  {
+    std::lock_guard lock(syncMutex_);
+    synced_.store(true);
+  }
+  syncCv_.notify_all();
+}
+
+void Informer::applied(nlohmann::json&& object) {
+  if (auto delta = store_.apply(std::move(object))) dispatch(*delta);
+}
+
+void Informer::deleted(nlohmann::json&& object) {
+  if (auto delta = store_.remove(object)) dispatch(*delta);
+}
+
+void Informer::failed(const KubeError& error) {
+  std::lock_guard lock(syncMutex_);
+  lastError_ = error;
+}
+
+void Informer::dispatch(const StoreDelta& delta) {
+  std::lock_guard lock(dispatchMutex_);
+  for (const auto& handlers : handlers_) {
+    switch (delta.kind) {
+      case StoreDelta::Kind::kAdded:
+        if (handlers.onAdd) handlers.onAdd(delta.current);
+        break;
+      case StoreDelta::Kind::kUpdated:
+        if (handlers.onUpdate) handlers.onUpdate(delta.old, delta.current);
+        break;
+      case StoreDelta::Kind::kDeleted:
+        if (handlers.onDelete) handlers.onDelete(delta.current);
+        break;
+    }
+  }
+}
+
+void Informer::resyncLoop() {
+  while (stop_.sleepFor(clock_, options_.resyncPeriod)) {
+    if (!synced_.load()) continue;
+    for (const auto& object : store_.list()) {
+      dispatch(StoreDelta{StoreDelta::Kind::kUpdated, object, object});
+    }
+  }
+}
+
+}  // namespace ps::kube

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "kube/store.h"
+#include "kube/watcher.h"
+
+namespace ps::kube {
+
+struct ResourceEventHandlers {
+  std::function<void(const ObjectPtr&)> onAdd;
+  std::function<void(const ObjectPtr& old, const ObjectPtr& current)> onUpdate;
+  std::function<void(const ObjectPtr& last)> onDelete;
+};
+
+struct InformerOptions {
+  WatcherOptions watcher;
+  // Every period, onUpdate(obj, obj) for every cached object; zero disables.
+  Clock::Duration resyncPeriod{0};
+};
+
+// Watcher + Store + handlers (client-go's SharedIndexInformer, kube-rs reflector). Handlers run
+// one at a time, on the informer's threads, in the order changes were observed.
+class Informer final : private WatcherSink {
+ public:
+  Informer(KubeClient& client, GroupVersionResource gvr, std::string ns,
+           InformerOptions options = {}, const Clock& clock = SteadyClock::instance());
+  ~Informer() override;
+  Informer(const Informer&) = delete;
+  Informer& operator=(const Informer&) = delete;
+
+  // Register before start().
+  void addHandlers(ResourceEventHandlers handlers);
+  void start();
+  void stop();
+
+  // True once the first list has been stored and announced.
+  bool hasSynced() const { return synced_.load(); }
+  bool waitForSync(Clock::Duration timeout) const;
+  const Store& store() const { return store_; }
+  // How many times the watcher (re)listed, and the last problem it reported.
+  int lists() const { return lists_.load(); }
+  std::optional<KubeError> lastError() const;
+
+ private:
+  void restarted(std::vector<nlohmann::json>&& objects) override;
+  void applied(nlohmann::json&& object) override;
+  void deleted(nlohmann::json&& object) override;
+  void failed(const KubeError& error) override;
+  void dispatch(const StoreDelta& delta);
+  void resyncLoop();
+
+  Watcher watcher_;
+  const InformerOptions options_;
+  const Clock& clock_;
+  Store store_;
+  StopSignal stop_;
+  std::vector<ResourceEventHandlers> handlers_;  // fixed after start()
+  std::mutex dispatchMutex_;                     // one handler call at a time
+  std::atomic<bool> synced_{false};
+  std::atomic<int> lists_{0};
+  mutable std::mutex syncMutex_;
+  mutable std::condition_variable syncCv_;
+  std::optional<KubeError> lastError_;  // guarded by syncMutex_
+  std::thread watchThread_;
+  std::thread resyncThread_;
+};
+
+}  // namespace ps::kube

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "kube/kube_error.h"
+
+namespace ps::kube {
+
+// Everything needed to reach and authenticate to one API server. PEM material is held as text.
+struct ClientConfig {
+  std::string server;  // e.g. "https://127.0.0.1:6443"
+  std::string caPem;   // empty: the system trust store
+  std::string clientCertPem;
+  std::string clientKeyPem;
+  std::string bearerToken;                // fixed token, or
+  std::filesystem::path bearerTokenFile;  // a token file re-read when it rotates
+  bool insecureSkipTlsVerify = false;     // only ever set explicitly
+  std::string defaultNamespace = "default";
+};
+
+// Looks up an environment variable; injectable for tests.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup processEnvironment();
+
+// Reads a kubeconfig file using `context` (or its current-context). Relative certificate and
+// token paths are resolved against the kubeconfig's directory.
+Result<ClientConfig> loadKubeconfig(const std::filesystem::path& path,
+                                    const std::string& context = "");
+
+// The pod's service-account configuration: KUBERNETES_SERVICE_HOST/PORT, the token (as a file, so
+// rotations are picked up), CA and namespace from `accountDir`.
+Result<ClientConfig> inClusterConfig(
+    const EnvLookup& env,
+    const std::filesystem::path& accountDir = "/var/run/secrets/kubernetes.io/serviceaccount");
+
+// The usual order: an explicit path, else $KUBECONFIG, else in-cluster.
+Result<ClientConfig> loadClientConfig(const std::string& explicitPath, const EnvLookup& env);
+
+}  // namespace ps::kube

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "kube/clock.h"
+
+namespace ps::kube {
+
+// A one-shot "stop now" shared by a loop and whoever stops it. Sleeps in the loop wake at once
+// when stopped; callbacks let a transport abort an in-flight request.
+class StopSignal {
+ public:
+  void stop();
+  bool stopped() const;
+  // Sleeps for `duration` on `clock`; returns false if stopped first (or already stopped).
+  bool sleepFor(const Clock& clock, Clock::Duration duration);
+  // Runs `callback` on stop (immediately if already stopped). Returns an id for `removeCallback`.
+  int onStop(std::function<void()> callback);
+  void removeCallback(int id);
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopped_ = false;                                          // guarded by mutex_
+  int nextId_ = 0;                                                // guarded by mutex_
+  std::vector<std::pair<int, std::function<void()>>> callbacks_;  // guarded by mutex_
+};
+
+}  // namespace ps::kube

@@ -1,0 +1,124 @@
+#include "kube/watcher.h"
+
+#include "kube/watch_event.h"
+
+namespace ps::kube {
+
+Watcher::Watcher(KubeClient& client, GroupVersionResource gvr, std::string ns,
+                 WatcherOptions options, const Clock& clock)
+    : client_(client),
+      gvr_(std::move(gvr)),
+      ns_(std::move(ns)),
+      options_(std::move(options)),
+      clock_(clock),
+      random_(std::random_device{}()) {}
+
+void Watcher::run(WatcherSink& sink, StopSignal& stop) {
+  Backoff backoff(options_.backoff, clock_);
+  bool listed = false;
+  while (!stop.stopped()) {
+    if (!listed) {
+      listed = relist(sink, stop);
+      if (!listed) {
+        stop.sleepFor(clock_, backoff.next());
+        continue;
+      }
+    }
+    switch (watchOnce(sink, stop)) {
+      case WatchEnd::kTimedOut:  // normal: resume from the last version right away
+        break;
+      case WatchEnd::kExpired:  // our version was compacted away: start over with a list
+        listed = false;
+        break;
+      case WatchEnd::kFailed:
+        stop.sleepFor(clock_, backoff.next());
+        break;
+      case WatchEnd::kStopped:
+        return;
+    }
+  }
+}
+
+bool Watcher::relist(WatcherSink& sink, StopSignal& stop) {
+  ListOptions list;
+  list.labelSelector = options_.labelSelector;
+  list.fieldSelector = options_.fieldSelector;
+  list.limit = options_.listPageSize;
+  auto page = client_.listAll(gvr_, ns_, list);
+  if (stop.stopped()) return false;
+  if (!page) {
+    sink.failed(page.error());
+    return false;
+  }
+  resourceVersion_ = page->resourceVersion;
+  std::vector<nlohmann::json> objects;
+  objects.reserve(page->items.size());
+  for (auto& item : page->items) objects.push_back(std::move(item));
+  sink.restarted(std::move(objects));
+  return true;
+}
+
+Watcher::WatchEnd Watcher::watchOnce(WatcherSink& sink, StopSignal& stop) {
+  WatchOptions watch;
+  watch.resourceVersion = resourceVersion_;
+  watch.labelSelector = options_.labelSelector;
+  watch.fieldSelector = options_.fieldSelector;
+  std::uniform_int_distribution<int> seconds(
+      options_.minWatchSeconds, std::max(options_.minWatchSeconds, options_.maxWatchSeconds - 1));
+  watch.timeoutSeconds = seconds(random_);
+
+  LineSplitter lines;
+  WatchEnd end = WatchEnd::kTimedOut;
+  auto onChunk = [&](std::string_view chunk) {
+    const bool whole = lines.feed(chunk, [&](std::string_view line) {
+      end = handleLine(line, sink);
+      return end == WatchEnd::kTimedOut;
+    });
+    if (!whole && end == WatchEnd::kTimedOut) {
+      sink.failed(KubeError{ErrorKind::kBadResponse, 0, "", "watch line too long"});
+      end = WatchEnd::kFailed;
+    }
+    return whole;
+  };
+  auto result = client_.watch(gvr_, ns_, watch, onChunk, stop);
+  if (stop.stopped()) return WatchEnd::kStopped;
+  if (end != WatchEnd::kTimedOut) return end;
+  if (!result) {
+    if (result.error().isGone()) return WatchEnd::kExpired;
+    sink.failed(result.error());
+    return WatchEnd::kFailed;
+  }
+  return WatchEnd::kTimedOut;
+}
+
+Watcher::WatchEnd Watcher::handleLine(std::string_view line, WatcherSink& sink) {
+  auto event = parseWatchEvent(line);
+  if (!event) {
+    sink.failed(event.error());
+    return WatchEnd::kFailed;
+  }
+  if (event->type == WatchEventType::kError) {
+    if (event->statusCode() == 410) return WatchEnd::kExpired;
+    sink.failed(KubeError{ErrorKind::kStatus, event->statusCode(),
+                          event->object.value("reason", ""), event->object.value("message", "")});
+    return WatchEnd::kFailed;
+  }
+  if (auto version = event->resourceVersion(); !version.empty()) resourceVersion_ = version;
+  switch (event->type) {
+    case WatchEventType::kAdded:
+    case WatchEventType::kModified:
+      sink.applied(std::move(event->object));
+      break;
+    case WatchEventType::kDeleted:
+      sink.deleted(std::move(event->object));
+      break;
+    case WatchEventType::kBookmark:
+      sink.bookmark(resourceVersion_);
+      break;
+    case WatchEventType::kError:
+      break;
+  }
+  return WatchEnd::kTimedOut;
+}
+
+}  // namespace ps::kube
