@@ -1,0 +1,33 @@
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "observe/http_server.h"
+#include "observe/metrics_registry.h"
+
+namespace ps::observe {
+
+// Named checks behind /healthz or /readyz. A check returns nullopt when fine, else why not.
+class HealthChecks {
+ public:
+  using Check = std::function<std::optional<std::string>()>;
+  void add(std::string name, Check check);
+  // 200 "ok" when every check passes; otherwise 500 naming each failed check and its reason.
+  ServerResponse evaluate() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<std::string, Check>> checks_;  // guarded by mutex_
+};
+
+// /metrics (Prometheus text), /healthz (liveness) and /readyz (readiness, e.g. caches synced).
+// The referenced objects must outlive the routes.
+Routes probeRoutes(const MetricsRegistry& metrics, const HealthChecks& liveness,
+                   const HealthChecks& readiness);
+
+}  // namespace ps::observe
