@@ -64,29 +64,35 @@ Result<std::optional<std::string>> checkSignature(const Manifest& manifest, cons
 
 }  // namespace
 
-Result<AcceptedPlan> checkPlugin(const PluginFiles& plugin, const TrustConfig& trust) {
+Result<AcceptedPlan> checkPluginIntegrity(const PluginFiles& plugin, const KeyRing* keys) {
   auto manifestBytes = plugin.files.find("manifest.json");
   if (manifestBytes == plugin.files.end()) return reject("layout", "plugin has no manifest.json");
   auto manifest = parseManifest(manifestBytes->second);
   if (!manifest) return manifest.rejection();
-
-  auto signer = checkSignature(*manifest, trust.keys);
+  auto signer = checkSignature(*manifest, keys);
   if (!signer) return signer.rejection();
   auto files = checkFiles(*manifest, plugin);
   if (!files) return files.rejection();
-  auto grant = trust.policy ? trust.policy->evaluate(manifest->id, manifest->version,
-                                                     manifest->permissions, *signer)
-                            : evaluateWithoutPolicy(manifest->id, manifest->permissions);
-  if (!grant) return grant.rejection();
 
   AcceptedPlan plan;
   plan.id = manifest->id;
   plan.version = manifest->version;
-  plan.permissions = std::move(grant->permissions);
+  plan.permissions = manifest->permissions;
   plan.signerKeyId = std::move(*signer);
   plan.files = std::move(*files);
-  plan.limits = grant->limits;
-  plan.policyConfigured = trust.policy != nullptr;
+  return plan;
+}
+
+Result<AcceptedPlan> checkPlugin(const PluginFiles& plugin, const TrustConfig& trust) {
+  auto plan = checkPluginIntegrity(plugin, trust.keys);
+  if (!plan) return plan;
+  auto grant = trust.policy ? trust.policy->evaluate(plan->id, plan->version, plan->permissions,
+                                                     plan->signerKeyId)
+                            : evaluateWithoutPolicy(plan->id, plan->permissions);
+  if (!grant) return grant.rejection();
+  plan->permissions = std::move(grant->permissions);
+  plan->limits = grant->limits;
+  plan->policyConfigured = trust.policy != nullptr;
   return plan;
 }
 

@@ -34,4 +34,8 @@ struct AcceptedPlan {
 // the first rule that failed.
 Result<AcceptedPlan> checkPlugin(const PluginFiles& plugin, const TrustConfig& trust);
 
+// Everything but the policy (manifest, layout, digests, signature): what `pluginctl verify`
+// checks. The plan's permissions are the requested ones; policyConfigured is false.
+Result<AcceptedPlan> checkPluginIntegrity(const PluginFiles& plugin, const KeyRing* keys);
+
 }  // namespace ps::core

@@ -1,0 +1,18 @@
+// pluginctl: check, sign and run third-party plugins. Each subcommand lives in controller/cli/.
+#include <CLI/CLI.hpp>
+
+#include "cli/app_runner.h"
+#include "cli/keygen_command.h"
+#include "cli/sign_command.h"
+#include "cli/validate_command.h"
+#include "cli/verify_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pluginctl: validate, sign, verify and run sandboxed Python plugins"};
+  app.require_subcommand(1);
+  ps::cli::addValidateCommand(app);
+  ps::cli::addKeygenCommand(app);
+  ps::cli::addSignCommand(app);
+  ps::cli::addVerifyCommand(app);
+  return ps::cli::runApp(app, argc, argv);
+}
