@@ -1,0 +1,110 @@
+#include "sandbox/output_pump.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+namespace ps::sandbox {
+namespace {
+
+void writeAll(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a closed terminal must not stop the pump
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+int millisUntil(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 60'000));
+}
+
+}  // namespace
+
+OutputPump::OutputPump(int stdoutRead, int stderrRead, OutputSinks sinks, uint64_t capBytes,
+                       std::size_t tailBytes)
+    : fds_{stdoutRead, stderrRead}, sinks_(sinks), capBytes_(capBytes), tailBytes_(tailBytes) {}
+
+OutputPump::~OutputPump() {
+  for (int fd : fds_) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+OutputPump::Stop OutputPump::pumpUntil(std::chrono::steady_clock::time_point deadline, int wakeFd) {
+  static thread_local char buffer[64 * 1024];
+  while (fds_[0] >= 0 || fds_[1] >= 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return Stop::kDeadline;
+    pollfd polls[3] = {{fds_[0], POLLIN, 0}, {fds_[1], POLLIN, 0}, {wakeFd, POLLIN, 0}};
+    int ready = poll(polls, 3, millisUntil(deadline));
+    if (ready < 0 && errno != EINTR) return Stop::kEndOfOutput;
+    if (ready <= 0) continue;
+    if (wakeFd >= 0 && (polls[2].revents & POLLIN) != 0) return Stop::kWakeUp;
+    for (int stream = 0; stream < 2; ++stream) {
+      if (polls[stream].revents == 0) continue;
+      ssize_t n = read(fds_[stream], buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close(fds_[stream]);
+        fds_[stream] = -1;
+        continue;
+      }
+      consume(stream, buffer, static_cast<std::size_t>(n));
+    }
+  }
+  return Stop::kEndOfOutput;
+}
+
+void OutputPump::consume(int stream, const char* data, std::size_t size) {
+  total_ += size;
+  if (stream == 0) keepTail(data, size);
+  if (truncated_) return;
+  uint64_t room = capBytes_ - forwarded_;
+  std::size_t now = static_cast<std::size_t>(std::min<uint64_t>(room, size));
+  forward(stream == 0 ? sinks_.stdoutFd : sinks_.stderrFd, data, now);
+  forwarded_ += now;
+  if (now < size) {
+    truncated_ = true;
+    std::string marker = "\n[output truncated after " + std::to_string(forwarded_) + " bytes]\n";
+    forward(sinks_.stderrFd, marker.data(), marker.size());
+  }
+}
+
+void OutputPump::forward(int sinkFd, const char* data, std::size_t size) {
+  if (sinkFd >= 0 && size > 0) writeAll(sinkFd, data, size);
+}
+
+void OutputPump::keepTail(const char* data, std::size_t size) {
+  stdoutBytes_ += size;
+  if (size >= tailBytes_) {
+    tail_.assign(data + size - tailBytes_, tailBytes_);
+    return;
+  }
+  tail_.append(data, size);
+  if (tail_.size() > 2 * tailBytes_) tail_.erase(0, tail_.size() - tailBytes_);
+}
+
+CapturedOutput OutputPump::result() const {
+  CapturedOutput out;
+  out.totalBytes = total_;
+  out.truncated = truncated_;
+  out.tailCut = stdoutBytes_ > tailBytes_;
+  std::size_t start = tail_.size() > tailBytes_ ? tail_.size() - tailBytes_ : 0;
+  if (out.tailCut) {
+    // Never start inside a multi-byte UTF-8 sequence: skip continuation bytes (10xxxxxx).
+    while (start < tail_.size() && (static_cast<unsigned char>(tail_[start]) & 0xC0) == 0x80) {
+      ++start;
+    }
+  }
+  out.stdoutTail = tail_.substr(start);
+  return out;
+}
+
+}  // namespace ps::sandbox
