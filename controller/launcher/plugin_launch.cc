@@ -90,6 +90,8 @@ std::string readSetupError(int errorFd) {
 
 int exitCodeOf(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
+  // The CPU-time limit is a time limit too (as in the local sandbox): 124, not 128+SIGXCPU.
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) return 124;
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 126;
 }

@@ -119,8 +119,9 @@ TEST_F(LauncherCommandTest, WallClockLimitKillsWith124) {
 
 TEST_F(LauncherCommandTest, CpuLimitStopsABusyLoop) {
   plugin("while True:\n    pass\n");
-  int status = launch({"--cpu-seconds", "1", "--timeout", "30"});
-  EXPECT_TRUE(status == 128 + SIGXCPU || status == 128 + SIGKILL) << status;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(launch({"--cpu-seconds", "1", "--timeout", "30"}), 124);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST_F(LauncherCommandTest, LongOutputIsCutToTheLast4KiBWithAMarker) {

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sandbox/setup_result.h"
+
+namespace ps::container {
+
+enum class EngineKind { kPodman, kDocker };
+
+std::string_view engineName(EngineKind kind);  // "podman" / "docker"
+
+// Parses --engine; nothing for a name we do not drive.
+std::optional<EngineKind> parseEngineName(std::string_view name);
+
+// A container engine's command-line client, found on PATH.
+struct Engine {
+  EngineKind kind = EngineKind::kPodman;
+  std::filesystem::path binary;
+};
+
+// The requested engine, or (none requested) podman, else docker. Searches `searchPath` (a PATH
+// value). Not found is a SetupError saying so (exit 126): never a silent fall back to another
+// level.
+sandbox::SetupResult<Engine> findEngine(std::optional<EngineKind> requested,
+                                        std::string_view searchPath);
+
+}  // namespace ps::container

@@ -1,0 +1,122 @@
+#include "container/container_sandbox.h"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "container/engine_process.h"
+#include "container/run_directory.h"
+#include "sandbox/output_pump.h"
+
+namespace ps::container {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The launcher enforces the wall-clock limit inside; ours is the backstop for an engine or
+// container that hangs, so it allows for the container's start and teardown.
+constexpr std::chrono::seconds kEngineSlack{15};
+// After the container is gone, how long its output may still take to drain.
+constexpr std::chrono::seconds kDrainGrace{5};
+
+std::string firstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  return line.empty() ? "(no output)" : line;
+}
+
+// Waits for the engine client to exit, the deadline, or the wake fd (pluginctl interrupted).
+sandbox::OutputPump::Stop waitForExit(int exitedFd, Clock::time_point deadline, int wakeFd) {
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return sandbox::OutputPump::Stop::kDeadline;
+    pollfd polls[2] = {{exitedFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
+    int ready = poll(polls, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
+    if (ready <= 0) continue;
+    if (polls[1].revents != 0) return sandbox::OutputPump::Stop::kWakeUp;
+    if (polls[0].revents != 0) return sandbox::OutputPump::Stop::kEndOfOutput;
+  }
+}
+
+// The engine's exit code is the launcher's (the container's PID 1): map it like the local level.
+void classify(sandbox::RunResult& result, int exitCode, const std::optional<std::string>& message) {
+  using sandbox::RunOutcome;
+  result.exitCode = exitCode;
+  if (!message) {
+    result.outcome = RunOutcome::kSetupFailed;
+    result.exitCode = sandbox::kExitSetupFailed;
+    result.setupError = "container sandbox: the engine did not start the container (exit " +
+                        std::to_string(exitCode) + ")";
+  } else if (exitCode == sandbox::kExitTimedOut) {
+    result.outcome = RunOutcome::kTimedOut;
+  } else if (exitCode == sandbox::kExitSetupFailed &&
+             message->rfind("sandbox setup failed", 0) == 0) {
+    result.outcome = RunOutcome::kSetupFailed;
+    result.setupError = "container sandbox: " + firstLine(*message);
+  } else if (exitCode > 128 && exitCode < 128 + 65) {
+    result.outcome = RunOutcome::kSignaled;
+    result.signal = exitCode - 128;
+  } else {
+    result.outcome = RunOutcome::kExited;
+  }
+}
+
+}  // namespace
+
+sandbox::SetupResult<ContainerSandbox> ContainerSandbox::create(ContainerConfig config) {
+  const char* path = std::getenv("PATH");
+  auto engine = findEngine(config.engine, path != nullptr ? path : "/usr/bin:/bin");
+  if (!engine) return engine.error();
+  auto inspect = runQuiet(imageExistsArgv(engine.value(), config));
+  if (!inspect) return inspect.error();
+  if (inspect->exitCode != 0) {
+    return sandbox::SetupError{"container sandbox: image " + config.image + " not available in " +
+                               std::string(engineName(engine->kind)) + " (" +
+                               firstLine(inspect->output) + "); build it with make sandbox-image"};
+  }
+  return ContainerSandbox(std::move(engine.value()), std::move(config));
+}
+
+sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request) const {
+  const auto start = Clock::now();
+  auto files = RunDirectory::create();
+  if (!files) return sandbox::RunResult::setupFailed(files.error().message);
+  const RunDirectory& dir = *files.value();
+  auto argv =
+      containerRunArgv(engine_, config_, request, {dir.containerName(), dir.terminationLog()});
+  auto engine = spawnEngine(argv);
+  if (!engine)
+    return sandbox::RunResult::setupFailed("container sandbox: " + engine.error().message);
+
+  sandbox::OutputPump pump(engine->stdoutRead.release(), engine->stderrRead.release(),
+                           request.sinks, request.limits.outputBytes);
+  const auto deadline = start + request.limits.wallTime + kEngineSlack;
+  auto stop = pump.pumpUntil(deadline, request.wakeFd);
+  if (stop == sandbox::OutputPump::Stop::kEndOfOutput) {
+    stop = waitForExit(engine->exited.get(), deadline, request.wakeFd);
+  }
+  if (stop != sandbox::OutputPump::Stop::kEndOfOutput) {
+    (void)runQuiet(containerKillArgv(engine_, config_, dir.containerName()));
+  }
+  int exitCode = waitForEngine(engine->pid);
+  pump.pumpUntil(Clock::now() + kDrainGrace);
+
+  sandbox::RunResult result;
+  result.output = pump.result();
+  if (stop == sandbox::OutputPump::Stop::kDeadline) {
+    result.outcome = sandbox::RunOutcome::kTimedOut;
+    result.exitCode = sandbox::kExitTimedOut;
+  } else if (stop == sandbox::OutputPump::Stop::kWakeUp) {
+    result.outcome = sandbox::RunOutcome::kInterrupted;
+    result.signal = SIGINT;
+    result.exitCode = 128 + SIGINT;
+  } else {
+    classify(result, exitCode, dir.readTerminationMessage());
+  }
+  result.memoryLimitHit = false;  // the engine's OOM kill shows as 128+9 (the cgroup is its own)
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  return result;
+}
+
+}  // namespace ps::container

@@ -1,0 +1,85 @@
+#include "container/engine_process.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+extern char** environ;
+
+namespace ps::container {
+namespace {
+
+constexpr std::size_t kQuietOutputBytes = 8192;
+
+struct PipeFds {
+  sandbox::UniqueFd read, write;
+};
+
+sandbox::SetupResult<PipeFds> makePipe() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return sandbox::SetupError{sandbox::describeErrno("pipe", errno)};
+  return PipeFds{sandbox::UniqueFd(fds[0]), sandbox::UniqueFd(fds[1])};
+}
+
+}  // namespace
+
+sandbox::SetupResult<EngineProcess> spawnEngine(const std::vector<std::string>& argv) {
+  auto out = makePipe();
+  if (!out) return out.error();
+  auto err = makePipe();
+  if (!err) return err.error();
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out->write.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err->write.get(), 2);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return sandbox::SetupError{sandbox::describeErrno("cannot start " + argv[0], rc)};
+
+  EngineProcess process;
+  process.pid = pid;
+  process.stdoutRead = std::move(out->read);
+  process.stderrRead = std::move(err->read);
+  process.exited = sandbox::UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  return process;
+}
+
+int waitForEngine(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+sandbox::SetupResult<QuietResult> runQuiet(const std::vector<std::string>& argv) {
+  auto process = spawnEngine(argv);
+  if (!process) return process.error();
+  QuietResult result;
+  // Both streams into one string; stderr is read after stdout closes (the commands are short).
+  for (int fd : {process->stdoutRead.get(), process->stderrRead.get()}) {
+    char buffer[1024];
+    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      if (result.output.size() < kQuietOutputBytes) {
+        result.output.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  result.exitCode = waitForEngine(process->pid);
+  return result;
+}
+
+}  // namespace ps::container
