@@ -3,6 +3,7 @@
 
 #include "cli/app_runner.h"
 #include "cli/keygen_command.h"
+#include "cli/run_command.h"
 #include "cli/sign_command.h"
 #include "cli/validate_command.h"
 #include "cli/verify_command.h"
@@ -14,5 +15,6 @@ int main(int argc, char** argv) {
   ps::cli::addKeygenCommand(app);
   ps::cli::addSignCommand(app);
   ps::cli::addVerifyCommand(app);
+  ps::cli::addRunCommand(app);
   return ps::cli::runApp(app, argc, argv);
 }

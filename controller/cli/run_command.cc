@@ -1,0 +1,182 @@
+#include "cli/run_command.h"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/app_runner.h"
+#include "cli/exit_codes.h"
+#include "cli/plan_output.h"
+#include "core/plugin_files.h"
+#include "sandbox/interrupt_signals.h"
+#include "sandbox/local_sandbox.h"
+#include "sandbox/sandbox_root.h"
+#include "sandbox/tool_runner.h"
+
+namespace ps::cli {
+namespace {
+
+bool grants(const core::AcceptedPlan& plan, const std::string& permission) {
+  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
+         plan.permissions.end();
+}
+
+int reportSetupFailure(const std::string& message, bool json, std::ostream& out,
+                       std::ostream& err) {
+  if (json) {
+    out << nlohmann::json{{"outcome", "setupFailed"},
+                          {"exitCode", sandbox::kExitSetupFailed},
+                          {"error", message}}
+               .dump()
+        << "\n";
+  } else {
+    err << "pluginctl: the sandbox could not be set up: " << message << "\n";
+  }
+  return sandbox::kExitSetupFailed;
+}
+
+nlohmann::json resultToJson(const core::AcceptedPlan& plan, const sandbox::RunResult& result) {
+  nlohmann::json json{
+      {"outcome", sandbox::outcomeName(result.outcome)},
+      {"exitCode", result.exitCode},
+      {"durationMs", result.duration.count()},
+      {"pluginID", plan.id},
+      {"version", plan.version},
+      {"signedBy", plan.signerKeyId ? nlohmann::json(*plan.signerKeyId) : nlohmann::json()},
+      // Invalid UTF-8 from the plugin must not make dump() throw.
+      {"result", result.output.stdoutTail},
+      {"truncated", result.output.tailCut || result.output.truncated},
+      {"outputTruncated", result.output.truncated},
+      {"policyConfigured", plan.policyConfigured},
+  };
+  if (result.signal != 0) json["signal"] = result.signal;
+  if (!result.setupError.empty()) json["error"] = result.setupError;
+  return json;
+}
+
+void printSummary(const core::AcceptedPlan& plan, const sandbox::RunResult& result,
+                  std::ostream& err) {
+  err << "pluginctl: " << plan.id << " " << plan.version << ": "
+      << sandbox::outcomeName(result.outcome) << ", exit " << result.exitCode << " after "
+      << result.duration.count() << " ms"
+      << (plan.signerKeyId ? ", signed by " + *plan.signerKeyId : ", unsigned")
+      << (result.memoryLimitHit ? ", memory limit reached" : "") << "\n";
+  if (!result.setupError.empty()) err << "pluginctl: " << result.setupError << "\n";
+}
+
+// Policy and input checks that need the accepted plan; nullopt = go ahead.
+std::optional<core::Rejection> checkRunRequest(const RunOptions& options,
+                                               const core::AcceptedPlan& plan) {
+  if (options.input && !grants(plan, "read_files")) {
+    return core::reject("policy", "plugin \"" + plan.id +
+                                      "\" was given --input but does not hold the read_files "
+                                      "permission");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+sandbox::SandboxLimits effectiveLimits(const RunOptions& options,
+                                       const core::PolicyLimits& policy) {
+  sandbox::SandboxLimits limits;
+  int64_t timeout = limits.wallTime.count() / 1000;
+  if (options.timeoutSeconds) timeout = std::min(timeout, *options.timeoutSeconds);
+  if (policy.maxTimeoutSeconds) timeout = std::min(timeout, *policy.maxTimeoutSeconds);
+  timeout = std::max<int64_t>(timeout, 1);
+  limits.wallTime = std::chrono::seconds(timeout);
+  limits.cpuTime = std::chrono::seconds(timeout);
+  auto memory = static_cast<int64_t>(limits.memoryBytes);
+  if (options.memoryBytes) memory = std::min(memory, *options.memoryBytes);
+  if (policy.maxMemory) memory = std::min(memory, *policy.maxMemory);
+  limits.memoryBytes = static_cast<uint64_t>(std::max<int64_t>(memory, 16 << 20));
+  return limits;
+}
+
+int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
+           sandbox::OutputSinks sinks) {
+  auto trust = loadTrustFromFlags(options.trust);
+  if (!trust) return reportRejection(trust.rejection(), options.json, out, err);
+  auto plugin = core::readPluginDir(options.dir);
+  if (!plugin) return reportRejection(plugin.rejection(), options.json, out, err);
+  auto plan = core::checkPlugin(*plugin, trust->config());
+  if (!plan) return reportRejection(plan.rejection(), options.json, out, err);
+  if (auto refused = checkRunRequest(options, *plan)) {
+    return reportRejection(*refused, options.json, out, err);
+  }
+  if (!plan->policyConfigured) {
+    err << "pluginctl: WARNING: no policy configured (PLUGIN_POLICY_FILE / --policy): every "
+           "permission but network is allowed\n";
+  }
+  std::error_code ec;
+  if (options.input && !std::filesystem::is_directory(*options.input, ec)) {
+    err << "pluginctl: --input " << *options.input << " is not a directory\n";
+    return kExitUsage;
+  }
+  auto runner = options.python ? sandbox::ToolRunner::create(*options.python)
+                               : sandbox::ToolRunner::fromEnvironment();
+  if (!runner) return reportSetupFailure(runner.error().message, options.json, out, err);
+  auto localSandbox = sandbox::LocalSandbox::create(std::move(runner.value()));
+  if (!localSandbox)
+    return reportSetupFailure(localSandbox.error().message, options.json, out, err);
+  auto base = sandbox::SandboxRoot::privateBase();
+  if (!base) return reportSetupFailure(base.error().message, options.json, out, err);
+
+  sandbox::InterruptSignals interrupts;  // before the root exists: it is removed on Ctrl-C too
+  auto root = sandbox::SandboxRoot::create(*plugin, plan->files, base.value());
+  if (!root) return reportSetupFailure(root.error().message, options.json, out, err);
+  sandbox::SandboxRequest request{root.value()->pluginDir(),
+                                  root.value()->mountPoint(),
+                                  std::nullopt,
+                                  options.args,
+                                  grants(*plan, "network"),
+                                  effectiveLimits(options, plan->limits),
+                                  sinks,
+                                  interrupts.wakeFd()};
+  if (options.input) request.inputDir = std::filesystem::absolute(*options.input);
+  auto result = localSandbox->run(request);
+  if (result.outcome == sandbox::RunOutcome::kInterrupted) {
+    result.signal = interrupts.received();
+    result.exitCode = 128 + result.signal;
+  }
+  if (options.json) {
+    out << resultToJson(*plan, result)
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
+  } else {
+    printSummary(*plan, result, err);
+  }
+  return result.exitCode;
+}
+
+void addRunCommand(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* command = app.add_subcommand(
+      "run",
+      "check a plugin, then run it in the local kernel sandbox (exit: the plugin's own, "
+      "124 time limit, 125 rejected, 126 sandbox not set up, 128+N signal N)");
+  command->add_option("DIR", options->dir, "plugin directory")->required();
+  command->add_option("ARGS", options->args, "arguments for plugin.py (after --)");
+  addTrustOptions(*command, options->trust);
+  command->add_option("--input", options->input,
+                      "directory mounted read-only at /input (needs read_files)");
+  command->add_option("--timeout", options->timeoutSeconds, "wall-clock limit in seconds")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--memory", options->memoryBytes, "memory limit in bytes")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--python", options->python,
+                      "interpreter to confine (default: $PLUGIN_SANDBOX_PYTHON, else "
+                      "/usr/bin/python3)");
+  command->add_flag("--json", options->json,
+                    "print the outcome as one JSON object on stdout (plugin output goes to "
+                    "stderr)");
+  command->callback([options] {
+    sandbox::OutputSinks sinks{options->json ? 2 : 1, 2};
+    std::cout.flush();
+    int code = runRun(*options, std::cout, std::cerr, sinks);
+    if (code != kExitOk) exitWith(code);
+  });
+}
+
+}  // namespace ps::cli
