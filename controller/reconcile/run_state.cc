@@ -41,7 +41,8 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
   Decision decision;
   if (pod.phase == PodPhase::Succeeded) {
     decision = finish(RunState::Succeeded, "plugin exited with status 0", facts, exitCode, output);
-  } else if (pod.reason == "DeadlineExceeded") {
+  } else if (pod.reason == "DeadlineExceeded" || (terminated && terminated->exitCode == 124)) {
+    // 124: the launcher stopped the plugin at its --timeout (DESIGN.md exit codes).
     decision =
         finish(RunState::TimedOut,
                "plugin exceeded its " + std::to_string(facts.timeout.count()) + " s time limit",

@@ -148,6 +148,7 @@ TEST(RunStateTest, PodOutcomesMapToStates) {
       {terminatedPod(PodPhase::Failed, 3, "Error"), RunState::Failed, 3},
       {terminatedPod(PodPhase::Failed, 137, "OOMKilled"), RunState::Failed, 137},
       {deadline, RunState::TimedOut, std::nullopt},
+      {terminatedPod(PodPhase::Failed, 124, "Error", "partial"), RunState::TimedOut, 124},
       {evicted, RunState::PodEvicted, std::nullopt},
       {podIn(PodPhase::Failed), RunState::Failed, std::nullopt},
       {deleting, RunState::PodDeleted, std::nullopt},

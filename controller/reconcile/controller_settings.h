@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "reconcile/quantity.h"
+
+namespace ps::reconcile {
+
+// What the controller's operator decides for every Pod: the image, defaults and hard maxima.
+// A run's own spec may ask for less, never for more.
+struct ControllerSettings {
+  std::string sandboxImage = "localhost/plugin-sandbox/sandbox:dev";
+  std::optional<std::string> runtimeClassName;  // e.g. "gvisor"
+  int64_t defaultTimeoutSeconds = 300;
+  int64_t maxTimeoutSeconds = 3600;
+  Quantity defaultCpu = *Quantity::parse("500m");
+  Quantity maxCpu = *Quantity::parse("2");
+  Quantity defaultMemory = *Quantity::parse("256Mi");
+  Quantity maxMemory = *Quantity::parse("1Gi");
+  Quantity tmpSizeLimit = *Quantity::parse("64Mi");
+  // Extra time the kubelet grants beyond the launcher's own --timeout, so the launcher can
+  // still write its termination message (exit 124) before the Pod is killed.
+  int64_t deadlineGraceSeconds = 10;
+};
+
+}  // namespace ps::reconcile

@@ -1,0 +1,148 @@
+#include "reconcile/pod_builder.h"
+
+#include <algorithm>
+
+#include "reconcile/pod_naming.h"
+
+namespace ps::reconcile {
+namespace {
+
+using nlohmann::json;
+
+bool granted(const core::AcceptedPlan& plan, std::string_view permission) {
+  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
+         plan.permissions.end();
+}
+
+json restrictedSeccomp() {
+  return {{"type", "RuntimeDefault"}};
+}
+
+// Mount exactly the files the trust core verified (plus the manifest) by key, so a key added
+// to the ConfigMap after the check never reaches the sandbox. ConfigMap keys cannot hold '/',
+// so a plugin in a ConfigMap is flat: key == file name.
+json pluginVolume(const PluginRun& run, const core::AcceptedPlan& plan) {
+  json items = json::array();
+  items.push_back({{"key", "manifest.json"}, {"path", "manifest.json"}});
+  for (const auto& file : plan.files) items.push_back({{"key", file.path}, {"path", file.path}});
+  return {{"name", "plugin"},
+          {"configMap",
+           {{"name", run.pluginConfigMap},
+            {"items", items},
+            {"defaultMode", 0444},
+            {"optional", false}}}};
+}
+
+json inputVolume(const InputSource& input) {
+  if (input.kind == InputSource::Kind::ConfigMap) {
+    return {{"name", "input"},
+            {"configMap", {{"name", input.name}, {"defaultMode", 0444}, {"optional", false}}}};
+  }
+  return {{"name", "input"},
+          {"persistentVolumeClaim", {{"claimName", input.name}, {"readOnly", true}}}};
+}
+
+json containerSecurityContext() {
+  return {{"allowPrivilegeEscalation", false},
+          {"privileged", false},
+          {"readOnlyRootFilesystem", true},
+          {"runAsNonRoot", true},
+          {"runAsUser", 65532},
+          {"runAsGroup", 65532},
+          {"capabilities", {{"drop", {"ALL"}}}},
+          {"seccompProfile", restrictedSeccomp()}};
+}
+
+json container(const PluginRun& run, const RunLimits& limits, const ControllerSettings& settings,
+               bool withInput) {
+  // The launcher stops the plugin at --timeout itself (exit 124, with a message); the Pod's
+  // activeDeadlineSeconds is the kubelet's backstop a little later.
+  json args = {"--root", kSandboxRoot, "--timeout", std::to_string(limits.timeoutSeconds), "--"};
+  for (const auto& arg : run.args) args.push_back(arg);
+  const json resources = {{"cpu", limits.cpu.toString()},
+                          {"memory", std::to_string(limits.memory.value())}};
+  json mounts = {{{"name", "plugin"}, {"mountPath", kSandboxRoot}, {"readOnly", true}},
+                 {{"name", "tmp"}, {"mountPath", "/tmp"}}};
+  if (withInput)
+    mounts.push_back({{"name", "input"}, {"mountPath", kInputPath}, {"readOnly", true}});
+  return {{"name", kContainerName},
+          {"image", settings.sandboxImage},
+          {"imagePullPolicy", "IfNotPresent"},
+          {"args", args},
+          {"workingDir", kSandboxRoot},
+          {"resources", {{"limits", resources}, {"requests", resources}}},
+          {"securityContext", containerSecurityContext()},
+          {"volumeMounts", mounts},
+          {"terminationMessagePath", "/dev/termination-log"},
+          {"terminationMessagePolicy", "FallbackToLogsOnError"}};
+}
+
+json podMetadata(const PluginRun& run, const core::AcceptedPlan& plan, const std::string& name) {
+  json files = json::object();
+  for (const auto& file : plan.files) files[file.path] = file.digest;
+  json annotations = {{kPluginFilesAnnotation, files.dump()}};
+  if (plan.signerKeyId) annotations[kSignerAnnotation] = *plan.signerKeyId;
+  return {{"name", name},
+          {"namespace", run.namespaceName},
+          {"labels",
+           {{kRunLabel, runLabelValue(run)},
+            {kNetworkLabel, granted(plan, "network") ? kNetworkGranted : kNetworkIsolated},
+            {kManagedByLabel, kManagedBy}}},
+          {"annotations", annotations},
+          {"ownerReferences", {ownerReferenceFor(run)}}};
+}
+
+std::optional<core::Rejection> checkInputGrant(const PluginRun& run,
+                                               const core::AcceptedPlan& plan) {
+  if (!run.input || granted(plan, "read_files")) return std::nullopt;
+  return core::reject("input", "the run supplies input \"" + run.input->name + "\" but plugin \"" +
+                                   plan.id + "\" is not granted read_files");
+}
+
+}  // namespace
+
+json ownerReferenceFor(const PluginRun& run) {
+  return {{"apiVersion", kApiVersion}, {"kind", kKind},
+          {"name", run.name},          {"uid", run.uid.empty() ? kPlaceholderUid : run.uid},
+          {"controller", true},        {"blockOwnerDeletion", true}};
+}
+
+core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
+                               const ControllerSettings& settings) {
+  if (auto refused = checkInputGrant(run, plan)) return *refused;
+  PodPlan result;
+  result.podName = podNameFor(run);
+  result.limits = clampRunLimits(run, plan.limits, settings);
+  const bool withInput = run.input.has_value();
+  json volumes = {
+      pluginVolume(run, plan),
+      {{"name", "tmp"},
+       {"emptyDir",
+        {{"medium", "Memory"}, {"sizeLimit", std::to_string(settings.tmpSizeLimit.value())}}}}};
+  if (withInput) volumes.push_back(inputVolume(*run.input));
+  json spec = {
+      {"restartPolicy", "Never"},
+      {"activeDeadlineSeconds", result.limits.timeoutSeconds + settings.deadlineGraceSeconds},
+      {"automountServiceAccountToken", false},
+      {"enableServiceLinks", false},
+      {"hostNetwork", false},
+      {"hostPID", false},
+      {"hostIPC", false},
+      {"terminationGracePeriodSeconds", 5},
+      {"securityContext",
+       {{"runAsNonRoot", true},
+        {"runAsUser", 65532},
+        {"runAsGroup", 65532},
+        {"fsGroup", 65532},
+        {"seccompProfile", restrictedSeccomp()}}},
+      {"containers", {container(run, result.limits, settings, withInput)}},
+      {"volumes", volumes}};
+  if (settings.runtimeClassName) spec["runtimeClassName"] = *settings.runtimeClassName;
+  result.pod = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata", podMetadata(run, plan, result.podName)},
+                {"spec", spec}};
+  return result;
+}
+
+}  // namespace ps::reconcile

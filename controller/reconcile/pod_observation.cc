@@ -1,0 +1,81 @@
+#include "reconcile/pod_observation.h"
+
+#include <limits>
+
+#include "reconcile/pod_builder.h"
+#include "reconcile/rfc3339.h"
+
+namespace ps::reconcile {
+namespace {
+
+using nlohmann::json;
+
+const json& nullJson() {
+  static const json kNull;
+  return kNull;
+}
+
+const json& member(const json& object, const char* key) {
+  if (!object.is_object()) return nullJson();
+  const auto found = object.find(key);
+  return found == object.end() ? nullJson() : *found;
+}
+
+std::string text(const json& value) {
+  return value.is_string() ? value.get<std::string>() : "";
+}
+
+std::optional<TimePoint> time(const json& value) {
+  return value.is_string() ? parseRfc3339(value.get<std::string>()) : std::nullopt;
+}
+
+PodPhase phaseFrom(const std::string& phase) {
+  if (phase == "Pending" || phase.empty()) return PodPhase::Pending;
+  if (phase == "Running") return PodPhase::Running;
+  if (phase == "Succeeded") return PodPhase::Succeeded;
+  if (phase == "Failed") return PodPhase::Failed;
+  return PodPhase::Unknown;
+}
+
+// The plugin container's status; the first container when none carries our name.
+const json& pluginContainerStatus(const json& status) {
+  const json& statuses = member(status, "containerStatuses");
+  if (!statuses.is_array() || statuses.empty()) return nullJson();
+  for (const auto& entry : statuses) {
+    if (text(member(entry, "name")) == kContainerName) return entry;
+  }
+  return statuses.front();
+}
+
+std::optional<PodObservation::Terminated> terminatedFrom(const json& containerStatus) {
+  const json& terminated = member(member(containerStatus, "state"), "terminated");
+  if (!terminated.is_object()) return std::nullopt;
+  PodObservation::Terminated result;
+  const json& exitCode = member(terminated, "exitCode");
+  if (exitCode.is_number_integer()) {
+    const auto value = exitCode.get<int64_t>();
+    const bool fits = value >= std::numeric_limits<int32_t>::min() &&
+                      value <= std::numeric_limits<int32_t>::max();
+    result.exitCode = fits ? static_cast<int32_t>(value) : -1;
+  }
+  result.reason = text(member(terminated, "reason"));
+  result.message = text(member(terminated, "message"));
+  result.finishedAt = time(member(terminated, "finishedAt"));
+  return result;
+}
+
+}  // namespace
+
+PodObservation observePod(const json& pod) {
+  PodObservation observation;
+  const json& status = member(pod, "status");
+  observation.phase = phaseFrom(text(member(status, "phase")));
+  observation.reason = text(member(status, "reason"));
+  observation.message = text(member(status, "message"));
+  observation.deleting = member(member(pod, "metadata"), "deletionTimestamp").is_string();
+  observation.startedAt = time(member(status, "startTime"));
+  observation.terminated = terminatedFrom(pluginContainerStatus(status));
+  return observation;
+}
+
+}  // namespace ps::reconcile

@@ -1,0 +1,274 @@
+#include "reconcile/pod_builder.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "reconcile/pod_naming.h"
+
+namespace ps::reconcile {
+namespace {
+
+using nlohmann::json;
+
+PluginRun sampleRun() {
+  PluginRun run;
+  run.name = "scan-1";
+  run.namespaceName = "team-a";
+  run.uid = "6f1c0d3e-1111-2222-3333-444455556666";
+  run.pluginConfigMap = "techdebt";
+  run.args = {"--limit", "20"};
+  return run;
+}
+
+core::AcceptedPlan samplePlan(std::vector<std::string> permissions = {"read_files"}) {
+  core::AcceptedPlan plan;
+  plan.id = "techdebt";
+  plan.version = "1.2.0";
+  plan.permissions = std::move(permissions);
+  plan.signerKeyId = "sha256:ab12";
+  plan.files = {{"plugin.py", "sha256:9f86"}, {"helper.py", "sha256:1234"}};
+  plan.policyConfigured = true;
+  return plan;
+}
+
+json build(const PluginRun& run, const core::AcceptedPlan& plan,
+           const ControllerSettings& settings = {}) {
+  const auto built = buildPod(run, plan, settings);
+  EXPECT_TRUE(built.ok()) << built.rejection().line();
+  return built ? built->pod : json();
+}
+
+// Pod Security Admission "restricted" (v1.25+), rule by rule from the upstream policy list.
+// Returns every violation found, so a failure says which rule broke.
+std::vector<std::string> restrictedViolations(const json& pod) {
+  std::vector<std::string> violations;
+  const json& spec = pod["spec"];
+  const json podContext = spec.value("securityContext", json::object());
+  for (const char* hostField : {"hostNetwork", "hostPID", "hostIPC"}) {
+    if (spec.value(hostField, false)) violations.push_back(std::string(hostField) + " true");
+  }
+  const std::set<std::string> allowedVolumes = {"configMap", "csi",       "downwardAPI",
+                                                "emptyDir",  "ephemeral", "persistentVolumeClaim",
+                                                "projected", "secret"};
+  for (const auto& volume : spec.value("volumes", json::array())) {
+    for (const auto& [key, value] : volume.items()) {
+      if (key != "name" && !allowedVolumes.count(key)) violations.push_back("volume type " + key);
+    }
+  }
+  if (podContext.contains("sysctls")) violations.push_back("sysctls set");
+  if (podContext.value("runAsUser", 1) == 0) violations.push_back("pod runAsUser 0");
+  const bool podNonRoot = podContext.value("runAsNonRoot", false);
+  const std::string podSeccomp =
+      podContext.value("seccompProfile", json::object()).value("type", "");
+  for (const char* list : {"containers", "initContainers", "ephemeralContainers"}) {
+    for (const auto& container : spec.value(list, json::array())) {
+      const std::string name = container.value("name", "?");
+      const json context = container.value("securityContext", json::object());
+      if (context.value("privileged", false)) violations.push_back(name + ": privileged");
+      if (!context.contains("allowPrivilegeEscalation") ||
+          context["allowPrivilegeEscalation"] != false) {
+        violations.push_back(name + ": allowPrivilegeEscalation not explicitly false");
+      }
+      if (!(context.value("runAsNonRoot", podNonRoot)))
+        violations.push_back(name + ": runAsNonRoot");
+      if (context.value("runAsUser", 1) == 0) violations.push_back(name + ": runAsUser 0");
+      const std::string seccomp =
+          context.value("seccompProfile", json::object()).value("type", podSeccomp);
+      if (seccomp != "RuntimeDefault" && seccomp != "Localhost") {
+        violations.push_back(name + ": seccompProfile " + seccomp);
+      }
+      const json capabilities = context.value("capabilities", json::object());
+      const json drop = capabilities.value("drop", json::array());
+      if (std::find(drop.begin(), drop.end(), "ALL") == drop.end()) {
+        violations.push_back(name + ": capabilities.drop lacks ALL");
+      }
+      for (const auto& added : capabilities.value("add", json::array())) {
+        if (added != "NET_BIND_SERVICE") violations.push_back(name + ": adds " + added.dump());
+      }
+      for (const auto& port : container.value("ports", json::array())) {
+        if (port.value("hostPort", 0) != 0) violations.push_back(name + ": hostPort");
+      }
+      if (context.contains("procMount") && context["procMount"] != "Default") {
+        violations.push_back(name + ": procMount");
+      }
+    }
+  }
+  return violations;
+}
+
+TEST(PodBuilderTest, PassesPodSecurityRestrictedFieldByField) {
+  for (const auto& permissions :
+       {std::vector<std::string>{}, {"read_files"}, {"network"}, {"network", "read_files"}}) {
+    PluginRun run = sampleRun();
+    if (std::find(permissions.begin(), permissions.end(), "read_files") != permissions.end()) {
+      run.input = InputSource{InputSource::Kind::PersistentVolumeClaim, "data"};
+    }
+    const json pod = build(run, samplePlan(permissions));
+    EXPECT_EQ(restrictedViolations(pod), std::vector<std::string>{}) << pod.dump(2);
+  }
+}
+
+TEST(PodBuilderTest, RestrictedCheckerCatchesViolations) {
+  // The checker above must be able to fail: break the Pod one rule at a time.
+  const json good = build(sampleRun(), samplePlan());
+  const std::vector<std::pair<std::string, json>> breakages = {
+      {"/spec/containers/0/securityContext/allowPrivilegeEscalation", true},
+      {"/spec/containers/0/securityContext/capabilities/drop", json::array()},
+      {"/spec/containers/0/securityContext/seccompProfile/type", "Unconfined"},
+      {"/spec/containers/0/securityContext/runAsNonRoot", false},
+      {"/spec/containers/0/securityContext/runAsUser", 0},
+      {"/spec/containers/0/securityContext/privileged", true},
+      {"/spec/hostNetwork", true},
+      {"/spec/volumes/0/hostPath", {{"path", "/"}}},
+  };
+  for (const auto& [pointer, value] : breakages) {
+    json bad = good;
+    bad[json::json_pointer(pointer)] = value;
+    EXPECT_FALSE(restrictedViolations(bad).empty()) << pointer;
+  }
+}
+
+TEST(PodBuilderTest, HardeningBeyondRestricted) {
+  const json pod = build(sampleRun(), samplePlan());
+  const json& spec = pod["spec"];
+  const json& container = spec["containers"][0];
+  EXPECT_EQ(spec["restartPolicy"], "Never");
+  EXPECT_EQ(spec["automountServiceAccountToken"], false);
+  EXPECT_EQ(spec["enableServiceLinks"], false);
+  EXPECT_EQ(spec["securityContext"]["runAsUser"], 65532);
+  EXPECT_EQ(container["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(container["securityContext"]["runAsUser"], 65532);
+  EXPECT_EQ(container["terminationMessagePolicy"], "FallbackToLogsOnError");
+  EXPECT_EQ(container["resources"]["limits"]["cpu"], "500m");
+  EXPECT_EQ(container["resources"]["limits"]["memory"], "268435456");
+  EXPECT_EQ(container["resources"]["requests"], container["resources"]["limits"]);
+  EXPECT_EQ(spec["activeDeadlineSeconds"], 300 + ControllerSettings{}.deadlineGraceSeconds);
+  EXPECT_FALSE(spec.contains("runtimeClassName"));
+  EXPECT_FALSE(container.contains("env"));
+  EXPECT_FALSE(container.contains("command"));  // the image's launcher is the entrypoint
+}
+
+TEST(PodBuilderTest, MetadataNameLabelsAndOwner) {
+  const PluginRun run = sampleRun();
+  const auto built = buildPod(run, samplePlan(), ControllerSettings{});
+  ASSERT_TRUE(built.ok());
+  const json& metadata = built->pod["metadata"];
+  EXPECT_EQ(metadata["name"], podNameFor(run));
+  EXPECT_EQ(built->podName, podNameFor(run));
+  EXPECT_EQ(metadata["namespace"], "team-a");
+  EXPECT_EQ(metadata["labels"][kRunLabel], "scan-1");
+  EXPECT_EQ(metadata["labels"][kNetworkLabel], kNetworkIsolated);
+  ASSERT_EQ(metadata["ownerReferences"].size(), 1u);
+  const json& owner = metadata["ownerReferences"][0];
+  EXPECT_EQ(owner["apiVersion"], "sandbox.plugins.dev/v1alpha1");
+  EXPECT_EQ(owner["kind"], "PluginRun");
+  EXPECT_EQ(owner["name"], "scan-1");
+  EXPECT_EQ(owner["uid"], run.uid);
+  EXPECT_EQ(owner["controller"], true);
+  EXPECT_EQ(owner["blockOwnerDeletion"], true);
+  EXPECT_EQ(metadata["annotations"][kSignerAnnotation], "sha256:ab12");
+  EXPECT_EQ(json::parse(metadata["annotations"][kPluginFilesAnnotation].get<std::string>()),
+            json({{"helper.py", "sha256:1234"}, {"plugin.py", "sha256:9f86"}}));
+}
+
+TEST(PodBuilderTest, NetworkPermissionChangesOnlyTheLabel) {
+  const json isolated = build(sampleRun(), samplePlan({"read_files"}));
+  json open = build(sampleRun(), samplePlan({"network", "read_files"}));
+  EXPECT_EQ(open["metadata"]["labels"][kNetworkLabel], kNetworkGranted);
+  open["metadata"]["labels"][kNetworkLabel] = kNetworkIsolated;
+  EXPECT_EQ(open, isolated);
+}
+
+TEST(PodBuilderTest, PluginVolumeMountsOnlyVerifiedFilesReadOnly) {
+  const json pod = build(sampleRun(), samplePlan());
+  const json& volume = pod["spec"]["volumes"][0];
+  EXPECT_EQ(volume["name"], "plugin");
+  EXPECT_EQ(volume["configMap"]["name"], "techdebt");
+  EXPECT_EQ(volume["configMap"]["defaultMode"], 0444);
+  std::set<std::string> keys;
+  for (const auto& item : volume["configMap"]["items"]) {
+    EXPECT_EQ(item["key"], item["path"]);
+    keys.insert(item["key"]);
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"manifest.json", "plugin.py", "helper.py"}));
+  const json& mounts = pod["spec"]["containers"][0]["volumeMounts"];
+  EXPECT_EQ(mounts[0], json({{"name", "plugin"}, {"mountPath", "/sandbox"}, {"readOnly", true}}));
+  EXPECT_EQ(mounts[1]["mountPath"], "/tmp");
+  EXPECT_EQ(mounts.size(), 2u);  // no /input without an input
+  EXPECT_EQ(pod["spec"]["containers"][0]["workingDir"], "/sandbox");
+}
+
+TEST(PodBuilderTest, TmpIsASizeLimitedEmptyDir) {
+  ControllerSettings settings;
+  settings.tmpSizeLimit = *Quantity::parse("16Mi");
+  const json pod = build(sampleRun(), samplePlan(), settings);
+  const json& tmp = pod["spec"]["volumes"][1];
+  EXPECT_EQ(tmp["name"], "tmp");
+  EXPECT_EQ(tmp["emptyDir"]["sizeLimit"], "16777216");
+}
+
+TEST(PodBuilderTest, InputIsMountedReadOnlyOnlyWithReadFiles) {
+  PluginRun run = sampleRun();
+  run.input = InputSource{InputSource::Kind::ConfigMap, "repo-snapshot"};
+  const json pod = build(run, samplePlan({"read_files"}));
+  const json& volumes = pod["spec"]["volumes"];
+  ASSERT_EQ(volumes.size(), 3u);
+  EXPECT_EQ(volumes[2]["configMap"]["name"], "repo-snapshot");
+  const json& mounts = pod["spec"]["containers"][0]["volumeMounts"];
+  EXPECT_EQ(mounts[2], json({{"name", "input"}, {"mountPath", "/input"}, {"readOnly", true}}));
+
+  run.input = InputSource{InputSource::Kind::PersistentVolumeClaim, "data"};
+  const json pvcPod = build(run, samplePlan({"read_files"}));
+  EXPECT_EQ(pvcPod["spec"]["volumes"][2]["persistentVolumeClaim"],
+            json({{"claimName", "data"}, {"readOnly", true}}));
+
+  const auto refused = buildPod(run, samplePlan({}), ControllerSettings{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.rejection().rule, "input");
+  EXPECT_NE(refused.rejection().line().find("not granted read_files"), std::string::npos);
+}
+
+TEST(PodBuilderTest, ArgsPassThroughAfterTheLauncherOptions) {
+  PluginRun run = sampleRun();
+  run.args = {"--", "$(HOME)", "; rm -rf /", "--timeout", "1"};
+  run.timeoutSeconds = 42;
+  const json args = build(run, samplePlan())["spec"]["containers"][0]["args"];
+  EXPECT_EQ(args, json({"--root", "/sandbox", "--timeout", "42", "--", "--", "$(HOME)",
+                        "; rm -rf /", "--timeout", "1"}));
+}
+
+TEST(PodBuilderTest, LimitsAreClampedByPolicyAndSettings) {
+  PluginRun run = sampleRun();
+  run.timeoutSeconds = 9000;
+  run.memoryLimit = *Quantity::parse("4Gi");
+  run.cpuLimit = *Quantity::parse("1500m");
+  core::AcceptedPlan plan = samplePlan();
+  plan.limits = {600, 512LL << 20};
+  ControllerSettings settings;
+  settings.maxCpu = *Quantity::parse("1");
+  const auto built = buildPod(run, plan, settings);
+  ASSERT_TRUE(built.ok());
+  const json& spec = built->pod["spec"];
+  EXPECT_EQ(spec["activeDeadlineSeconds"], 600 + settings.deadlineGraceSeconds);
+  EXPECT_EQ(spec["containers"][0]["resources"]["limits"]["cpu"], "1");
+  EXPECT_EQ(spec["containers"][0]["resources"]["limits"]["memory"], "536870912");
+  EXPECT_EQ(spec["containers"][0]["args"][3], "600");
+  EXPECT_EQ(built->limits.adjustments.size(), 3u);
+}
+
+TEST(PodBuilderTest, ImageAndRuntimeClassFromSettings) {
+  ControllerSettings settings;
+  settings.sandboxImage = "registry.example/sandbox@sha256:0123";
+  settings.runtimeClassName = "gvisor";
+  const json pod = build(sampleRun(), samplePlan(), settings);
+  EXPECT_EQ(pod["spec"]["containers"][0]["image"], "registry.example/sandbox@sha256:0123");
+  EXPECT_EQ(pod["spec"]["runtimeClassName"], "gvisor");
+}
+
+TEST(PodBuilderTest, DeterministicOutput) {
+  EXPECT_EQ(build(sampleRun(), samplePlan()).dump(), build(sampleRun(), samplePlan()).dump());
+}
+
+}  // namespace
+}  // namespace ps::reconcile
