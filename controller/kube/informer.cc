@@ -19,7 +19,8 @@ void Informer::addHandlers(ResourceEventHandlers handlers) {
 void Informer::start() {
   watchThread_ = std::thread([this] { watcher_.run(*this, stop_); });
   if (options_.resyncPeriod > Clock::Duration::zero())
-    resyncThread_ = std::thread([this] { resyncLoop(); });
+    resyncThread_ =
+        std::thread([this, first = clock_.now() + options_.resyncPeriod] { resyncLoop(first); });
 }
 
 void Informer::stop() {
@@ -81,8 +82,9 @@ void Informer::dispatch(const StoreDelta& delta) {
   }
 }
 
-void Informer::resyncLoop() {
-  while (stop_.sleepFor(clock_, options_.resyncPeriod)) {
+void Informer::resyncLoop(Clock::TimePoint next) {
+  // Deadlines advance by whole periods from start(), so a slow thread start shifts nothing.
+  for (; stop_.sleepUntil(clock_, next); next += options_.resyncPeriod) {
     if (!synced_.load()) continue;
     for (const auto& object : store_.list()) {
       dispatch(StoreDelta{StoreDelta::Kind::kUpdated, object, object});

@@ -53,7 +53,7 @@ class Informer final : private WatcherSink {
   void deleted(nlohmann::json&& object) override;
   void failed(const KubeError& error) override;
   void dispatch(const StoreDelta& delta);
-  void resyncLoop();
+  void resyncLoop(Clock::TimePoint next);
 
   Watcher watcher_;
   const InformerOptions options_;

@@ -20,7 +20,10 @@ bool StopSignal::stopped() const {
 }
 
 bool StopSignal::sleepFor(const Clock& clock, Clock::Duration duration) {
-  const auto deadline = clock.now() + duration;
+  return sleepUntil(clock, clock.now() + duration);
+}
+
+bool StopSignal::sleepUntil(const Clock& clock, Clock::TimePoint deadline) {
   std::unique_lock lock(mutex_);
   while (!stopped_ && clock.now() < deadline) clock.waitUntil(cv_, lock, deadline);
   return !stopped_;

@@ -17,6 +17,7 @@ class StopSignal {
   bool stopped() const;
   // Sleeps for `duration` on `clock`; returns false if stopped first (or already stopped).
   bool sleepFor(const Clock& clock, Clock::Duration duration);
+  bool sleepUntil(const Clock& clock, Clock::TimePoint deadline);
   // Runs `callback` on stop (immediately if already stopped). Returns an id for `removeCallback`.
   int onStop(std::function<void()> callback);
   void removeCallback(int id);
