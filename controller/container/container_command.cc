@@ -27,7 +27,9 @@ void addIsolation(std::vector<std::string>& argv, const Engine& engine,
                            request.network ? "host" : "none", "--read-only", "--cap-drop", "ALL",
                            "--security-opt", "no-new-privileges", "--user", uid + ":" + uid,
                            // Output is streamed to us, never kept in an engine log on disk.
-                           "--log-driver", "none"});
+                           "--log-driver", "none",
+                           // No /dev/shm: /tmp is the only writable place.
+                           "--ipc", "none"});
   // Podman would otherwise mount writable tmpfs on /run and /var/tmp as well: only /tmp may be.
   if (engine.kind == EngineKind::kPodman) argv.push_back("--read-only-tmpfs=false");
 }

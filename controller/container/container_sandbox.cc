@@ -8,6 +8,7 @@
 
 #include "container/engine_process.h"
 #include "container/run_directory.h"
+#include "launcher/termination_message.h"
 #include "sandbox/output_pump.h"
 
 namespace ps::container {
@@ -62,6 +63,15 @@ void classify(sandbox::RunResult& result, int exitCode, const std::optional<std:
   }
 }
 
+// The launcher saw all of stdout; we only see what it forwarded before its output cap. Its
+// termination message (as a Pod's) holds the true tail.
+void useLaunchersTail(sandbox::CapturedOutput& output, const std::optional<std::string>& message) {
+  if (!message || message->rfind("sandbox setup failed", 0) == 0) return;
+  auto parsed = launcher::parseTerminationMessage(*message);
+  output.stdoutTail = std::move(parsed.stdoutTail);
+  output.tailCut = parsed.cut;
+}
+
 }  // namespace
 
 sandbox::SetupResult<ContainerSandbox> ContainerSandbox::create(ContainerConfig config) {
@@ -112,7 +122,9 @@ sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request)
     result.signal = SIGINT;
     result.exitCode = 128 + SIGINT;
   } else {
-    classify(result, exitCode, dir.readTerminationMessage());
+    auto message = dir.readTerminationMessage();
+    classify(result, exitCode, message);
+    useLaunchersTail(result.output, message);
   }
   result.memoryLimitHit = false;  // the engine's OOM kill shows as 128+9 (the cgroup is its own)
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

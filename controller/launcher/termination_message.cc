@@ -33,6 +33,13 @@ std::string terminationMessage(const sandbox::CapturedOutput& output, std::size_
   return message;
 }
 
+ParsedTerminationMessage parseTerminationMessage(std::string_view message) {
+  if (message.substr(0, kCutMarker.size()) == kCutMarker) {
+    return {std::string(message.substr(kCutMarker.size())), true};
+  }
+  return {std::string(message), false};
+}
+
 std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,
                                                    std::string_view message) {
   // O_NOFOLLOW: the path is ours to name, a symlink planted there is not.

@@ -21,6 +21,14 @@ inline constexpr std::string_view kCutMarker = "\xE2\x80\xA6[truncated]\n";  // 
 std::string terminationMessage(const sandbox::CapturedOutput& output,
                                std::size_t maxBytes = kMaxTerminationMessageBytes);
 
+// The inverse of terminationMessage(), for readers of the file (the container level): the stdout
+// tail without the marker, and whether the marker was there.
+struct ParsedTerminationMessage {
+  std::string stdoutTail;
+  bool cut = false;
+};
+ParsedTerminationMessage parseTerminationMessage(std::string_view message);
+
 // Writes `message` to `path` (truncating it; the file is usually a bind mount the runtime made).
 // Returns why it failed, or nothing on success.
 std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,

@@ -58,6 +58,17 @@ TEST(TerminationMessageTest, CapSmallerThanTheMarkerGivesAnEmptyMessage) {
   EXPECT_EQ(terminationMessage(captured("abc", true), 3), "");
 }
 
+TEST(TerminationMessageTest, ParsingGivesBackTheTailAndWhetherItWasCut) {
+  std::string tail(5000, 'z');
+  auto parsed = parseTerminationMessage(terminationMessage(captured(tail.substr(0, 4096), true)));
+  EXPECT_TRUE(parsed.cut);
+  EXPECT_EQ(parsed.stdoutTail, tail.substr(0, 4096 - kCutMarker.size()));
+  parsed = parseTerminationMessage("short\n");
+  EXPECT_FALSE(parsed.cut);
+  EXPECT_EQ(parsed.stdoutTail, "short\n");
+  EXPECT_FALSE(parseTerminationMessage("").cut);
+}
+
 std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
