@@ -40,7 +40,8 @@ TEST(LoggerTest, TextIsOneReadableLine) {
   logger.error("reconcile failed", {{"key", "ns/a"}, {"error", "line1\nline2"}});
   EXPECT_EQ(
       out.str(),
-      "2023-11-14T22:13:20.005Z ERROR \"reconcile failed\" key=ns/a error=\"line1\\nline2\"\n");
+      "2023-11-14T22:13:20.005Z ERROR \"reconcile failed\" error=\"line1\\nline2\" key=ns/a\n")
+      << "fields in key order; values with spaces or newlines quoted";
 }
 
 TEST(LoggerTest, LevelsFilter) {
