@@ -137,6 +137,10 @@ build_helm() {
 
 build_all() {
   require_go
+  # Several checkouts share the cache: one build at a time.
+  mkdir -p "$CACHE_DIR"
+  exec 8>"$CACHE_DIR/build.lock"
+  flock 8
   go_build_env
   build_etcd
   build_kube_binary kube-apiserver

@@ -38,9 +38,20 @@ print_env() {
   echo "KUBECTL=$(command -v kubectl || kube_bin kubectl)"
   echo "HELM=$CACHE_DIR/helm-$HELM_VERSION/bin/helm"
   echo "KUBECONFIG=$STATE_DIR/kubeconfig"
+  if with_controller_manager; then echo "CONTROLLER_MANAGER=1"; else echo "CONTROLLER_MANAGER=0"; fi
+}
+
+# Test binaries may call `up` at the same moment: one caller at a time starts or builds anything.
+take_lock() {
+  mkdir -p "$(dirname "$1")"
+  exec 9>"$1"
+  flock 9
 }
 
 main() {
+  case "${1:-}" in
+    build | up | down) take_lock "$REPO/build/cluster.lock" ;;
+  esac
   case "${1:-}" in
     build) build_all ;;
     up) cluster_up ;;

@@ -34,10 +34,12 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::string
                                    std::chrono::milliseconds timeout,
                                    const std::string& description);
 
+class ClusterEnvironment;
+
 // A namespace made for one test; deleted (without waiting) when this object is destroyed.
 class TestNamespace {
  public:
-  TestNamespace(std::string name, std::string kubeconfig);
+  TestNamespace(std::string name, const ClusterEnvironment& cluster);
   TestNamespace(TestNamespace&& other) noexcept;
   TestNamespace& operator=(TestNamespace&&) = delete;
   TestNamespace(const TestNamespace&) = delete;
@@ -48,7 +50,7 @@ class TestNamespace {
 
  private:
   std::string name_;  // empty once moved from
-  std::string kubeconfig_;
+  const ClusterEnvironment* cluster_;
 };
 
 class ClusterEnvironment : public ::testing::Environment {
@@ -70,10 +72,15 @@ class ClusterEnvironment : public ::testing::Environment {
   // tests/cluster/cluster.sh <command>: e.g. "kill-apiserver", "up", "compact".
   CommandResult clusterScript(const std::string& command) const;
 
-  // Creates a fresh namespace `<prefix>-<random>`; fails the current test if it cannot.
+  // Creates a fresh namespace `<prefix>-<random>`; fails the current test if it cannot. With the
+  // controller manager running it also waits for the `default` ServiceAccount Pods need.
   TestNamespace uniqueNamespace(const std::string& prefix) const;
 
+  // Whether kube-controller-manager runs (garbage collection, namespace deletion, ServiceAccounts).
+  bool hasControllerManager() const { return hasControllerManager_; }
+
  private:
+  bool hasControllerManager_ = false;
   std::string kubectlPath_;
   std::string kubeconfig_;
   std::string serverUrl_;

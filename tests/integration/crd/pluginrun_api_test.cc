@@ -1,0 +1,197 @@
+// The PluginRun CRD against a real kube-apiserver: admission, explain, immutability, status.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cluster_environment.h"
+
+namespace ps::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kCrdName[] = "pluginruns.sandbox.plugins.dev";
+
+// A PluginRun manifest with the given spec body (YAML, indented by four spaces).
+std::string pluginRun(const std::string& name, const std::string& specBody) {
+  return "apiVersion: sandbox.plugins.dev/v1alpha1\nkind: PluginRun\nmetadata:\n  name: " + name +
+         "\nspec:\n" + specBody;
+}
+
+class PluginRunApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ns_ = std::make_unique<TestNamespace>(cluster().uniqueNamespace("crd")); }
+
+  CommandResult kubectl(std::vector<std::string> args, const std::string& stdinText = "") {
+    args.insert(args.begin(), {"-n", ns_->name()});
+    return cluster().kubectl(args, stdinText);
+  }
+  CommandResult create(const std::string& manifest) {
+    return kubectl({"create", "--validate=strict", "-f", "-"}, manifest);
+  }
+  json get(const std::string& name) {
+    const CommandResult result = kubectl({"get", "pluginrun", name, "-o", "json"});
+    EXPECT_TRUE(result.ok()) << result.err;
+    return result.ok() ? json::parse(result.out) : json::object();
+  }
+  // Expects admission to refuse `manifest` with an error mentioning `expected`.
+  void expectRefused(const std::string& manifest, const std::string& expected) {
+    const CommandResult result = create(manifest);
+    EXPECT_FALSE(result.ok()) << "accepted:\n" << manifest;
+    EXPECT_NE(result.err.find(expected), std::string::npos)
+        << "error does not mention \"" << expected << "\":\n"
+        << result.err;
+  }
+
+  std::unique_ptr<TestNamespace> ns_;
+};
+
+TEST_F(PluginRunApiTest, CrdIsEstablishedWithItsNames) {
+  const CommandResult established =
+      cluster().kubectl({"get", "crd", kCrdName, "-o",
+                         R"(jsonpath={.status.conditions[?(@.type=="Established")].status})"});
+  ASSERT_TRUE(established.ok()) << established.err;
+  EXPECT_EQ(established.out, "True");
+  // Short name and category resolve through discovery.
+  EXPECT_TRUE(kubectl({"get", "prun"}).ok());
+  const CommandResult category = kubectl({"get", "plugins"});
+  EXPECT_TRUE(category.ok()) << category.err;
+}
+
+TEST_F(PluginRunApiTest, ExplainShowsFieldDescriptions) {
+  const CommandResult plugin = cluster().kubectl({"explain", "pluginrun.spec.plugin"});
+  ASSERT_TRUE(plugin.ok()) << plugin.err;
+  EXPECT_NE(plugin.out.find("Where the plugin comes from"), std::string::npos) << plugin.out;
+  EXPECT_NE(plugin.out.find("configMap"), std::string::npos) << plugin.out;
+  EXPECT_NE(plugin.out.find("manifest.json"), std::string::npos) << plugin.out;
+  const CommandResult conditions =
+      cluster().kubectl({"explain", "pluginrun.status.conditions.reason"});
+  ASSERT_TRUE(conditions.ok()) << conditions.err;
+  EXPECT_NE(conditions.out.find("UpperCamelCase"), std::string::npos) << conditions.out;
+}
+
+TEST_F(PluginRunApiTest, AcceptsAMinimalAndAFullRun) {
+  EXPECT_TRUE(create(pluginRun("minimal", "  plugin: {configMap: techdebt}\n")).ok());
+  const CommandResult full = create(pluginRun("full",
+                                              "  plugin: {configMap: techdebt}\n"
+                                              "  input: {persistentVolumeClaim: repo}\n"
+                                              "  args: [\"--limit\", \"20\"]\n"
+                                              "  timeoutSeconds: 300\n"
+                                              "  resources: {limits: {cpu: 500m, memory: 256Mi}}\n"
+                                              "  ttlSecondsAfterFinished: 3600\n"));
+  ASSERT_TRUE(full.ok()) << full.err;
+  const json spec = get("full")["spec"];
+  EXPECT_EQ(spec["input"]["persistentVolumeClaim"], "repo");
+  EXPECT_EQ(spec["args"], json::array({"--limit", "20"}));
+  EXPECT_EQ(spec["timeoutSeconds"], 300);
+  EXPECT_EQ(spec["resources"]["limits"]["cpu"], "500m");
+  EXPECT_EQ(spec["resources"]["limits"]["memory"], "256Mi");
+  EXPECT_EQ(spec["ttlSecondsAfterFinished"], 3600);
+}
+
+TEST_F(PluginRunApiTest, RefusesARunWithoutPlugin) {
+  expectRefused(pluginRun("no-plugin", "  input: {configMap: snapshot}\n"),
+                "spec.plugin: Required value");
+  expectRefused(pluginRun("empty-plugin", "  plugin: {}\n"),
+                "spec.plugin.configMap: Required value");
+  expectRefused(
+      "apiVersion: sandbox.plugins.dev/v1alpha1\nkind: PluginRun\nmetadata:\n  name: no-spec\n",
+      "spec: Required value");
+}
+
+TEST_F(PluginRunApiTest, RefusesTwoInputsOrAnEmptyOne) {
+  expectRefused(pluginRun("two-inputs",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  input: {configMap: snapshot, persistentVolumeClaim: repo}\n"),
+                "input takes at most one source");
+  expectRefused(pluginRun("empty-input", "  plugin: {configMap: techdebt}\n  input: {}\n"),
+                "input must name a configMap or a persistentVolumeClaim");
+}
+
+TEST_F(PluginRunApiTest, RefusesANonPositiveTimeout) {
+  for (const std::string timeout : {"0", "-5"}) {
+    expectRefused(pluginRun("timeout" + timeout,
+                            "  plugin: {configMap: techdebt}\n  timeoutSeconds: " + timeout + "\n"),
+                  "timeoutSeconds must be a positive number of seconds");
+  }
+}
+
+TEST_F(PluginRunApiTest, RefusesUnknownFieldsUnderStrictValidation) {
+  expectRefused(pluginRun("unknown", "  plugin: {configMap: techdebt, image: evil:latest}\n"),
+                "unknown field \"spec.plugin.image\"");
+}
+
+TEST_F(PluginRunApiTest, RefusesOutOfBoundsValues) {
+  expectRefused(pluginRun("bad-name", "  plugin: {configMap: Not_A_Name}\n"),
+                "spec.plugin.configMap: Invalid value");
+  std::string args = "  plugin: {configMap: techdebt}\n  args: [";
+  for (int i = 0; i < 65; ++i) args += std::string(i ? "," : "") + "\"a\"";
+  expectRefused(pluginRun("many-args", args + "]\n"), "must have at most 64 items");
+  expectRefused(pluginRun("long-arg", "  plugin: {configMap: techdebt}\n  args: [\"" +
+                                          std::string(4097, 'x') + "\"]\n"),
+                "spec.args[0]: Too long");
+  expectRefused(
+      pluginRun("bad-cpu", "  plugin: {configMap: techdebt}\n  resources: {limits: {cpu: lots}}\n"),
+      "spec.resources.limits.cpu");
+}
+
+TEST_F(PluginRunApiTest, RefusesSpecUpdatesButNotMetadataUpdates) {
+  ASSERT_TRUE(
+      create(pluginRun("fixed", "  plugin: {configMap: techdebt}\n  timeoutSeconds: 60\n")).ok());
+  const CommandResult specPatch = kubectl(
+      {"patch", "pluginrun", "fixed", "--type=merge", "-p", R"({"spec":{"timeoutSeconds":10}})"});
+  EXPECT_FALSE(specPatch.ok());
+  EXPECT_NE(specPatch.err.find("spec is immutable after creation"), std::string::npos)
+      << specPatch.err;
+  EXPECT_EQ(get("fixed")["spec"]["timeoutSeconds"], 60);
+  const CommandResult label = kubectl({"label", "pluginrun", "fixed", "team=platform"});
+  EXPECT_TRUE(label.ok()) << label.err;
+}
+
+TEST_F(PluginRunApiTest, StatusIsWrittenOnlyThroughTheStatusSubresource) {
+  ASSERT_TRUE(create(pluginRun("observed", "  plugin: {configMap: techdebt}\n")).ok());
+  const std::string status = R"({"status":{"pluginID":"techdebt","exitCode":0,"conditions":[
+      {"type":"Succeeded","status":"True","reason":"Succeeded","message":"exit 0",
+       "lastTransitionTime":"2026-01-01T00:00:00Z"}]}})";
+  // Through the main resource the status part is dropped without error.
+  const CommandResult mainPatch =
+      kubectl({"patch", "pluginrun", "observed", "--type=merge", "-p", status});
+  EXPECT_TRUE(mainPatch.ok()) << mainPatch.err;
+  EXPECT_FALSE(get("observed").contains("status"));
+
+  const CommandResult statusPatch = kubectl(
+      {"patch", "pluginrun", "observed", "--subresource=status", "--type=merge", "-p", status});
+  ASSERT_TRUE(statusPatch.ok()) << statusPatch.err;
+  const json run = get("observed");
+  EXPECT_EQ(run["status"]["pluginID"], "techdebt");
+  EXPECT_EQ(run["metadata"]["generation"], 1) << "a status write must not bump the generation";
+
+  // The printer columns read the Succeeded condition.
+  const CommandResult table = kubectl({"get", "prun", "observed"});
+  ASSERT_TRUE(table.ok()) << table.err;
+  for (const char* column :
+       {"PLUGIN", "SUCCEEDED", "REASON", "STARTTIME", "COMPLETIONTIME", "AGE"}) {
+    EXPECT_NE(table.out.find(column), std::string::npos) << table.out;
+  }
+  EXPECT_NE(table.out.find("techdebt   True"), std::string::npos) << table.out;
+}
+
+TEST_F(PluginRunApiTest, RefusesAMalformedStatus) {
+  ASSERT_TRUE(create(pluginRun("strict-status", "  plugin: {configMap: techdebt}\n")).ok());
+  const CommandResult badCondition =
+      kubectl({"patch", "pluginrun", "strict-status", "--subresource=status", "--type=merge", "-p",
+               R"({"status":{"conditions":[{"type":"Succeeded","status":"Maybe","reason":"Running",
+           "message":"","lastTransitionTime":"2026-01-01T00:00:00Z"}]}})"});
+  EXPECT_FALSE(badCondition.ok());
+  EXPECT_NE(badCondition.err.find("Unsupported value: \"Maybe\""), std::string::npos)
+      << badCondition.err;
+  const CommandResult longResult =
+      kubectl({"patch", "pluginrun", "strict-status", "--subresource=status", "--type=merge", "-p",
+               R"({"status":{"result":")" + std::string(5000, 'r') + R"("}})"});
+  EXPECT_FALSE(longResult.ok());
+  EXPECT_NE(longResult.err.find("status.result: Too long"), std::string::npos) << longResult.err;
+}
+
+}  // namespace
+}  // namespace ps::testing
