@@ -1,19 +1,24 @@
 #include "core/yaml_to_json.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include <charconv>
 #include <cstdint>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/strict_json.h"
 
 namespace ps::core {
 namespace {
 
-constexpr int kMaxDepth = 32;
+constexpr std::size_t kMaxDepth = 32;
 constexpr std::size_t kMaxNodes = 100000;  // aliases can repeat a subtree: bound the expansion
 constexpr std::size_t kMaxScalarBytes = 4096;
 
@@ -48,77 +53,112 @@ std::optional<nlohmann::json> resolvePlainScalar(const std::string& text) {
   return nlohmann::json(text);
 }
 
-class Converter {
+struct YamlRefusal {
+  std::string message;
+};
+
+// Builds JSON straight from the parser's events: no node graph, so an alias can never be
+// expanded (yaml-cpp's node API also becomes very slow on aliases), and every limit is checked
+// as the events arrive.
+class JsonBuilder : public YAML::EventHandler {
  public:
-  explicit Converter(std::string what) : what_(std::move(what)) {}
-  Result<nlohmann::json> convert(const YAML::Node& node, int depth);
+  explicit JsonBuilder(std::string what) : what_(std::move(what)) {}
+  nlohmann::json take() { return std::move(root_); }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { add(nlohmann::json()); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {
+    refuse("uses a YAML alias, which is not supported");
+  }
+  void OnScalar(const YAML::Mark&, const std::string& tag, YAML::anchor_t,
+                const std::string& value) override {
+    add(scalar(tag, value));
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string& tag, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    open(tag, nlohmann::json::array());
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string& tag, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    open(tag, nlohmann::json::object());
+  }
+  void OnMapEnd() override { close(); }
 
  private:
-  Result<nlohmann::json> scalar(const YAML::Node& node);
-  Result<nlohmann::json> map(const YAML::Node& node, int depth);
+  struct Frame {
+    nlohmann::json value;
+    std::optional<std::string> key;  // for maps: the key waiting for its value
+  };
+
+  [[noreturn]] void refuse(const std::string& why) { throw YamlRefusal{what_ + " " + why}; }
+
+  nlohmann::json scalar(const std::string& tag, const std::string& text) {
+    if (text.size() > kMaxScalarBytes) refuse("has a scalar longer than 4096 bytes");
+    if (tag == "!" || tag == "tag:yaml.org,2002:str")
+      return nlohmann::json(text);  // quoted or !!str
+    if (tag != "?")
+      refuse("uses the YAML tag \"" + tag.substr(0, 64) + "\", which is not supported");
+    auto value = resolvePlainScalar(text);
+    if (!value) refuse("holds \"" + text.substr(0, 64) + "\", which has no JSON equivalent");
+    return *value;
+  }
+
+  void open(const std::string& tag, nlohmann::json container) {
+    if (tag != "?" && tag != "!")
+      refuse("uses the YAML tag \"" + tag.substr(0, 64) + "\", which is not supported");
+    if (stack_.size() >= kMaxDepth)
+      refuse("nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    count();
+    stack_.push_back(Frame{std::move(container), std::nullopt});
+  }
+
+  void close() {
+    nlohmann::json value = std::move(stack_.back().value);
+    stack_.pop_back();
+    place(std::move(value));
+  }
+
+  void add(nlohmann::json value) {
+    count();
+    place(std::move(value));
+  }
+
+  void place(nlohmann::json value) {
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return;
+    }
+    Frame& frame = stack_.back();
+    if (frame.value.is_array()) {
+      frame.value.push_back(std::move(value));
+    } else if (!frame.key) {
+      if (!value.is_string()) refuse("has a mapping key that is not a string");
+      const auto& key = value.get_ref<const std::string&>();
+      if (frame.value.contains(key)) refuse("has a duplicate key \"" + key.substr(0, 64) + "\"");
+      frame.key = key;
+    } else {
+      frame.value[*frame.key] = std::move(value);
+      frame.key.reset();
+    }
+  }
+
+  void count() {
+    if (++nodes_ > kMaxNodes) refuse("has more than 100000 nodes");
+  }
 
   std::string what_;
+  std::vector<Frame> stack_;
+  nlohmann::json root_;
   std::size_t nodes_ = 0;
 };
 
-Result<nlohmann::json> Converter::scalar(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (text.size() > kMaxScalarBytes)
-    return reject("json", what_ + ": a scalar is longer than 4096 bytes");
-  const std::string& tag = node.Tag();
-  if (tag == "!" || tag == "tag:yaml.org,2002:str") return nlohmann::json(text);  // quoted or !!str
-  if (tag != "?")
-    return reject("json", what_ + ": YAML tag \"" + tag.substr(0, 64) + "\" is not supported");
-  auto value = resolvePlainScalar(text);
-  if (!value) return reject("json", what_ + ": \"" + text + "\" has no JSON equivalent");
-  return *value;
-}
-
-Result<nlohmann::json> Converter::map(const YAML::Node& node, int depth) {
-  nlohmann::json object = nlohmann::json::object();
-  for (const auto& entry : node) {
-    if (!entry.first.IsScalar()) return reject("json", what_ + ": a mapping key is not a string");
-    const std::string& key = entry.first.Scalar();
-    if (key.size() > kMaxScalarBytes)
-      return reject("json", what_ + ": a key is longer than 4096 bytes");
-    if (object.contains(key))
-      return reject("json", what_ + " has a duplicate key \"" + key.substr(0, 64) + "\"");
-    auto value = convert(entry.second, depth + 1);
-    if (!value) return value;
-    object[key] = std::move(*value);
-  }
-  return object;
-}
-
-Result<nlohmann::json> Converter::convert(const YAML::Node& node, int depth) {
-  if (depth > kMaxDepth)
-    return reject("json", what_ + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
-  if (++nodes_ > kMaxNodes) return reject("json", what_ + " expands to more than 100000 nodes");
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return nlohmann::json();
-    case YAML::NodeType::Scalar:
-      return scalar(node);
-    case YAML::NodeType::Map:
-      return map(node, depth);
-    case YAML::NodeType::Sequence: {
-      nlohmann::json array = nlohmann::json::array();
-      for (const auto& item : node) {
-        auto value = convert(item, depth + 1);
-        if (!value) return value;
-        array.push_back(std::move(*value));
-      }
-      return array;
-    }
-    default:
-      return reject("json", what_ + ": undefined YAML node");
-  }
-}
-
-// yaml-cpp's parser recurses per nesting level: refuse deep flow or block nesting before it
-// sees the text. Counting brackets and indentation steps over-approximates, which is fine here.
+// yaml-cpp's parser recurses per nesting level: refuse deep flow nesting before it sees the
+// text (counting brackets inside strings too over-approximates, which is fine here). Deep block
+// nesting needs two bytes of indentation a level and stops at the builder's depth limit.
 bool looksTooDeep(std::string_view text) {
-  int depth = 0;
+  std::size_t depth = 0;
   for (char c : text) {
     if (c == '[' || c == '{') {
       if (++depth > kMaxDepth) return true;
@@ -135,11 +175,19 @@ Result<nlohmann::json> yamlToJson(std::string_view text, std::string_view what) 
   const std::string name(what);
   if (findInvalidUtf8(text) != std::string_view::npos)
     return reject("json", name + " is not valid UTF-8");
-  if (looksTooDeep(text))
+  if (looksTooDeep(text)) {
     return reject("json", name + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
   try {
-    YAML::Node root = YAML::Load(std::string(text));
-    return Converter(name).convert(root, 0);
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    JsonBuilder builder(name);
+    if (!parser.HandleNextDocument(builder)) return nlohmann::json();
+    if (parser.HandleNextDocument(builder))
+      return reject("json", name + " holds more than one YAML document");
+    return builder.take();
+  } catch (const YamlRefusal& refusal) {
+    return reject("json", refusal.message);
   } catch (const YAML::Exception& error) {
     return reject("json", name + " is not valid YAML: " + error.msg + " (line " +
                               std::to_string(error.mark.line + 1) + ")");
