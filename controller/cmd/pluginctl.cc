@@ -3,6 +3,7 @@
 
 #include "cli/app_runner.h"
 #include "cli/keygen_command.h"
+#include "cli/render_command.h"
 #include "cli/run_command.h"
 #include "cli/sign_command.h"
 #include "cli/validate_command.h"
@@ -16,5 +17,6 @@ int main(int argc, char** argv) {
   ps::cli::addSignCommand(app);
   ps::cli::addVerifyCommand(app);
   ps::cli::addRunCommand(app);
+  ps::cli::addRenderCommand(app);
   return ps::cli::runApp(app, argc, argv);
 }

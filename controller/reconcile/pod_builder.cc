@@ -99,6 +99,19 @@ std::optional<core::Rejection> checkInputGrant(const PluginRun& run,
                                    plan.id + "\" is not granted read_files");
 }
 
+// ConfigMap keys cannot hold '/': a plugin that needs subdirectories cannot come from one.
+// (Only `pluginctl render`, which reads a directory, can meet such a plugin.)
+std::optional<core::Rejection> checkFlatLayout(const core::AcceptedPlan& plan) {
+  for (const auto& file : plan.files) {
+    if (file.path.find('/') != std::string::npos) {
+      return core::reject("layout", "file \"" + file.path +
+                                        "\" is in a subdirectory; a plugin in a ConfigMap must be "
+                                        "flat (ConfigMap keys cannot hold '/')");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 json ownerReferenceFor(const PluginRun& run) {
@@ -110,6 +123,7 @@ json ownerReferenceFor(const PluginRun& run) {
 core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
                                const ControllerSettings& settings) {
   if (auto refused = checkInputGrant(run, plan)) return *refused;
+  if (auto refused = checkFlatLayout(plan)) return *refused;
   PodPlan result;
   result.podName = podNameFor(run);
   result.limits = clampRunLimits(run, plan.limits, settings);

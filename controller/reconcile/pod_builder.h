@@ -29,7 +29,8 @@ struct PodPlan {
 // and container, read-only root, the plugin's verified files (and only those) from its ConfigMap
 // read-only at /sandbox, /input only with read_files, a size-limited /tmp, no service-account
 // token or service links, never restarted, a deadline and limits clamped by policy and settings,
-// owned by the run. Rule "input" when the run supplies input to a plugin not granted read_files.
+// owned by the run. Rule "input" when the run supplies input to a plugin not granted read_files;
+// rule "layout" when a plugin file is in a subdirectory (ConfigMap keys cannot hold '/').
 // Deterministic: the same inputs give byte-identical JSON.
 core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
                                const ControllerSettings& settings);

@@ -229,6 +229,15 @@ TEST(PodBuilderTest, InputIsMountedReadOnlyOnlyWithReadFiles) {
   EXPECT_NE(refused.rejection().line().find("not granted read_files"), std::string::npos);
 }
 
+TEST(PodBuilderTest, NestedPluginFilesCannotComeFromAConfigMap) {
+  core::AcceptedPlan plan = samplePlan();
+  plan.files.push_back({"lib/util.py", "sha256:5678"});
+  const auto refused = buildPod(sampleRun(), plan, ControllerSettings{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.rejection().rule, "layout");
+  EXPECT_NE(refused.rejection().message.find("lib/util.py"), std::string::npos);
+}
+
 TEST(PodBuilderTest, ArgsPassThroughAfterTheLauncherOptions) {
   PluginRun run = sampleRun();
   run.args = {"--", "$(HOME)", "; rm -rf /", "--timeout", "1"};
