@@ -22,9 +22,11 @@ constexpr std::chrono::seconds kEngineSlack{15};
 // After the container is gone, how long its output may still take to drain.
 constexpr std::chrono::seconds kDrainGrace{5};
 
+// The first non-empty line of an engine's output (docker prints an empty line before its error).
 std::string firstLine(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  return line.empty() ? "(no output)" : line;
+  std::size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) return "(no output)";
+  return text.substr(start, text.find('\n', start) - start);
 }
 
 // Waits for the engine client to exit, the deadline, or the wake fd (pluginctl interrupted).
