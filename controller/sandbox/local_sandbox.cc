@@ -108,12 +108,16 @@ void killAndReap(pid_t pid) {
 }
 
 // Turns what init reported into DESIGN.md's outcome and exit status.
-void classify(RunResult& result, bool pluginStatusKnown, int pluginStatus, int initStatus) {
-  int status = pluginStatusKnown ? pluginStatus : initStatus;
+void classify(RunResult& result, const std::optional<PluginExit>& plugin, int initStatus,
+              const SandboxLimits& limits) {
+  int status = plugin ? plugin->waitStatus : initStatus;
+  // The hard RLIMIT_CPU sends SIGKILL (a plugin that ignores SIGXCPU); so does the OOM killer.
+  bool cpuLimitKill = plugin && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+                      plugin->cpuMillis >= limits.cpuTime.count() * 1000;
   if (WIFEXITED(status)) {
     result.outcome = RunOutcome::kExited;
     result.exitCode = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+  } else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || cpuLimitKill)) {
     result.outcome = RunOutcome::kTimedOut;  // the CPU-time limit is a time limit too
     result.exitCode = kExitTimedOut;
   } else if (WIFSIGNALED(status)) {
@@ -213,9 +217,9 @@ RunResult LocalSandbox::run(const SandboxRequest& request) const {
 
   RunResult result;
   result.output = pump.result();
-  int pluginStatus = 0;
-  bool statusKnown =
-      read(p.status.read.get(), &pluginStatus, sizeof pluginStatus) == sizeof pluginStatus;
+  std::optional<PluginExit> plugin;
+  PluginExit reported;
+  if (read(p.status.read.get(), &reported, sizeof reported) == sizeof reported) plugin = reported;
   result.setupError = readAll(p.error.read.get());
   if (!result.setupError.empty()) {
     while (!result.setupError.empty() && result.setupError.back() == '\n') {
@@ -230,7 +234,7 @@ RunResult LocalSandbox::run(const SandboxRequest& request) const {
     result.outcome = RunOutcome::kInterrupted;
     result.exitCode = 128 + SIGINT;
   } else {
-    classify(result, statusKnown, pluginStatus, initStatus);
+    classify(result, plugin, initStatus, request.limits);
   }
   result.memoryLimitHit = cgroup && cgroup->memoryLimitHit();
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,11 +85,14 @@ int dropCapabilities(bool switchIds) {
 [[noreturn]] void reapUntilPluginExits(const InitPlan& plan, pid_t plugin) {
   for (;;) {
     int status = 0;
-    pid_t pid = waitpid(-1, &status, __WALL);
+    rusage usage{};
+    pid_t pid = wait4(-1, &status, __WALL, &usage);
     if (pid < 0 && errno == EINTR) continue;
     if (pid < 0) _exit(126);  // cannot happen while the plugin lives
     if (pid == plugin) {
-      (void)!write(plan.statusWrite, &status, sizeof status);
+      PluginExit exit{status, (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+                                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000};
+      (void)!write(plan.statusWrite, &exit, sizeof exit);
       _exit(0);  // init's exit kills every other process of the namespace
     }
   }
@@ -98,13 +102,15 @@ int dropCapabilities(bool switchIds) {
 
 void runSandboxInit(const InitPlan& plan) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   int keep[] = {plan.syncRead, plan.errorWrite, plan.statusWrite, plan.stdoutWrite,
                 plan.stderrWrite};
   closeAllExcept(keep, 5);
   char go = 0;
   if (read(plan.syncRead, &go, 1) != 1) _exit(126);  // the supervisor gave up or died
   close(plan.syncRead);
+  // Only now: a non-dumpable process's /proc files belong to root, and an unprivileged
+  // supervisor must write our uid_map first. The plugin cannot reach init's descriptors.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // Joined our cgroups by now: make them the root of what the plugin can see.
   if (unshare(CLONE_NEWCGROUP) != 0) fail(plan.errorWrite, "cgroup namespace", errno);
   const char* step = "";

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 #include "sandbox/mount_plan.h"
 #include "sandbox/resource_limits.h"
 #include "sandbox/sandbox_limits.h"
@@ -12,6 +14,12 @@ namespace ps::sandbox {
 // privilege works, and RLIMIT_NPROC binds.
 inline constexpr unsigned kSandboxId = 65534;
 
+// What init reports about the plugin once it exited.
+struct PluginExit {
+  int waitStatus = 0;
+  int64_t cpuMillis = 0;  // user + system CPU time: tells a CPU-limit SIGKILL from others
+};
+
 // Everything the sandbox's init needs, prepared by the supervisor before clone.
 struct InitPlan {
   const MountPlan* mounts = nullptr;
@@ -22,7 +30,8 @@ struct InitPlan {
   bool switchToSandboxId = false;  // true without a user namespace (the map already did it)
   int syncRead = -1;               // one byte from the supervisor: ids mapped, cgroups joined
   int errorWrite = -1;             // setup failures, one line each
-  int statusWrite = -1;            // the plugin's raw wait status, 4 bytes
+  int statusWrite = -1;            // the plugin's PluginExit
+
   int stdoutWrite = -1, stderrWrite = -1;
 };
 
