@@ -47,6 +47,4 @@ fi
 # Mount points and the only writable place; owned by nobody in particular, read-only at run time.
 mkdir -p "$stage/sandbox" "$stage/input" "$stage/tmp" "$stage/dev" "$stage/proc" "$stage/etc"
 chmod 1777 "$stage/tmp"
-# Numeric user only; a passwd line keeps getpass/pwd lookups from failing inside plugins.
-echo 'sandbox:x:65532:65532:sandbox:/nonexistent:/nonexistent' >"$stage/etc/passwd"
-echo 'sandbox:x:65532:' >"$stage/etc/group"
+# No /etc/passwd or /etc/group: the user is numeric (65532) and nothing in the image looks it up.

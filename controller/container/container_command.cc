@@ -30,8 +30,11 @@ void addIsolation(std::vector<std::string>& argv, const Engine& engine,
                            "--log-driver", "none",
                            // No /dev/shm: /tmp is the only writable place.
                            "--ipc", "none"});
-  // Podman would otherwise mount writable tmpfs on /run and /var/tmp as well: only /tmp may be.
-  if (engine.kind == EngineKind::kPodman) argv.push_back("--read-only-tmpfs=false");
+  // Podman would otherwise mount writable tmpfs on /run and /var/tmp as well (only /tmp may be
+  // writable), add a passwd entry for the user, and copy the host's /etc/hosts in.
+  if (engine.kind == EngineKind::kPodman) {
+    argv.insert(argv.end(), {"--read-only-tmpfs=false", "--passwd=false", "--no-hosts"});
+  }
 }
 
 void addLimits(std::vector<std::string>& argv, const sandbox::SandboxLimits& limits) {

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,12 +89,17 @@ std::string readSetupError(int errorFd) {
   return text;
 }
 
-int exitCodeOf(int status) {
+int exitCodeOf(int status, const struct rusage& usage, const sandbox::SandboxLimits& limits) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  // The CPU-time limit is a time limit too (as in the local sandbox): 124, not 128+SIGXCPU.
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) return 124;
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 126;
+  if (!WIFSIGNALED(status)) return 126;
+  // The CPU-time limit is a time limit too (as in the local sandbox): 124, not 128+N. The soft
+  // limit sends SIGXCPU; a plugin that ignores it gets the hard limit's SIGKILL, told apart from
+  // the OOM killer's by the CPU time it used.
+  auto cpuMillis = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+                   (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+  bool cpuLimit = WTERMSIG(status) == SIGXCPU ||
+                  (WTERMSIG(status) == SIGKILL && cpuMillis >= limits.cpuTime.count() * 1000);
+  return cpuLimit ? 124 : 128 + WTERMSIG(status);
 }
 
 }  // namespace
@@ -154,7 +160,8 @@ LaunchOutcome launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks) {
   outcome.timedOut = stop == sandbox::OutputPump::Stop::kDeadline;
   if (outcome.timedOut) kill(-child, SIGKILL);
   int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  struct rusage usage {};
+  while (wait4(child, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   killAndReapAll(child);  // leftovers of the plugin: nothing outlives the run
   pump.pumpUntil(Clock::now() + kDrainGrace);
@@ -168,7 +175,7 @@ LaunchOutcome launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks) {
   } else if (!outcome.setupError.empty()) {
     outcome.exitCode = 126;
   } else {
-    outcome.exitCode = exitCodeOf(status);
+    outcome.exitCode = exitCodeOf(status, usage, spec.limits);
   }
   return outcome;
 }

@@ -53,7 +53,8 @@ TEST(ContainerCommandTest, PodmanUsesRuncAndEveryIsolationFlag) {
   EXPECT_EQ(Argv(argv.begin(), argv.begin() + 4),
             (Argv{"/usr/bin/podman", "--runtime", "runc", "run"}));
   Argv flags = engineFlags(argv, kDefaultImage);
-  for (const char* flag : {"--rm", "--read-only", "--read-only-tmpfs=false"}) {
+  for (const char* flag :
+       {"--rm", "--read-only", "--read-only-tmpfs=false", "--passwd=false", "--no-hosts"}) {
     EXPECT_TRUE(has(flags, flag)) << flag;
   }
   EXPECT_EQ(valuesOf(flags, "--network"), Argv{"none"});

@@ -124,6 +124,11 @@ TEST_F(LauncherCommandTest, CpuLimitStopsABusyLoop) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
+TEST_F(LauncherCommandTest, CpuLimitStopsALoopThatIgnoresSigxcpu) {
+  plugin("import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n");
+  EXPECT_EQ(launch({"--cpu-seconds", "1", "--timeout", "30"}), 124);
+}
+
 TEST_F(LauncherCommandTest, LongOutputIsCutToTheLast4KiBWithAMarker) {
   plugin("for i in range(100000):\n    print('line', i)\nprint('END')\n");
   EXPECT_EQ(launch(), 0) << stderrText();
