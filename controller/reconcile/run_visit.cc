@@ -1,0 +1,155 @@
+#include "reconcile/run_visit.h"
+
+#include "reconcile/conditions.h"
+#include "reconcile/network_policy_builder.h"
+#include "reconcile/plugin_config_map.h"
+#include "reconcile/plugin_run.h"
+#include "reconcile/pod_builder.h"
+#include "reconcile/pod_naming.h"
+#include "reconcile/pod_observation.h"
+#include "reconcile/rfc3339.h"
+
+namespace ps::reconcile {
+namespace {
+
+using nlohmann::json;
+
+const json& field(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  const auto found = object.find(key);
+  return found == object.end() ? kNull : *found;
+}
+
+std::optional<TimePoint> timeField(const json& object, const char* key) {
+  const json& value = field(object, key);
+  return value.is_string() ? parseRfc3339(value.get<std::string>()) : std::nullopt;
+}
+
+// The trust verdict and, when accepted, the Pod to create.
+struct Check {
+  TrustVerdict verdict;
+  std::optional<core::AcceptedPlan> plan;
+  std::optional<PodPlan> pod;
+};
+
+Check checkPlugin(const PluginRun& run, const VisitInputs& inputs) {
+  Check check;
+  if (inputs.configMap == nullptr) {
+    check.verdict = {TrustVerdict::Kind::SourceMissing,
+                     "plugin ConfigMap \"" + run.pluginConfigMap + "\" not found"};
+    return check;
+  }
+  auto files = pluginFilesFromConfigMap(*inputs.configMap);
+  if (!files) return {{TrustVerdict::Kind::Rejected, files.rejection().line()}, {}, {}};
+  auto plan = core::checkPlugin(*files, inputs.trust);
+  if (!plan) return {{TrustVerdict::Kind::Rejected, plan.rejection().line()}, {}, {}};
+  auto pod = buildPod(run, *plan, *inputs.settings);
+  if (!pod) return {{TrustVerdict::Kind::Rejected, pod.rejection().line()}, {}, {}};
+  return {{TrustVerdict::Kind::Accepted, ""}, std::move(*plan), std::move(*pod)};
+}
+
+// Facts about time and the Pod, from the run's status and the Pod itself.
+RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& run) {
+  const json& status = field(*inputs.run, "status");
+  RunFacts facts;
+  facts.now = inputs.now;
+  facts.capacityAvailable = inputs.capacityAvailable;
+  facts.admissionError = inputs.admissionError;
+  facts.startTime = timeField(status, "startTime");
+  facts.completionTime = timeField(status, "completionTime");
+  if (inputs.pod != nullptr) facts.pod = observePod(*inputs.pod);
+  // The Pod carries the clamped timeout (its deadline minus the launcher's grace).
+  const json& deadline =
+      field(field(inputs.pod ? *inputs.pod : json(), "spec"), "activeDeadlineSeconds");
+  int64_t timeout = run ? run->timeoutSeconds.value_or(inputs.settings->defaultTimeoutSeconds)
+                        : inputs.settings->defaultTimeoutSeconds;
+  if (deadline.is_number_integer()) {
+    timeout = deadline.get<int64_t>() - inputs.settings->deadlineGraceSeconds;
+  }
+  facts.timeout = std::chrono::seconds{std::max<int64_t>(timeout, 1)};
+  if (run && run->ttlSecondsAfterFinished) {
+    facts.ttlAfterFinished = std::chrono::seconds{*run->ttlSecondsAfterFinished};
+  }
+  return facts;
+}
+
+StatusUpdate statusUpdate(const VisitInputs& inputs, const Decision& decision,
+                          const std::optional<PluginRun>& run, const Check& check,
+                          const std::string& podName) {
+  StatusUpdate update;
+  const json& generation = field(field(*inputs.run, "metadata"), "generation");
+  update.generation = generation.is_number_integer() ? generation.get<int64_t>() : 0;
+  if (run) update.generation = run->generation;
+  update.state = decision.next;
+  update.message = decision.message;
+  update.outcome = decision.outcome;
+  if (check.plan) {
+    update.pluginId = check.plan->id;
+    update.pluginVersion = check.plan->version;
+    if (check.plan->signerKeyId) update.signedBy = *check.plan->signerKeyId;
+    update.policyConfigured = check.plan->policyConfigured;
+  }
+  const bool launched = decision.createPod || (inputs.pod != nullptr && decision.writeStatus);
+  if (launched && !field(field(*inputs.run, "status"), "podName").is_string()) {
+    update.podName = podName;
+    // An adopted Pod started when it was created, not when this controller found it.
+    const auto created =
+        inputs.pod ? timeField(field(*inputs.pod, "metadata"), "creationTimestamp") : std::nullopt;
+    update.startTime = created.value_or(inputs.now);
+  }
+  return update;
+}
+
+std::vector<EventRecord> notes(const Check& check) {
+  std::vector<EventRecord> events;
+  if (check.plan && !check.plan->policyConfigured) {
+    events.push_back({EventRecord::Type::Warning, "NoPolicyConfigured",
+                      "no policy configured: every permission but network is allowed"});
+  }
+  if (check.pod) {
+    for (const auto& adjustment : check.pod->limits.adjustments) {
+      events.push_back({EventRecord::Type::Normal, "LimitsLowered", adjustment});
+    }
+  }
+  return events;
+}
+
+}  // namespace
+
+VisitPlan planVisit(const VisitInputs& inputs) {
+  const json& object = *inputs.run;
+  const RunState state = runStateFromStatus(field(object, "status"));
+  auto parsed = parsePluginRun(object);
+  std::optional<PluginRun> run;
+  if (parsed) run = std::move(*parsed);
+  VisitPlan plan;
+  Check check;
+  RunFacts facts = baseFacts(inputs, run);
+  const bool needsVerdict = !isTerminal(state) && state != RunState::Running &&
+                            inputs.pod == nullptr && !inputs.admissionError;
+  if (needsVerdict) {
+    check = run ? checkPlugin(*run, inputs)
+                : Check{{TrustVerdict::Kind::Rejected, parsed.rejection().line()}, {}, {}};
+  }
+  facts.verdict = check.verdict;
+  if (check.pod) facts.timeout = std::chrono::seconds{check.pod->limits.timeoutSeconds};
+  plan.decision = transition(state, facts);
+  plan.podName = run ? podNameFor(*run) : std::string();
+  if (plan.decision.createPod && check.pod) plan.pod = check.pod->pod;
+  if (plan.decision.ensureNetworkPolicy && run) {
+    plan.networkPolicy = buildNetworkPolicy(run->namespaceName);
+  }
+  if (plan.decision.writeStatus) {
+    plan.status =
+        buildStatus(field(object, "status"),
+                    statusUpdate(inputs, plan.decision, run, check, plan.podName), inputs.now);
+  }
+  if (plan.decision.event) plan.events.push_back(*plan.decision.event);
+  if (plan.decision.createPod) {
+    for (auto& note : notes(check)) plan.events.push_back(std::move(note));
+  }
+  return plan;
+}
+
+}  // namespace ps::reconcile
