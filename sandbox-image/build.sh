@@ -88,7 +88,10 @@ cp "$here/Dockerfile" "$here/collect-runtime.sh" "$context/"
 cp "$launcher" "$context/plugin-launcher"
 
 say "building $image with $engine on $base_image"
-build_args=(--network none --build-arg "BASE_IMAGE=$base_image" -t "$image" -f "$context/Dockerfile")
+# The label lets tests (and people) tell which launcher build an image holds.
+launcher_digest=sha256:$(sha256sum "$launcher" | cut -d' ' -f1)
+build_args=(--network none --build-arg "BASE_IMAGE=$base_image" -t "$image" -f "$context/Dockerfile"
+  --label "dev.plugins.sandbox.launcher-digest=$launcher_digest")
 if [ "$engine" = podman ]; then
   # Explicit ulimits: podman otherwise asks for more than the host's hard limits and fails.
   podman build --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "${build_args[@]}" "$context"

@@ -5,13 +5,16 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "container/container_engine.h"
 #include "container/container_sandbox.h"
+#include "container/engine_process.h"
 #include "core/digest.h"
 #include "core/plugin_files.h"
 #include "sandbox/sandbox_root.h"
@@ -96,7 +99,8 @@ class ImageEnvironment {
       return;
     }
     auto sandbox = ContainerSandbox::create({});
-    if (!sandbox || std::getenv("PS_REBUILD_IMAGE") != nullptr) {
+    if (!sandbox || !holdsThisLauncher(sandbox.value()) ||
+        std::getenv("PS_REBUILD_IMAGE") != nullptr) {
       std::string build =
           std::string("'") + PS_SOURCE_DIR + "/sandbox-image/build.sh' '" + PS_BINARY_DIR + "' >&2";
       if (std::system(build.c_str()) != 0) {
@@ -111,6 +115,18 @@ class ImageEnvironment {
     }
     sandbox_.emplace(std::move(sandbox.value()));
   }
+  // Whether the image was built from this build's launcher (build.sh labels it with the digest),
+  // so that tests never pass on a stale image.
+  static bool holdsThisLauncher(const ContainerSandbox& sandbox) {
+    std::ifstream in(std::string(PS_BINARY_DIR) + "/bin/plugin-launcher", std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    auto label = runQuiet({sandbox.engine().binary.string(), "image", "inspect", "--format",
+                           "{{index .Labels \"dev.plugins.sandbox.launcher-digest\"}}",
+                           sandbox.config().image});
+    return label && label->output == core::sha256Digest(bytes.str()) + "\n";
+  }
+
   std::string skipReason_, failure_;
   std::optional<ContainerSandbox> sandbox_;
 };
