@@ -20,7 +20,8 @@ is_running() { running_pid "$1" >/dev/null; }
 start_process() {
   local name="$1"; shift
   echo "--- $(date -u +%FT%TZ) starting $name" >>"$STATE_DIR/$name.log"
-  setsid nohup "$@" >>"$STATE_DIR/$name.log" 2>&1 </dev/null &
+  # 8>&- 9>&-: the lock descriptors of cluster.sh must not live on in the daemons.
+  setsid nohup "$@" >>"$STATE_DIR/$name.log" 2>&1 </dev/null 8>&- 9>&- &
   echo $! >"$(pid_file "$name")"
 }
 
