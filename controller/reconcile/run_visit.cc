@@ -60,8 +60,9 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
   facts.completionTime = timeField(status, "completionTime");
   if (inputs.pod != nullptr) facts.pod = observePod(*inputs.pod);
   // The Pod carries the clamped timeout (its deadline minus the launcher's grace).
+  const json noPod;
   const json& deadline =
-      field(field(inputs.pod ? *inputs.pod : json(), "spec"), "activeDeadlineSeconds");
+      field(field(inputs.pod != nullptr ? *inputs.pod : noPod, "spec"), "activeDeadlineSeconds");
   int64_t timeout = run ? run->timeoutSeconds.value_or(inputs.settings->defaultTimeoutSeconds)
                         : inputs.settings->defaultTimeoutSeconds;
   if (deadline.is_number_integer()) {
