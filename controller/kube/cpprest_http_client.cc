@@ -76,8 +76,10 @@ class CpprestHttpClient final : public HttpClient {
       auto buffer = response.body().streambuf();
       std::string block(kReadBlock, '\0');
       while (true) {
-        const std::size_t n =
-            buffer.getn(reinterpret_cast<uint8_t*>(block.data()), block.size()).get();
+        // getn() waits until the whole count is buffered, so ask only for what has arrived (at
+        // least one byte): a quiet watch must not hold back its last events until 64 KiB pile up.
+        const std::size_t wanted = std::clamp<std::size_t>(buffer.in_avail(), 1, block.size());
+        const std::size_t n = buffer.getn(reinterpret_cast<uint8_t*>(block.data()), wanted).get();
         if (n == 0) break;
         const std::string_view chunk(block.data(), n);
         if (!success) {

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   const auto created = Steady::now();
   const bool complete = waitUntil([&] { return added.load() >= args.objects - failures.load(); },
                                   std::chrono::seconds(120));
+  const int seenAfterWait = added.load();
   const auto processed = Steady::time_point(Steady::duration(lastAddNanos.load()));
   const std::size_t heapAfter = heapInUse();
   const std::size_t rssAfter = residentBytes();
@@ -135,12 +136,14 @@ int main(int argc, char** argv) {
       cached.empty() ? 0.0 : static_cast<double>(cached.front()->dump().size());
 
   // A second informer starting cold: list (pages of 500) and store everything.
+  const std::size_t heapBeforeCold = heapInUse();
   const auto coldStart = Steady::now();
   Informer cold(client, configMapsResource(), ns, options);
   cold.start();
   cold.waitForSync(std::chrono::seconds(120));
   const auto coldSynced = Steady::now();
   const std::size_t coldObjects = cold.store().size();
+  const std::size_t heapAfterCold = heapInUse();
   cold.stop();
   informer.stop();
 
@@ -152,6 +155,7 @@ int main(int argc, char** argv) {
               secondsBetween(started, created));
   std::printf("informer event rate      %.0f events/s (%d events, %s)\n", eventRate, added.load(),
               complete ? "all seen" : "INCOMPLETE");
+  if (!complete) std::printf("  only %d events within 120 s of the last create\n", seenAfterWait);
   std::printf("ratio informer/api       %.2f\n", eventRate / createRate);
   std::printf("lag after last create    %.0f ms\n",
               1000 * std::max(0.0, secondsBetween(created, processed)));
@@ -159,7 +163,10 @@ int main(int argc, char** argv) {
               secondsBetween(coldStart, coldSynced),
               static_cast<double>(coldObjects) / secondsBetween(coldStart, coldSynced));
   std::printf(
-      "memory per cached object %.0f B heap, %.0f B RSS (the object as JSON text: %.0f B)\n",
+      "memory per cached object %.0f B heap (cold informer's store, list pages freed)\n",
+      static_cast<double>(heapAfterCold - heapBeforeCold) / static_cast<double>(coldObjects));
+  std::printf(
+      "memory while streaming   %.0f B heap, %.0f B RSS (the object as JSON text: %.0f B)\n",
       static_cast<double>(heapAfter - heapBefore) / added.load(),
       static_cast<double>(rssAfter > rssBefore ? rssAfter - rssBefore : 0) / added.load(),
       serverObjectBytes);
