@@ -64,7 +64,7 @@ TEST(KubeClientIntegration, CrudListPatchApplyDelete) {
   auto refused = client->remove(cms, ns.name(), "cm-2", wrongUid);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().httpStatus, 409) << refused.error().describe();
-  EXPECT_NE(refused.error().message.find("Precondition failed"), std::string::npos)
+  EXPECT_NE(refused.error().message.find("the UID in the precondition"), std::string::npos)
       << refused.error().message;
 
   DeleteOptions rightUid;
