@@ -27,6 +27,9 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxRunFileBytes = 1 << 20;
+// The API server refuses a ConfigMap whose data is larger than 1 MiB: a plugin that size cannot
+// reach a cluster, so say so here rather than at `kubectl apply`.
+constexpr std::size_t kMaxConfigMapBytes = 1 << 20;
 
 // YAML 1.1 readers (kubectl's) take yes/no/on/off/y/n as booleans, and both versions read
 // numbers, null and ~ by their look: quote every string that could be read as something else.
@@ -104,6 +107,15 @@ std::optional<std::string> readRunFile(const std::string& path, std::ostream& er
   return text;
 }
 
+std::optional<core::Rejection> checkFitsAConfigMap(const core::PluginFiles& plugin) {
+  std::size_t total = 0;
+  for (const auto& [path, bytes] : plugin.files) total += path.size() + bytes.size();
+  if (total <= kMaxConfigMapBytes) return std::nullopt;
+  return core::reject("layout", "the plugin is " + std::to_string(total) +
+                                    " bytes; a ConfigMap holds at most " +
+                                    std::to_string(kMaxConfigMapBytes));
+}
+
 fs::path pluginDirFor(const RenderOptions& options, const reconcile::PluginRun& run) {
   if (options.pluginDir) return *options.pluginDir;
   return fs::path(options.runFile).parent_path() / run.pluginConfigMap;
@@ -152,6 +164,7 @@ int runRender(const RenderOptions& options, std::ostream& out, std::ostream& err
   }
   auto plugin = core::readPluginDir(dir);
   if (!plugin) return reportRejection(plugin.rejection(), false, out, err);
+  if (auto tooBig = checkFitsAConfigMap(*plugin)) return reportRejection(*tooBig, false, out, err);
   auto plan = core::checkPlugin(*plugin, trust->config());
   if (!plan) return reportRejection(plan.rejection(), false, out, err);
   auto pod = reconcile::buildPod(*run, *plan, settingsFrom(options));
@@ -172,7 +185,8 @@ void addRenderCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "render",
       "print the NetworkPolicy and Pod the controller would create for a PluginRun, or why it "
-      "would reject it (exit 125)");
+      "would reject it. Exit 0 printed, 125 rejected (one line naming the rule), 2 usage or no "
+      "plugin directory, 1 RUN unreadable");
   command->add_option("RUN", options->runFile, "PluginRun YAML (or JSON) file")->required();
   command->add_option("--plugin", options->pluginDir,
                       "plugin directory standing for spec.plugin.configMap (default: the "

@@ -181,6 +181,18 @@ TEST_F(RenderCommandTest, InputForAPluginWithoutReadFilesIsRejected) {
   EXPECT_EQ(err_.str().rfind("rejected: input: ", 0), 0u) << err_.str();
 }
 
+TEST_F(RenderCommandTest, PluginTooLargeForAConfigMapIsRejected) {
+  fs::create_directories(dir_ / "big");
+  writeFile(dir_ / "big" / "manifest.json",
+            R"({"id": "big", "version": "1.0.0", "permissions": ["read_files"]})");
+  writeFile(dir_ / "big" / "plugin.py", "print('hi')\n");
+  writeFile(dir_ / "big" / "data.txt", std::string((1 << 20) - 100, 'x'));
+  options_.pluginDir = (dir_ / "big").string();
+  options_.trust = {};
+  EXPECT_EQ(render(), 125);
+  EXPECT_EQ(err_.str().rfind("rejected: layout: the plugin is ", 0), 0u) << err_.str();
+}
+
 TEST_F(RenderCommandTest, UnreadableRunFileIsAnError) {
   options_.runFile = (dir_ / "missing.yaml").string();
   EXPECT_EQ(render(), 1);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace ps::reconcile {
@@ -80,6 +81,29 @@ TEST(ResultTextTest, MarkerLengthChangeAtDigitBoundaryStillFits) {
   for (size_t size = 4096 + 1; size < 4096 + 20000; size += 997) {
     const std::string result = resultText(std::string(size, 'q'));
     EXPECT_EQ(result.size(), kMaxResultBytes) << size;
+  }
+}
+
+// Property: for any bytes, the result is valid UTF-8, within the limit, and its text part is
+// a suffix of the sanitized input (nothing but the beginning is ever dropped).
+TEST(ResultTextPropertyTest, RandomBytesAlwaysGiveValidBoundedTails) {
+  std::mt19937 random(20261127);  // fixed seed: a failure reproduces
+  const char alphabet[] = {'a',    '\n',   '\x7F', '\x80', '\xBF', '\xC3', '\xA9', '\xE2',
+                           '\x82', '\xAC', '\xF0', '\x9F', '\x98', '\xFF', '\xED', '\xA0'};
+  for (int round = 0; round < 2000; ++round) {
+    const size_t size = random() % 9000;
+    std::string bytes(size, '\0');
+    for (char& c : bytes) c = alphabet[random() % sizeof alphabet];
+    const size_t limit = 64 + random() % 4096;
+    const std::string result = resultText(bytes, limit);
+    ASSERT_LE(result.size(), limit) << round;
+    ASSERT_TRUE(isValidUtf8(result)) << round;
+    const std::string clean = sanitizeUtf8(bytes);
+    const size_t newline = result.find("]\n");
+    const std::string tail =
+        result.rfind("\xE2\x80\xA6[truncated ", 0) == 0 ? result.substr(newline + 2) : result;
+    ASSERT_GE(clean.size(), tail.size());
+    ASSERT_EQ(clean.compare(clean.size() - tail.size(), tail.size(), tail), 0) << round;
   }
 }
 
