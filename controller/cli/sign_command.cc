@@ -15,6 +15,7 @@
 #include "core/manifest.h"
 #include "core/manifest_signing.h"
 #include "core/plugin_files.h"
+#include "core/strict_json.h"
 #include "core/trust_check.h"
 
 namespace ps::cli {
@@ -47,7 +48,14 @@ int runSign(const SignOptions& options, std::ostream& out, std::ostream& err) {
     return reportRejection(core::reject("layout", "plugin has no manifest.json"), options.json, out,
                            err);
   }
-  auto manifest = core::parseManifest(manifestBytes->second);
+  // An old `files` or `signature` is replaced, so a stale or broken one must not block re-signing.
+  auto document = core::parseStrictJson(manifestBytes->second, "manifest.json");
+  if (!document) return reportRejection(document.rejection(), options.json, out, err);
+  if (document->is_object()) {
+    document->erase("files");
+    document->erase("signature");
+  }
+  auto manifest = core::parseManifest(document->dump());
   if (!manifest) return reportRejection(manifest.rejection(), options.json, out, err);
   auto signedDocument = core::signManifest(manifest->document, *plugin, *key);
   if (!signedDocument) return reportRejection(signedDocument.rejection(), options.json, out, err);

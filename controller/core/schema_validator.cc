@@ -83,7 +83,8 @@ Check validateAgainstSchema(const nlohmann::json& document, SchemaKind kind, std
     return reject("schema", name + ": string at " + *path + " is longer than " +
                                 std::to_string(maxStringBytes) + " bytes");
   }
-  valijson::Validator validator;
+  // valijson caches compiled patterns in its Validator: one per thread keeps them warm.
+  thread_local valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(document);
   if (validator.validate(schemaFor(kind), target, &results)) return accepted();

@@ -121,6 +121,18 @@ TEST_F(PluginctlTest, SigningIsStable) {
   EXPECT_FALSE(fs::exists(plugin / "manifest.json.signing.tmp"));
 }
 
+TEST_F(PluginctlTest, ResigningReplacesAStaleSignature) {
+  fs::path plugin = signedCopy("example");
+  auto manifest = nlohmann::json::parse(slurp(plugin / "manifest.json"));
+  manifest["signature"]["value"] = "garbage";
+  manifest["files"]["gone.py"] = "sha256:" + std::string(64, '0');
+  spit(plugin / "manifest.json", manifest.dump());
+  EXPECT_EQ(run("verify " + plugin.string() + " --key " + pub()).exitCode, 125);
+  Outcome signing = run("sign " + plugin.string() + " --key " + key());
+  ASSERT_EQ(signing.exitCode, 0) << signing.err;
+  EXPECT_EQ(run("verify " + plugin.string() + " --key " + pub()).exitCode, 0);
+}
+
 TEST_F(PluginctlTest, TamperedCodeIsRejectedInOneLine) {
   fs::path plugin = signedCopy("techdebt");
   spit(plugin / "plugin.py", "import os\n");
