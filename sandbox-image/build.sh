@@ -85,7 +85,12 @@ launcher="$build_dir/bin/plugin-launcher"
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
 cp "$here/Dockerfile" "$here/collect-runtime.sh" "$context/"
-cp "$launcher" "$context/plugin-launcher"
+# Debug info stays on the host (a debug build's launcher is mostly that).
+if command -v strip >/dev/null; then
+  strip --strip-unneeded -o "$context/plugin-launcher" "$launcher"
+else
+  cp "$launcher" "$context/plugin-launcher"
+fi
 
 say "building $image with $engine on $base_image"
 # The label lets tests (and people) tell which launcher build an image holds.
