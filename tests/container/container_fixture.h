@@ -43,6 +43,7 @@ struct RunOptions {
   std::optional<std::filesystem::path> input;
   bool network = false;
   std::vector<std::string> args;
+  int wakeFd = -1;  // readable = stop the run (pluginctl's interrupt pipe)
 };
 
 inline RunOptions withArgs(std::vector<std::string> args) {
@@ -157,7 +158,8 @@ inline PluginRun runInContainer(const ContainerSandbox& box, const std::string& 
                                   options.args,
                                   options.network,
                                   options.limits,
-                                  sandbox::OutputSinks{outFd, errFd}};
+                                  sandbox::OutputSinks{outFd, errFd},
+                                  options.wakeFd};
   run.result = box.run(request);
   run.out = drainMemfd(outFd);
   run.err = drainMemfd(errFd);

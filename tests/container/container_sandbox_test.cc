@@ -2,6 +2,7 @@
 #include "container/container_sandbox.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "container/engine_process.h"
 #include "container_fixture.h"
@@ -308,6 +310,30 @@ TEST_F(ContainerSandboxTest, InputIsReadOnlyAndOnlyThereWhenGiven) {
   auto without = run(source);
   EXPECT_EQ(without.out, "[]\nrefused\n") << describe(without);
   std::filesystem::remove_all(input);
+}
+
+TEST_F(ContainerSandboxTest, InterruptKillsTheContainer) {
+  int wake[2];
+  ASSERT_EQ(pipe2(wake, O_CLOEXEC), 0);
+  std::thread interrupter([&wake] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    (void)!write(wake[1], "x", 1);
+  });
+  RunOptions options;
+  options.wakeFd = wake[0];
+  auto start = Clock::now();
+  auto run = this->run("import time\nprint('waiting', flush=True)\ntime.sleep(600)\n", options);
+  interrupter.join();
+  close(wake[0]);
+  close(wake[1]);
+  EXPECT_EQ(run.result.outcome, sandbox::RunOutcome::kInterrupted) << describe(run);
+  EXPECT_EQ(run.result.exitCode, 128 + SIGINT);
+  EXPECT_EQ(run.out, "waiting\n");
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  auto left = runQuiet({box().engine().binary.string(), "ps", "--all", "--quiet", "--filter",
+                        "name=plugin-sandbox-"});
+  ASSERT_TRUE(left);
+  EXPECT_EQ(left->output, "") << "the interrupted container is still there";
 }
 
 TEST(ContainerSandboxSetupTest, MissingImageIsASetupErrorNamingTheFix) {
