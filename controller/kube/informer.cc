@@ -2,6 +2,11 @@
 
 namespace ps::kube {
 
+void stripManagedFields(nlohmann::json& object) {
+  if (auto meta = object.find("metadata"); meta != object.end() && meta->is_object())
+    meta->erase("managedFields");
+}
+
 Informer::Informer(KubeClient& client, GroupVersionResource gvr, std::string ns,
                    InformerOptions options, const Clock& clock)
     : watcher_(client, std::move(gvr), std::move(ns), options.watcher, clock),
@@ -42,6 +47,9 @@ std::optional<KubeError> Informer::lastError() const {
 void Informer::restarted(std::vector<nlohmann::json>&& objects) {
   // The diff against what we held turns a relist into exact adds/updates/deletes, so a 410 or a
   // crashed API server neither loses nor repeats a change.
+  if (options_.transform) {
+    for (auto& object : objects) options_.transform(object);
+  }
   const auto deltas = store_.replace(std::move(objects));
   for (const auto& delta : deltas) dispatch(delta);
   lists_.fetch_add(1);
@@ -53,6 +61,7 @@ void Informer::restarted(std::vector<nlohmann::json>&& objects) {
 }
 
 void Informer::applied(nlohmann::json&& object) {
+  if (options_.transform) options_.transform(object);
   if (auto delta = store_.apply(std::move(object))) dispatch(*delta);
 }
 

@@ -18,10 +18,16 @@ struct ResourceEventHandlers {
   std::function<void(const ObjectPtr& last)> onDelete;
 };
 
+// Drops metadata.managedFields (server-side apply bookkeeping, often most of an object).
+void stripManagedFields(nlohmann::json& object);
+
 struct InformerOptions {
   WatcherOptions watcher;
   // Every period, onUpdate(obj, obj) for every cached object; zero disables.
   Clock::Duration resyncPeriod{0};
+  // Applied to each object before it is cached (client-go's SetTransform), e.g.
+  // stripManagedFields: memory per cached object is dominated by fields nobody reads.
+  std::function<void(nlohmann::json&)> transform;
 };
 
 // Watcher + Store + handlers (client-go's SharedIndexInformer, kube-rs reflector). Handlers run

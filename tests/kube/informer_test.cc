@@ -173,5 +173,32 @@ TEST(InformerTest, ResyncReplaysEveryObjectAsAnUpdate) {
   EXPECT_EQ(events[1], "update ns/a 3->3");
 }
 
+TEST(InformerTest, TransformShapesWhatIsCached) {
+  auto fake = std::make_unique<FakeHttpClient>();
+  FakeHttpClient& server = *fake;
+  ClientOptions clientOptions;
+  clientOptions.qps = 0;
+  KubeClient client(std::move(fake), clientOptions);
+  json managed = json::parse(item("a", 3));
+  managed["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+  server.script("GET", kList, {200, listBody(3, {managed.dump()})});
+  managed["metadata"]["resourceVersion"] = "4";
+  server.script("GET", kWatch, {200, "", {event("MODIFIED", managed.dump())}, true});
+  InformerOptions options = fastRetries();
+  options.transform = stripManagedFields;
+  Informer informer(client, configMapsResource(), "ns", options);
+  Recorder recorder;
+  informer.addHandlers(recorder.handlers());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(std::chrono::seconds(5)));
+  for (int i = 0; i < 500 && recorder.events().size() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  informer.stop();
+  const auto cached = informer.store().get("ns/a");
+  ASSERT_NE(cached, nullptr);
+  EXPECT_EQ(resourceVersionOf(*cached), "4");
+  EXPECT_FALSE((*cached)["metadata"].contains("managedFields"));
+}
+
 }  // namespace
 }  // namespace ps::kube
