@@ -6,7 +6,8 @@
 #   cluster.sh down            stop everything and remove the state directory
 #   cluster.sh status          what runs where
 #   cluster.sh kill-apiserver  kill -9 the API server only (`up` brings it back)
-#   cluster.sh compact         compact etcd to its current revision (forces 410 Gone on old watches)
+#   cluster.sh compact         compact etcd to its current revision (prints it)
+#   cluster.sh expire-watches  compact + restart the API server: old resourceVersions get 410 Gone
 #   cluster.sh env             print the paths of the cached tools as shell assignments
 set -euo pipefail
 
@@ -27,7 +28,7 @@ STATE_DIR="${PS_CLUSTER_STATE_DIR:-$REPO/build/cluster}"
 . "$HERE/control_plane.sh"
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -59,6 +60,7 @@ main() {
     status) cluster_status ;;
     kill-apiserver) kill_apiserver ;;
     compact) compact_etcd ;;
+    expire-watches) take_lock "$REPO/build/cluster.lock"; expire_watches ;;
     env) print_env ;;
     *) usage ;;
   esac

@@ -128,7 +128,9 @@ kill_apiserver() {
 }
 
 # etcd's JSON gateway: the revision in any response header is the store's current revision.
-# Compacting to it makes every watch or list from an older resourceVersion fail with 410 Gone.
+# Compacting to it discards all history below it in etcd. Note that with the default watch cache the
+# API server keeps serving watches (and, in 1.34, paginated lists) from its own in-memory window, so
+# compaction alone yields no 410 to a client; see expire_watches.
 compact_etcd() {
   local revision
   load_ports
@@ -137,4 +139,13 @@ compact_etcd() {
   curl -fsS -X POST "$(etcd_url)/v3/kv/compaction" -d "{\"revision\":\"$revision\",\"physical\":true}" >/dev/null
   log_step "compacted etcd to revision $revision"
   echo "$revision"
+}
+
+# What a watch client sees as 410 Gone: etcd's history compacted away AND a fresh API server whose
+# watch cache starts at the current revision. A watch resumed from an older resourceVersion then
+# gets `{"type":"ERROR","object":{"code":410,"reason":"Expired",...}}` and must relist.
+expire_watches() {
+  compact_etcd >/dev/null
+  kill_apiserver
+  cluster_up
 }

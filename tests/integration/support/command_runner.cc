@@ -55,6 +55,8 @@ void drain(int& fd, std::string& target) {
 void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& stdinText, CommandResult& result) {
   size_t written = 0;
   if (stdinText.empty()) closeFd(in.write);
+  // Non-blocking, or one large write() would wait for the child while nobody drains its output.
+  if (in.write >= 0) ::fcntl(in.write, F_SETFL, ::fcntl(in.write, F_GETFL) | O_NONBLOCK);
   while (out.read >= 0 || err.read >= 0) {
     std::array<pollfd, 3> fds{
         {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}, {in.write, POLLOUT, 0}}};
@@ -65,7 +67,8 @@ void pump(Pipe& in, Pipe& out, Pipe& err, const std::string& stdinText, CommandR
     if (fds[2].revents != 0) {
       ssize_t n = ::write(in.write, stdinText.data() + written, stdinText.size() - written);
       if (n > 0) written += static_cast<size_t>(n);
-      if (n < 0 || written == stdinText.size()) closeFd(in.write);
+      const bool retry = n < 0 && (errno == EAGAIN || errno == EINTR);
+      if ((n < 0 && !retry) || written == stdinText.size()) closeFd(in.write);
     }
     if (fds[0].revents != 0) drain(out.read, result.out);
     if (fds[1].revents != 0) drain(err.read, result.err);
