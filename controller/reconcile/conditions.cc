@@ -1,5 +1,7 @@
 #include "reconcile/conditions.h"
 
+#include <algorithm>
+
 #include "reconcile/result_text.h"
 #include "reconcile/rfc3339.h"
 
@@ -84,6 +86,16 @@ json buildStatus(const json& previous, const StatusUpdate& update, TimePoint now
   json conditions = status.contains("conditions") ? status["conditions"] : json::array();
   for (const auto& condition : conditionsFor(update.state, update.message, update.generation)) {
     setCondition(conditions, condition, now);
+  }
+  // The CRD allows kMaxConditions: make room by dropping the oldest conditions that are not ours.
+  const auto foreign = [](const json& condition) {
+    const std::string type = stringField(condition, "type");
+    return type != "Succeeded" && type != "Ready" && type != "Reconciling" && type != "Stalled";
+  };
+  while (conditions.size() > kMaxConditions) {
+    const auto oldest = std::find_if(conditions.begin(), conditions.end(), foreign);
+    if (oldest == conditions.end()) break;  // only ours left (duplicates): nothing to drop
+    conditions.erase(oldest);
   }
   status["conditions"] = std::move(conditions);
   if (update.pluginId) status["pluginID"] = sanitizeUtf8(*update.pluginId);

@@ -50,5 +50,7 @@ RunState runStateFromStatus(const nlohmann::json& status);
 
 // Condition messages hold text from plugins and users: valid UTF-8, at most this many bytes.
 inline constexpr size_t kMaxConditionMessageBytes = 1024;
+// crds/pluginruns.yaml: status.conditions maxItems.
+inline constexpr size_t kMaxConditions = 8;
 
 }  // namespace ps::reconcile

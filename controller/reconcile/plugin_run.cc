@@ -39,16 +39,17 @@ core::Result<std::string> requiredName(const json& object, const char* key,
   return name;
 }
 
-// A whole number in [minimum, max int32]; JSON floats like 1.5 and booleans are refused.
-core::Result<int64_t> integerField(const json& value, const std::string& field, int64_t minimum) {
+// A whole number in [minimum, maximum]; JSON floats like 1.5 and booleans are refused.
+core::Result<int64_t> integerField(const json& value, const std::string& field, int64_t minimum,
+                                   int64_t maximum) {
   if (!value.is_number_integer()) return specError(field, "must be an integer");
-  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(kMax)) {
-    return specError(field, "is too large");
+  const std::string tooLarge = "must be at most " + std::to_string(maximum);
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(maximum)) {
+    return specError(field, tooLarge);
   }
   const auto number = value.get<int64_t>();
   if (number < minimum) return specError(field, "must be at least " + std::to_string(minimum));
-  if (number > kMax) return specError(field, "is too large");
+  if (number > maximum) return specError(field, tooLarge);
   return number;
 }
 
@@ -86,7 +87,8 @@ std::optional<core::Rejection> readMetadata(const json& object, PluginRun& run) 
     run.uid = uid.get<std::string>();
   }
   if (metadata->contains("generation")) {
-    auto generation = integerField((*metadata)["generation"], "metadata.generation", 0);
+    auto generation = integerField((*metadata)["generation"], "metadata.generation", 0,
+                                   std::numeric_limits<int64_t>::max());
     if (!generation) return generation.rejection();
     run.generation = *generation;
   }
@@ -165,7 +167,8 @@ std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
     if (auto bad = readArgs(spec["args"], run)) return bad;
   }
   if (spec.contains("timeoutSeconds")) {
-    auto timeout = integerField(spec["timeoutSeconds"], "spec.timeoutSeconds", 1);
+    auto timeout =
+        integerField(spec["timeoutSeconds"], "spec.timeoutSeconds", 1, kMaxTimeoutSeconds);
     if (!timeout) return timeout.rejection();
     run.timeoutSeconds = *timeout;
   }
@@ -173,7 +176,8 @@ std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
     if (auto bad = readResources(spec["resources"], run)) return bad;
   }
   if (spec.contains("ttlSecondsAfterFinished")) {
-    auto ttl = integerField(spec["ttlSecondsAfterFinished"], "spec.ttlSecondsAfterFinished", 0);
+    auto ttl = integerField(spec["ttlSecondsAfterFinished"], "spec.ttlSecondsAfterFinished", 0,
+                            kMaxTtlSeconds);
     if (!ttl) return ttl.rejection();
     run.ttlSecondsAfterFinished = *ttl;
   }

@@ -39,6 +39,8 @@ struct PluginRun {
 // Bounds that keep a run's spec (and the Pod made from it) small; the CRD states the same.
 inline constexpr size_t kMaxArgs = 64;
 inline constexpr size_t kMaxArgBytes = 4096;
+inline constexpr int64_t kMaxTimeoutSeconds = 86400;    // one day
+inline constexpr int64_t kMaxTtlSeconds = 365 * 86400;  // one year
 
 // Reads a PluginRun object (from the API or a YAML file). Rule "spec" with a message naming the
 // field for: wrong apiVersion/kind, a missing or invalid name, no spec.plugin.configMap, more

@@ -124,6 +124,28 @@ TEST(ConditionsTest, GarbagePreviousStatusIsRepaired) {
             1);
 }
 
+TEST(ConditionsTest, ForeignConditionsMakeRoomForOursWithinTheCrdLimit) {
+  json conditions = json::array();
+  for (int i = 0; i < 10; ++i) {
+    conditions.push_back({{"type", "Extra" + std::to_string(i)}, {"status", "True"}});
+  }
+  const json status =
+      buildStatus({{"conditions", conditions}}, update(1, RunState::Running, ""), kT0);
+  EXPECT_EQ(status["conditions"].size(), kMaxConditions);
+  EXPECT_EQ(statusOf(status, "Succeeded"), "Unknown");
+  EXPECT_EQ(statusOf(status, "Stalled"), "False");
+  EXPECT_EQ(statusOf(status, "Extra9"), "True");  // the newest foreign ones are kept
+  EXPECT_EQ(statusOf(status, "Extra0"), "<missing>");
+}
+
+TEST(ConditionsTest, DuplicatedConditionsDoNotHangTheCap) {
+  json conditions = json::array();
+  for (int i = 0; i < 10; ++i) conditions.push_back({{"type", "Succeeded"}, {"status", "True"}});
+  const json status =
+      buildStatus({{"conditions", conditions}}, update(1, RunState::Queued, ""), kT0);
+  EXPECT_GE(status["conditions"].size(), 4u);
+}
+
 TEST(ConditionsTest, StateIsReadBackFromStatus) {
   for (RunState state : kAllRunStates) {
     EXPECT_EQ(runStateFromStatus(buildStatus(json(), update(1, state, ""), kT0)), state);
