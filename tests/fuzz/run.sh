@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target for a bounded time: tests/fuzz/run.sh BUILD_DIR [SECONDS]
+# (default FUZZ_SECONDS or 60 per target). Seeds come from tests/fuzz/corpus/<target>/ and the
+# example plugins; new inputs go to tests/fuzz/corpus-run/ (ignored by git). Exits non-zero on a
+# crash, leaving the reproducer in BUILD_DIR/fuzz-artifacts/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:?usage: tests/fuzz/run.sh BUILD_DIR [SECONDS]}
+seconds=${2:-${FUZZ_SECONDS:-60}}
+artifacts="$build/fuzz-artifacts"
+mkdir -p "$artifacts"
+status=0
+for target in manifest_fuzz policy_fuzz; do
+  binary="$build/bin/$target"
+  [ -x "$binary" ] || { echo "missing $binary (build with -DPS_FUZZ=ON and clang)" >&2; exit 2; }
+  corpus="$root/tests/fuzz/corpus-run/$target"
+  mkdir -p "$corpus"
+  seeds="$root/tests/fuzz/corpus/${target%_fuzz}"
+  if [ "$target" = manifest_fuzz ]; then
+    for plugin in "$root"/plugins/*/manifest.json; do cp "$plugin" "$corpus/seed-$(basename "$(dirname "$plugin")").json"; done
+  else
+    cp "$root/plugins/policy.json" "$corpus/seed-policy.json"
+  fi
+  log="$build/$target.log"
+  echo "== $target: ${seconds}s ==" >&2
+  if "$binary" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+      -timeout=10 -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1; then
+    result=ok
+  else
+    result=FAILED
+    status=1
+  fi
+  runs=$(grep -m1 '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+  echo "$target: $result, ${runs:-?} executions in ${seconds}s, corpus $(ls "$corpus" | wc -l) files" \
+       "(log: $log)"
+  [ "$result" = ok ] || grep -m5 -E 'ERROR|SUMMARY|Test unit written' "$log" || true
+done
+exit $status
