@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Builds the control-plane binaries from pinned Go modules and caches them under $CACHE_DIR.
 # Sourced by cluster.sh; expects versions.sh to be sourced and CACHE_DIR set.
 
@@ -145,6 +146,10 @@ build_all() {
   build_etcd
   build_kube_binary kube-apiserver
   [ "${PS_CLUSTER_CONTROLLER_MANAGER:-1}" = 0 ] || build_kube_binary kube-controller-manager
-  command -v kubectl >/dev/null 2>&1 || build_kube_binary kubectl
-  build_helm
+  # The machine's kubectl is used when there is one; PS_CLUSTER_BUILD_KUBECTL=1 builds ours anyway.
+  if [ "${PS_CLUSTER_BUILD_KUBECTL:-0}" = 1 ] || ! command -v kubectl >/dev/null 2>&1; then
+    build_kube_binary kubectl
+  fi
+  # helm serves the chart's tests only; PS_CLUSTER_HELM=0 skips its (7 min cold) build.
+  [ "${PS_CLUSTER_HELM:-1}" = 0 ] || build_helm
 }

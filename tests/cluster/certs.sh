@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Certificates of the test control plane, made with openssl. Sourced by cluster.sh ($STATE_DIR set).
 # Kept across `up` (a revived API server must accept the kubeconfig already handed out); `down` removes them.
 

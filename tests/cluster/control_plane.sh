@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # up / down / status / kill-apiserver / compact of the test control plane. Sourced by cluster.sh.
 
 etcd_bin() { echo "$CACHE_DIR/etcd-$ETCD_VERSION/bin/etcd"; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Starting, finding and stopping the control-plane processes. Sourced by cluster.sh ($STATE_DIR set).
 
 pid_file() { echo "$STATE_DIR/$1.pid"; }

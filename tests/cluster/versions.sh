@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Pinned upstream versions of the test control plane. The build cache is keyed by these:
 # bumping one rebuilds only that tool.
 KUBE_VERSION=v1.34.4      # k8s.io/kubernetes; its staging modules are published as v0.34.4
