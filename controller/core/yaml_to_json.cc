@@ -19,11 +19,19 @@ namespace ps::core {
 namespace {
 
 constexpr std::size_t kMaxDepth = 32;
-constexpr std::size_t kMaxNodes = 100000;  // aliases can repeat a subtree: bound the expansion
-constexpr std::size_t kMaxScalarBytes = 4096;
+constexpr std::size_t kMaxNodes = 100000;      // aliases can repeat a subtree: bound the expansion
+constexpr std::size_t kMaxScalarBytes = 1024;  // bounds std::regex recursion too
 
-bool matches(const std::string& text, const char* pattern) {
-  return std::regex_match(text, std::regex(pattern));  // scalars are bounded before this
+// The YAML 1.2 core schema's patterns, compiled once (constructing a std::regex is costly).
+// Scalars are bounded to kMaxScalarBytes before any of these runs.
+const std::regex kDecimalInt("[-+]?[0-9]+");
+const std::regex kOctalInt("0o[0-7]+");
+const std::regex kHexInt("0x[0-9a-fA-F]+");
+const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+const std::regex kInfOrNan("[-+]?\\.(inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN");
+
+bool matches(const std::string& text, const std::regex& pattern) {
+  return std::regex_match(text, pattern);
 }
 
 std::optional<nlohmann::json> resolvePlainScalar(const std::string& text) {
@@ -38,18 +46,18 @@ std::optional<nlohmann::json> resolvePlainScalar(const std::string& text) {
     if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
     return nlohmann::json(negative ? -value : value);
   };
-  if (matches(text, "[-+]?[0-9]+")) {
+  if (matches(text, kDecimalInt)) {
     std::string_view digits(text);
     bool negative = digits[0] == '-';
     if (digits[0] == '-' || digits[0] == '+') digits.remove_prefix(1);
     return integer(digits, 10, negative);
   }
-  if (matches(text, "0o[0-7]+")) return integer(std::string_view(text).substr(2), 8, false);
-  if (matches(text, "0x[0-9a-fA-F]+")) return integer(std::string_view(text).substr(2), 16, false);
-  if (matches(text, "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?")) {
+  if (matches(text, kOctalInt)) return integer(std::string_view(text).substr(2), 8, false);
+  if (matches(text, kHexInt)) return integer(std::string_view(text).substr(2), 16, false);
+  if (matches(text, kFloat)) {
     return nlohmann::json(std::stod(text));
   }
-  if (matches(text, "[-+]?\\.(inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN")) return std::nullopt;
+  if (matches(text, kInfOrNan)) return std::nullopt;
   return nlohmann::json(text);
 }
 
@@ -95,7 +103,8 @@ class JsonBuilder : public YAML::EventHandler {
   [[noreturn]] void refuse(const std::string& why) { throw YamlRefusal{what_ + " " + why}; }
 
   nlohmann::json scalar(const std::string& tag, const std::string& text) {
-    if (text.size() > kMaxScalarBytes) refuse("has a scalar longer than 4096 bytes");
+    if (text.size() > kMaxScalarBytes)
+      refuse("has a scalar longer than " + std::to_string(kMaxScalarBytes) + " bytes");
     if (tag == "!" || tag == "tag:yaml.org,2002:str")
       return nlohmann::json(text);  // quoted or !!str
     if (tag != "?")

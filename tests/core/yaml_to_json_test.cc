@@ -62,6 +62,8 @@ TEST(YamlToJson, RejectsWhatJsonCannotSayOrWouldSayTwice) {
   expectRejected("a: [1, 2\n", "");  // unterminated flow sequence
   expectRejected("a: \"\xff\"\n", "UTF-8");
   expectRejected("a: 99999999999999999999\n", "no JSON equivalent");
+  expectRejected("a: " + std::string(100000, '1') + "\n",
+                 "longer than 1024 bytes");  // before any regex
 }
 
 TEST(YamlToJson, RejectsDeepNestingAndAliasBombs) {
