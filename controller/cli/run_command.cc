@@ -8,11 +8,10 @@
 #include "cli/app_runner.h"
 #include "cli/exit_codes.h"
 #include "cli/plan_output.h"
+#include "container/sandbox_level.h"
 #include "core/plugin_files.h"
 #include "sandbox/interrupt_signals.h"
-#include "sandbox/local_sandbox.h"
 #include "sandbox/sandbox_root.h"
-#include "sandbox/tool_runner.h"
 
 namespace ps::cli {
 namespace {
@@ -114,12 +113,9 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
     err << "pluginctl: --input " << *options.input << " is not a directory\n";
     return kExitUsage;
   }
-  auto runner = options.python ? sandbox::ToolRunner::create(*options.python)
-                               : sandbox::ToolRunner::fromEnvironment();
-  if (!runner) return reportSetupFailure(runner.error().message, options.json, out, err);
-  auto localSandbox = sandbox::LocalSandbox::create(std::move(runner.value()));
-  if (!localSandbox)
-    return reportSetupFailure(localSandbox.error().message, options.json, out, err);
+  auto level = container::SandboxLevel::create(
+      {options.sandbox, options.python, options.image, options.engine});
+  if (!level) return reportSetupFailure(level.error().message, options.json, out, err);
   auto base = sandbox::SandboxRoot::privateBase();
   if (!base) return reportSetupFailure(base.error().message, options.json, out, err);
 
@@ -135,7 +131,7 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
                                   sinks,
                                   interrupts.wakeFd()};
   if (options.input) request.inputDir = std::filesystem::absolute(*options.input);
-  auto result = localSandbox->run(request);
+  auto result = level->run(request);
   if (result.outcome == sandbox::RunOutcome::kInterrupted) {
     result.signal = interrupts.received();
     result.exitCode = 128 + result.signal;
@@ -165,9 +161,14 @@ void addRunCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   command->add_option("--memory", options->memoryBytes, "memory limit in bytes")
       ->check(CLI::PositiveNumber);
+  command->add_option("--sandbox", options->sandbox,
+                      "isolation level: local (kernel sandbox, default) or container (the "
+                      "sandbox image under podman/docker)");
   command->add_option("--python", options->python,
-                      "interpreter to confine (default: $PLUGIN_SANDBOX_PYTHON, else "
+                      "local: interpreter to confine (default: $PLUGIN_SANDBOX_PYTHON, else "
                       "/usr/bin/python3)");
+  command->add_option("--image", options->image, "container: sandbox image reference");
+  command->add_option("--engine", options->engine, "container: podman or docker");
   command->add_flag("--json", options->json,
                     "print the outcome as one JSON object on stdout (plugin output goes to "
                     "stderr)");

@@ -22,6 +22,9 @@ struct RunOptions {
   std::optional<int64_t> timeoutSeconds;
   std::optional<int64_t> memoryBytes;
   std::optional<std::string> python;  // default: $PLUGIN_SANDBOX_PYTHON, else /usr/bin/python3
+  std::string sandbox = "local";      // --sandbox local|container
+  std::optional<std::string> image;   // container level only
+  std::optional<std::string> engine;  // container level only: podman|docker
   bool json = false;
 };
 
@@ -35,7 +38,8 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
            sandbox::OutputSinks sinks);
 
 // `pluginctl run DIR [ARGS...] [--policy F] [--key F] [--input DIR] [--timeout S]
-//  [--memory BYTES] [--python PATH] [--json]`
+//  [--memory BYTES] [--sandbox local|container] [--python PATH] [--image REF] [--engine E]
+//  [--json]`
 void addRunCommand(CLI::App& app);
 
 }  // namespace ps::cli

@@ -124,6 +124,17 @@ TEST_F(RunCommandTest, BadInterpreterIs126) {
   EXPECT_NE(err_.str().find("could not be set up"), std::string::npos);
 }
 
+TEST_F(RunCommandTest, UnknownSandboxLevelOrForeignFlagIs126) {
+  RunOptions options;
+  options.dir = makePlugin("print('never')\n");
+  options.sandbox = "chroot";
+  EXPECT_EQ(run(options), 126);
+  options.sandbox = "local";
+  options.image = "some/image";
+  EXPECT_EQ(run(options), 126);
+  EXPECT_NE(err_.str().find("--image"), std::string::npos) << err_.str();
+}
+
 TEST_F(RunCommandTest, PolicyLimitsClampFlagsAndDefaults) {
   RunOptions options;
   core::PolicyLimits policy;
