@@ -8,10 +8,11 @@ CMAKE_GEN := -G Ninja
 
 DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev \
   libvalijson-dev libssl-dev openssl libboost-dev libboost-system-dev libgtest-dev libgmock-dev \
-  libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap
+  libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap curl util-linux \
+  podman runc debootstrap
 FUZZ_PACKAGES := clang
 
-.PHONY: all deps build build-asan test unit-test run bench fuzz cluster-tools cluster-up cluster-down format clean
+.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image cluster-tools cluster-up cluster-down format clean
 
 all: build
 
@@ -53,6 +54,10 @@ run: build
 
 bench: build
 	@tests/bench/run.sh
+
+# The image the Pods and `pluginctl run --sandbox container` use, built with no registry.
+sandbox-image: build
+	@sandbox-image/build.sh build
 
 fuzz: deps
 	$(call apt_ensure,$(FUZZ_PACKAGES))
