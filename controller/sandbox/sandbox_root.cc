@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -118,7 +119,8 @@ SetupResult<std::filesystem::path> SandboxRoot::privateBase() {
 SetupResult<SandboxRootPtr> SandboxRoot::create(const core::PluginFiles& plugin,
                                                 const std::vector<core::VerifiedFile>& verified,
                                                 const std::filesystem::path& base) {
-  std::string pattern = (base / "run-XXXXXX").string();
+  removeStaleRoots(base);
+  std::string pattern = (base / ("run-" + std::to_string(getpid()) + "-XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return SetupError{describeErrno("sandbox root: mkdtemp under " + base.string(), errno)};
   }
@@ -141,6 +143,16 @@ SetupResult<SandboxRootPtr> SandboxRoot::create(const core::PluginFiles& plugin,
 
 SandboxRoot::~SandboxRoot() {
   removeTree(dir_);
+}
+
+void removeStaleRoots(const std::filesystem::path& base) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("run-", 0) != 0) continue;
+    pid_t owner = static_cast<pid_t>(std::strtol(name.c_str() + 4, nullptr, 10));
+    if (owner > 0 && kill(owner, 0) != 0 && errno == ESRCH) removeTree(entry.path());
+  }
 }
 
 void removeTree(const std::filesystem::path& dir) {

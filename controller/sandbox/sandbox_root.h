@@ -39,6 +39,10 @@ class SandboxRoot {
   std::filesystem::path dir_;
 };
 
+// Removes run directories left by a pluginctl that was SIGKILLed (its sandbox died with it through
+// PR_SET_PDEATHSIG, but it could not clean up): "run-<pid>-*" whose pid no longer exists.
+void removeStaleRoots(const std::filesystem::path& base);
+
 // Removes a tree without following symlinks, making directories writable first (the copy is
 // read-only). Best effort: used from destructors.
 void removeTree(const std::filesystem::path& dir);

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -133,6 +134,32 @@ TEST_F(RunCommandTest, UnknownSandboxLevelOrForeignFlagIs126) {
   options.image = "some/image";
   EXPECT_EQ(run(options), 126);
   EXPECT_NE(err_.str().find("--image"), std::string::npos) << err_.str();
+}
+
+TEST_F(RunCommandTest, SigtermStopsTheRunRemovesItsRootAndExits143) {
+  RunOptions options;
+  options.dir = makePlugin("import time\nprint('up', flush=True)\ntime.sleep(60)\n");
+  fs::path base = dir_ / "base";
+  setenv("PLUGIN_SANDBOX_DIR", base.c_str(), 1);
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    std::ostringstream out, err;
+    _exit(runRun(options, out, err, {ready[1], -1}));
+  }
+  close(ready[1]);
+  char byte;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1) << "the plugin never started";
+  EXPECT_FALSE(fs::is_empty(base));
+  kill(child, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  close(ready[0]);
+  unsetenv("PLUGIN_SANDBOX_DIR");
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  EXPECT_TRUE(fs::is_empty(base)) << "the sandbox root must be removed";
 }
 
 TEST_F(RunCommandTest, PolicyLimitsClampFlagsAndDefaults) {

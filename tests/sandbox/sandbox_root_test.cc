@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,21 @@ TEST_F(SandboxRootTest, IsRemovedOnDestruction) {
     EXPECT_TRUE(fs::exists(dir));
   }
   EXPECT_FALSE(fs::exists(dir));
+}
+
+TEST_F(SandboxRootTest, RemovesRootsOfDeadRunsButNotOfLiveOnes) {
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  fs::create_directories(base_ / ("run-" + std::to_string(dead) + "-abcdef/plugin"));
+  fs::create_directories(base_ / ("run-" + std::to_string(getppid()) + "-abcdef/plugin"));
+  auto root = SandboxRoot::create(plugin_, verified_, base_);
+  ASSERT_TRUE(root);
+  EXPECT_FALSE(fs::exists(base_ / ("run-" + std::to_string(dead) + "-abcdef")));
+  EXPECT_TRUE(fs::exists(base_ / ("run-" + std::to_string(getppid()) + "-abcdef")));
+  EXPECT_EQ(
+      root.value()->dir().filename().string().rfind("run-" + std::to_string(getpid()) + "-", 0),
+      0u);
 }
 
 TEST_F(SandboxRootTest, RefusesBytesThatDoNotMatchTheVerifiedDigest) {
