@@ -97,18 +97,26 @@ bool LeaderElector::tryAcquireOrRenew() {
   if (!lease) return lease.error().isNotFound() && createLease();
   const json spec = lease->value("spec", json::object());
   const std::string holder = spec.value("holderIdentity", "");
+  bool leaderChanged = false;
+  bool heldByOther = false;
   {
     std::lock_guard lock(mutex_);
     if (spec != observedSpec_) {
+      const std::string previous =
+          observedSpec_.is_object() ? observedSpec_.value("holderIdentity", "") : "";
+      leaderChanged = previous != holder;
       observedSpec_ = spec;
       observedTime_ = clock_.now();
-      if (callbacks_.onNewLeader && holder != config_.identity) callbacks_.onNewLeader(holder);
     }
     const auto duration = std::chrono::seconds(spec.value("leaseDurationSeconds", 15));
     // Expiry is judged by when WE saw the record change, so clock skew between nodes is harmless.
-    if (!holder.empty() && holder != config_.identity && clock_.now() < observedTime_ + duration)
-      return false;
+    heldByOther =
+        !holder.empty() && holder != config_.identity && clock_.now() < observedTime_ + duration;
   }
+  // Outside the lock: the callback may well ask isLeader().
+  if (leaderChanged && callbacks_.onNewLeader && holder != config_.identity)
+    callbacks_.onNewLeader(holder);
+  if (heldByOther) return false;
   json updated = lease.value();
   updated["spec"] = leaseSpec(spec);
   auto replaced = client_.replace(leasesResource(), config_.leaseNamespace, updated);

@@ -31,7 +31,12 @@ LeaderElectionConfig shortLease(const std::string& ns, const std::string& identi
 struct Candidate {
   Candidate(KubeClient& client, LeaderElectionConfig config)
       : elector(client, std::move(config),
-                {[this] { leading = true; }, [this] { leading = false; }, {}}) {}
+                {[this] { leading = true; }, [this] { leading = false; },
+                 [this](const std::string& identity) {
+                   (void)elector.isLeader();  // callbacks may query the elector
+                   std::lock_guard lock(mutex);
+                   othersSeen.push_back(identity);
+                 }}) {}
   void start() {
     thread = std::thread([this] { elector.run(stop); });
   }
@@ -43,6 +48,8 @@ struct Candidate {
   LeaderElector elector;
   StopSignal stop;
   std::atomic<bool> leading{false};
+  std::mutex mutex;
+  std::vector<std::string> othersSeen;  // guarded by mutex
   std::thread thread;
 };
 
@@ -81,6 +88,10 @@ TEST(LeaderElectionIntegration, SecondTakesOverAfterFirstStopsRenewingNeverBoth)
   std::this_thread::sleep_for(2s);
   EXPECT_FALSE(second.elector.isLeader()) << "the lease is held and renewed";
   EXPECT_EQ(second.elector.observedLeader(), "first");
+  {
+    std::lock_guard lock(second.mutex);
+    EXPECT_EQ(second.othersSeen, std::vector<std::string>{"first"});
+  }
 
   const auto stoppedAt = std::chrono::steady_clock::now();
   first.halt();  // stops renewing without releasing, like a hung or partitioned replica
