@@ -16,8 +16,7 @@ using testing::HostWatch;
 using testing::PluginRun;
 using testing::RunOptions;
 
-const std::filesystem::path kHostileDir =
-    std::filesystem::path(PS_SOURCE_DIR) / "tests/sandbox/hostile";
+const std::filesystem::path kHostileDir = testing::hostileDir();
 
 std::string readSource(const std::string& name) {
   std::ifstream in(kHostileDir / (name + ".py"));

@@ -68,7 +68,7 @@ TEST(LocalSandboxTest, InputIsVisibleReadOnlyOnlyWhenGiven) {
   auto without = runPlugin(probe);
   EXPECT_EQ(without.out, "no input\n") << without.err;
   testing::RunOptions options;
-  options.input = std::filesystem::path(PS_SOURCE_DIR) / "tests/sandbox/hostile";
+  options.input = testing::hostileDir();
   auto with = runPlugin(probe, options);
   EXPECT_EQ(with.out, "input ['cpu_loop.py', 'daemon.py', 'exec_programs.py']\ninput read-only\n")
       << with.err;

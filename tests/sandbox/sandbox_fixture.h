@@ -3,7 +3,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,15 @@ struct PluginRun {
   RunResult result;
   std::string out, err;
 };
+
+// The hostile plugins' folder; PS_SANDBOX_HOSTILE_DIR overrides it when the suite runs as an
+// unprivileged user that cannot reach the source tree (run_unprivileged.sh copies it).
+inline std::filesystem::path hostileDir() {
+  const char* copy = std::getenv("PS_SANDBOX_HOSTILE_DIR");
+  return copy != nullptr && *copy != '\0'
+             ? std::filesystem::path(copy)
+             : std::filesystem::path(PS_SOURCE_DIR) / "tests/sandbox/hostile";
+}
 
 inline SandboxLimits smallLimits() {
   SandboxLimits limits;
