@@ -10,7 +10,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev 
   libvalijson-dev libssl-dev openssl libboost-dev libboost-system-dev libgtest-dev libgmock-dev \
   libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap curl util-linux \
   podman runc debootstrap
-FUZZ_PACKAGES := clang
+FUZZ_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image cluster-tools cluster-up cluster-down format clean
 
@@ -63,7 +63,7 @@ fuzz: deps
 	$(call apt_ensure,$(FUZZ_PACKAGES))
 	cmake -S . -B build/fuzz $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPS_FUZZ=ON -DPS_UNIT_ONLY=ON -DBUILD_TESTING=OFF >/dev/null
-	cmake --build build/fuzz -j $(JOBS)
+	cmake --build build/fuzz -j $(JOBS) --target manifest_fuzz policy_fuzz
 	@tests/fuzz/run.sh build/fuzz
 
 # Builds (once, cached outside the repo, keyed by version) the real control plane the integration tests use.
