@@ -163,7 +163,8 @@ TEST_F(HostilePluginTest, CpuLimitEndsALoopThatIgnoresSigxcpu) {
   options.limits.cpuTime = std::chrono::seconds(1);
   auto run = runHostile("cpu_loop", options);
   EXPECT_EQ(run.result.exitCode, 124) << outcomeName(run.result.outcome);
-  EXPECT_LT(run.result.duration, std::chrono::seconds(9));  // 2 s of CPU on a shared machine
+  // 2 s of CPU; on a saturated machine the 10 s wall clock ends it, also as 124.
+  EXPECT_LT(run.result.duration, std::chrono::seconds(12));
   expectHostIntact(run);
 }
 
