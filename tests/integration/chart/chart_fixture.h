@@ -1,0 +1,34 @@
+// Shared pieces of the chart tests: where helm and the chart are, running helm against the test
+// control plane, and reading rendered manifests.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "cluster_environment.h"
+
+namespace ps::testing {
+
+std::string sourcePath(const std::string& relative);  // PS_SOURCE_DIR + "/" + relative
+std::string chartDir();
+
+// helm from the control plane's tool cache (`cluster.sh env` prints HELM=...), pointed at the
+// test cluster's kubeconfig. Empty path when `cluster.sh env` names none.
+std::string helmPath();
+CommandResult helm(std::vector<std::string> args);
+
+// `helm template RELEASE chart -n NAMESPACE --set ...`; fails the test when rendering fails.
+std::string renderChart(const std::string& release, const std::string& ns,
+                        const std::vector<std::string>& sets);
+
+// The documents of a multi-document YAML stream (empty documents dropped).
+std::vector<YAML::Node> documents(const std::string& yaml);
+// Documents of one kind.
+std::vector<YAML::Node> ofKind(const std::vector<YAML::Node>& docs, const std::string& kind);
+
+// A readable report of a command that went wrong.
+std::string describe(const CommandResult& result);
+
+}  // namespace ps::testing
