@@ -1,0 +1,98 @@
+// plugin-controller: watches PluginRuns and runs their plugins in hardened Pods.
+#include <pthread.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "core/trust_env.h"
+#include "kube/cpprest_http_client.h"
+#include "kube/kube_config.h"
+#include "observe/runtime_metrics.h"
+#include "reconcile/controller_manager.h"
+
+namespace {
+
+std::string defaultIdentity() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+// SIGTERM/SIGINT end the run gracefully; blocked here so that every later thread inherits the mask
+// and only the waiter below receives them.
+std::thread stopOnSignal(ps::kube::StopSignal& stop) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return std::thread([signals, &stop] {
+    int received = 0;
+    sigwait(&signals, &received);
+    stop.stop();
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ps::reconcile::ManagerOptions options;
+  std::string kubeconfig, executor = "pod", logFormat = "json", image;
+  int64_t maxRunning = 0;
+  CLI::App app{"plugin-controller: runs PluginRuns in hardened sandbox Pods"};
+  app.add_option("--kubeconfig", kubeconfig, "kubeconfig file (else $KUBECONFIG, else in-cluster)");
+  app.add_option("--namespace", options.watchNamespace, "namespace to watch (empty = all)");
+  app.add_option("--executor", executor, "pod|local")->check(CLI::IsMember({"pod", "local"}));
+  app.add_option("--sandbox-image", image, "image of the sandbox Pods");
+  app.add_option("--max-running", maxRunning, "cap on running plugins, 0 = none")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--workers", options.workers, "concurrent reconciles")->check(CLI::Range(1, 64));
+  app.add_option("--metrics-bind-address", options.metricsBindAddress, "\"0\" disables");
+  app.add_option("--health-probe-bind-address", options.healthProbeBindAddress, "\"0\" disables");
+  app.add_flag("--leader-elect", options.leaderElect, "elect a leader on a Lease");
+  app.add_option("--leader-election-namespace", options.leaseNamespace, "namespace of the Lease");
+  app.add_option("--log-format", logFormat, "json|text")->check(CLI::IsMember({"json", "text"}));
+  CLI11_PARSE(app, argc, argv);
+
+  ps::observe::Logger log(std::cerr, *ps::observe::parseLogFormat(logFormat),
+                          ps::observe::LogLevel::kInfo);
+  if (executor == "local") {
+    log.error("--executor local is not implemented yet; use --executor pod");
+    return 2;
+  }
+  auto trust = ps::core::loadTrust(ps::core::trustSourcesFromEnvironment());
+  if (!trust) {  // fail closed: a set but bad policy or key never means "unchecked"
+    log.error("cannot load trust settings", {{"rejection", trust.rejection().line()}});
+    return 1;
+  }
+  if (!trust.value().policy) {
+    log.warn("no policy configured: every plugin not asking for network is allowed (set " +
+             std::string(ps::core::kPolicyFileEnv) + ")");
+  }
+  auto config = ps::kube::loadClientConfig(kubeconfig, ps::kube::processEnvironment());
+  if (!config) {
+    log.error("cannot configure the API client", {{"error", config.error().describe()}});
+    return 1;
+  }
+  if (!image.empty()) options.reconciler.settings.sandboxImage = image;
+  options.reconciler.maxRunning = static_cast<size_t>(maxRunning);
+  options.identity = defaultIdentity();
+
+  ps::kube::StopSignal stop;
+  std::thread signalWaiter = stopOnSignal(stop);
+  ps::observe::MetricsRegistry metrics;
+  ps::observe::RestClientMetrics restMetrics(metrics);
+  ps::kube::ClientOptions clientOptions;
+  clientOptions.metrics = &restMetrics;
+  clientOptions.userAgent = "plugin-controller";
+  ps::kube::KubeClient client(ps::kube::makeCpprestHttpClient(*config), clientOptions);
+  const int status = ps::reconcile::runControllerManager(client, trust.value().config(), options,
+                                                         log, metrics, stop);
+  if (!stop.stopped()) stop.stop();
+  pthread_kill(signalWaiter.native_handle(), SIGTERM);  // wakes the waiter if no signal came
+  signalWaiter.join();
+  return status;
+}
