@@ -3,6 +3,7 @@
 // every run gets its own).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -44,18 +45,19 @@ TEST(PlainManifests, ExamplePluginCopyIsIdenticalToPlugins) {
   }
 }
 
-// A kustomization in a temporary folder that takes deploy/example and renames its namespace.
+// A kustomization in a temporary folder that takes `base` (under the repository) and renames its
+// namespace.
 class Overlay {
  public:
-  explicit Overlay(const std::string& ns) {
+  Overlay(const std::string& base, const std::string& ns) {
     std::mt19937_64 random{std::random_device{}()};
     dir_ = fs::temp_directory_path() / ("ps-kustomize-" + std::to_string(random()));
     fs::create_directories(dir_);
     // kustomize refuses absolute paths to bases; a relative one is fine.
-    const fs::path base = fs::relative(sourcePath("deploy/example"), dir_);
+    const fs::path relativeBase = fs::relative(sourcePath(base), dir_);
     std::ofstream(dir_ / "kustomization.yaml")
         << "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: " << ns
-        << "\nresources:\n  - " << base.string() << "\n";
+        << "\nresources:\n  - " << relativeBase.string() << "\n";
   }
   ~Overlay() {
     std::error_code ignored;
@@ -93,7 +95,7 @@ TEST(PlainManifests, ApplyKustomizeWorksAgainstTheApiServer) {
   // A name no other run uses; the object deletes the namespace when the test ends.
   std::mt19937_64 random{std::random_device{}()};
   const std::string ns = "plain-" + std::to_string(random() % 1000000000);
-  Overlay overlay(ns);
+  Overlay overlay("deploy/example", ns);
   const CommandResult applied = cluster().kubectl({"apply", "-k", overlay.path()});
   TestNamespace cleanup(ns, cluster());
   ASSERT_TRUE(applied.ok()) << describe(applied);
@@ -125,6 +127,28 @@ TEST(PlainManifests, ExampleAsIsIsValidForTheServer) {
       cluster().kubectl({"apply", "--dry-run=server", "-f", "-"},
                         YAML::Dump(ofKind(documents(built.out), "Namespace")[0]));
   EXPECT_TRUE(namespaceOnly.ok()) << describe(namespaceOnly);
+}
+
+TEST(PlainManifests, ControllerManifestIsTheChartRenderedWithDefaults) {
+  const std::string rendered = renderChart("plugin-sandbox", "plugin-sandbox-system", {});
+  ASSERT_FALSE(rendered.empty());
+  const std::string committed = readFile(sourcePath("deploy/controller/plugin-sandbox.yaml"));
+  const std::string body =
+      committed.substr(std::min(committed.find("\n---"), committed.size()) + 1);
+  EXPECT_EQ(body, rendered) << "run deploy/controller/render.sh";
+}
+
+TEST(PlainManifests, ControllerManifestIsAcceptedByTheServer) {
+  auto ns = cluster().uniqueNamespace("plain-ctl");
+  Overlay overlay("deploy/controller", ns.name());
+  const CommandResult built = cluster().kubectl({"kustomize", overlay.path()});
+  ASSERT_TRUE(built.ok()) << describe(built);
+  const CommandResult applied =
+      cluster().kubectl({"apply", "--dry-run=server", "--validate=strict", "-f", "-"}, built.out);
+  EXPECT_TRUE(applied.ok()) << describe(applied);
+  EXPECT_NE(applied.out.find("deployment.apps/plugin-sandbox created (server dry run)"),
+            std::string::npos)
+      << applied.out;
 }
 
 }  // namespace
