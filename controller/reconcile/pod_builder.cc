@@ -56,8 +56,19 @@ json containerSecurityContext() {
 json container(const PluginRun& run, const RunLimits& limits, const ControllerSettings& settings,
                bool withInput) {
   // The launcher stops the plugin at --timeout itself (exit 124, with a message); the Pod's
-  // activeDeadlineSeconds is the kubelet's backstop a little later.
-  json args = {"--root", kSandboxRoot, "--timeout", std::to_string(limits.timeoutSeconds), "--"};
+  // activeDeadlineSeconds is the kubelet's backstop a little later. Its own CPU and address-space
+  // defaults are small, so pass the run's clamped limits: CPU time can never usefully exceed the
+  // wall-clock timeout, and the address space matches the container's memory limit.
+  const std::string timeout = std::to_string(limits.timeoutSeconds);
+  json args = {"--root",
+               kSandboxRoot,
+               "--timeout",
+               timeout,
+               "--cpu-seconds",
+               timeout,
+               "--memory",
+               std::to_string(limits.memory.value()),
+               "--"};
   for (const auto& arg : run.args) args.push_back(arg);
   const json resources = {{"cpu", limits.cpu.toString()},
                           {"memory", std::to_string(limits.memory.value())}};

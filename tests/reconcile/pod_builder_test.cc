@@ -242,9 +242,11 @@ TEST(PodBuilderTest, ArgsPassThroughAfterTheLauncherOptions) {
   PluginRun run = sampleRun();
   run.args = {"--", "$(HOME)", "; rm -rf /", "--timeout", "1"};
   run.timeoutSeconds = 42;
-  const json args = build(run, samplePlan())["spec"]["containers"][0]["args"];
-  EXPECT_EQ(args, json({"--root", "/sandbox", "--timeout", "42", "--", "--", "$(HOME)",
-                        "; rm -rf /", "--timeout", "1"}));
+  const json container = build(run, samplePlan())["spec"]["containers"][0];
+  const std::string memory = container["resources"]["limits"]["memory"];
+  EXPECT_EQ(container["args"],
+            json({"--root", "/sandbox", "--timeout", "42", "--cpu-seconds", "42", "--memory",
+                  memory, "--", "--", "$(HOME)", "; rm -rf /", "--timeout", "1"}));
 }
 
 TEST(PodBuilderTest, LimitsAreClampedByPolicyAndSettings) {
