@@ -1,0 +1,247 @@
+// plugin-controller end to end against the real kube-apiserver: the controller runs as a child
+// process watching one namespace; the test plays the kubelet by patching Pod status.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cluster_environment.h"
+#include "controller_process.h"
+
+namespace ps::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const std::string kSourceDir = PS_SOURCE_DIR;
+constexpr auto kWait = 60s;
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class PluginControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ns_.emplace(cluster().uniqueNamespace("ctl"));
+    ASSERT_TRUE(
+        kubectl({"label", "namespace", ns(), "pod-security.kubernetes.io/enforce=restricted"})
+            .ok());
+    policyFile_ = std::filesystem::temp_directory_path() / (ns() + "-policy.json");
+    std::ofstream(policyFile_) << R"({"plugins":{"example":{"permissions":["read_files"]}}})";
+  }
+  void TearDown() override {
+    if (controller_ && HasFailure()) std::cerr << "controller log:\n" << controller_->log();
+    controller_.reset();
+    std::filesystem::remove(policyFile_);
+  }
+
+  const std::string& ns() const { return ns_->name(); }
+  CommandResult kubectl(std::vector<std::string> args, const std::string& input = "") const {
+    return cluster().kubectl(args, input);
+  }
+  CommandResult kubectlNs(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), {"-n", ns()});
+    return cluster().kubectl(args, input);
+  }
+
+  void startController() {
+    controller_ = std::make_unique<ControllerProcess>(
+        std::vector<std::string>{"--kubeconfig", cluster().kubeconfigPath(), "--namespace", ns(),
+                                 "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+                                 "--log-format", "text"},
+        std::vector<std::string>{"PLUGIN_POLICY_FILE=" + policyFile_.string(),
+                                 "PLUGIN_SIGNING_KEY=" + kSourceDir + "/plugins/keys/demo.pub.pem"},
+        (std::filesystem::temp_directory_path() / (ns() + "-controller.log")).string());
+  }
+
+  // The plugin's files as flat ConfigMap keys, `plugin.py` replaced when `pluginPy` is given.
+  void createPluginConfigMap(const std::string& name, const std::string& plugin,
+                             const std::string& pluginPy = "") {
+    const std::string dir = kSourceDir + "/plugins/" + plugin;
+    json data = {{"manifest.json", readFile(dir + "/manifest.json")},
+                 {"plugin.py", pluginPy.empty() ? readFile(dir + "/plugin.py") : pluginPy}};
+    json configMap = {{"apiVersion", "v1"},
+                      {"kind", "ConfigMap"},
+                      {"metadata", {{"name", name}}},
+                      {"data", data}};
+    ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, configMap.dump()).ok());
+  }
+
+  void createRun(const std::string& name, const std::string& configMap) {
+    json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
+                {"kind", "PluginRun"},
+                {"metadata", {{"name", name}}},
+                {"spec", {{"plugin", {{"configMap", configMap}}}}}};
+    ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, run.dump()).ok());
+  }
+
+  json get(const std::string& kind, const std::string& name) const {
+    auto result = kubectlNs({"get", kind, name, "-o", "json"});
+    return result.ok() ? json::parse(result.out, nullptr, false) : json();
+  }
+
+  json pods() const {
+    auto result = kubectlNs({"get", "pods", "-l", "sandbox.plugins.dev/pluginrun", "-o", "json"});
+    json list = result.ok() ? json::parse(result.out, nullptr, false) : json();
+    return list.is_object() && list.contains("items") ? list["items"] : json::array();
+  }
+
+  // "status/reason" of a condition, "" when absent.
+  std::string condition(const std::string& run, const std::string& type) const {
+    json object = get("pluginrun", run);
+    if (!object.is_object()) return "";
+    for (const json& entry : object["status"].value("conditions", json::array())) {
+      if (entry.value("type", "") == type) {
+        return entry.value("status", "") + "/" + entry.value("reason", "");
+      }
+    }
+    return "";
+  }
+
+  ::testing::AssertionResult waitCondition(const std::string& run, const std::string& type,
+                                           const std::string& expected) {
+    return waitFor([&] { return condition(run, type) == expected; }, kWait,
+                   run + " condition " + type + " == " + expected);
+  }
+
+  std::string waitPodName() {
+    std::string name;
+    EXPECT_TRUE(waitFor(
+        [&] {
+          json items = pods();
+          if (items.empty()) return false;
+          name = items[0]["metadata"]["name"].get<std::string>();
+          return true;
+        },
+        kWait, "a sandbox Pod to be created"));
+    return name;
+  }
+
+  // The kubelet's part: the plugin container running, then (optionally) terminated.
+  void patchPod(const std::string& pod, const json& state, const std::string& phase) {
+    json status = {{"phase", phase},
+                   {"startTime", "2026-01-01T00:00:00Z"},
+                   {"containerStatuses",
+                    {{{"name", "plugin"},
+                      {"ready", phase == "Running"},
+                      {"restartCount", 0},
+                      {"image", "sandbox"},
+                      {"imageID", ""},
+                      {"state", state}}}}};
+    auto result = kubectlNs({"patch", "pod", pod, "--subresource=status", "--type=merge", "-p",
+                             json{{"status", status}}.dump()});
+    ASSERT_TRUE(result.ok()) << result.err;
+  }
+  void runPod(const std::string& pod) {
+    patchPod(pod, {{"running", {{"startedAt", "2026-01-01T00:00:01Z"}}}}, "Running");
+  }
+  void finishPod(const std::string& pod, int exitCode, const std::string& message) {
+    patchPod(pod,
+             {{"terminated",
+               {{"exitCode", exitCode},
+                {"reason", exitCode == 0 ? "Completed" : "Error"},
+                {"message", message},
+                {"startedAt", "2026-01-01T00:00:01Z"},
+                {"finishedAt", "2026-01-01T00:00:02Z"}}}},
+             exitCode == 0 ? "Succeeded" : "Failed");
+  }
+
+  std::optional<TestNamespace> ns_;
+  std::filesystem::path policyFile_;
+  std::unique_ptr<ControllerProcess> controller_;
+};
+
+TEST_F(PluginControllerTest, SignedAllowedPluginRunsToSuccessWithItsResult) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("good", "example");
+  ASSERT_TRUE(waitCondition("good", "Succeeded", "Unknown/Running"));
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  EXPECT_EQ(get("pod", pod)["spec"]["securityContext"]["runAsNonRoot"], true);
+  EXPECT_TRUE(get("networkpolicy", "plugin-sandbox-deny-all").is_object());
+  runPod(pod);
+  finishPod(pod, 0, "{\"todo\": 3}\n");
+  ASSERT_TRUE(waitCondition("good", "Succeeded", "True/Succeeded"));
+  json status = get("pluginrun", "good")["status"];
+  EXPECT_EQ(status.value("exitCode", -1), 0);
+  EXPECT_NE(status.value("result", "").find("\"todo\": 3"), std::string::npos) << status.dump();
+  EXPECT_EQ(status.value("podName", ""), pod);
+  EXPECT_EQ(condition("good", "Ready"), "True/Succeeded");
+  EXPECT_EQ(condition("good", "Stalled"), "False/Succeeded");
+}
+
+TEST_F(PluginControllerTest, DeniedAndTamperedPluginsAreRejectedWithoutPods) {
+  startController();
+  createPluginConfigMap("techdebt", "techdebt");  // signed, but this policy does not list it
+  createPluginConfigMap("tampered", "example", "print('not the signed code')\n");
+  createRun("denied", "techdebt");
+  createRun("tampered", "tampered");
+  for (const std::string run : {"denied", "tampered"}) {
+    ASSERT_TRUE(waitCondition(run, "Succeeded", "False/Rejected"));
+    EXPECT_EQ(condition(run, "Stalled"), "True/Rejected");
+  }
+  EXPECT_NE(get("pluginrun", "denied")["status"]["conditions"].dump().find("policy"),
+            std::string::npos);
+  EXPECT_NE(get("pluginrun", "tampered")["status"]["conditions"].dump().find("digest"),
+            std::string::npos);
+  EXPECT_TRUE(waitFor(
+      [&] {
+        auto events = kubectlNs({"get", "events", "-o", "json"});
+        return events.ok() && events.out.find("\"Rejected\"") != std::string::npos &&
+               events.out.find("denied") != std::string::npos &&
+               events.out.find("tampered") != std::string::npos;
+      },
+      kWait, "Rejected Events on both runs"));
+  EXPECT_TRUE(pods().empty());
+}
+
+TEST_F(PluginControllerTest, FailedPluginShowsItsExitCode) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("fails", "example");
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  runPod(pod);
+  finishPod(pod, 3, "boom\n");
+  ASSERT_TRUE(waitCondition("fails", "Succeeded", "False/Failed"));
+  EXPECT_EQ(get("pluginrun", "fails")["status"].value("exitCode", -1), 3);
+  EXPECT_EQ(condition("fails", "Stalled"), "True/Failed");
+}
+
+TEST_F(PluginControllerTest, DeletedPodFailsTheRun) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("orphaned", "example");
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  runPod(pod);
+  ASSERT_TRUE(kubectlNs({"delete", "pod", pod, "--grace-period=0", "--force"}).ok());
+  ASSERT_TRUE(waitCondition("orphaned", "Succeeded", "False/PodDeleted"));
+  EXPECT_EQ(condition("orphaned", "Stalled"), "True/PodDeleted");
+}
+
+TEST_F(PluginControllerTest, RestartMidRunMakesNoSecondPod) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("restart", "example");
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  EXPECT_EQ(controller_->stop(), 0);
+  startController();
+  runPod(pod);
+  finishPod(pod, 0, "done\n");
+  ASSERT_TRUE(waitCondition("restart", "Succeeded", "True/Succeeded"));
+  EXPECT_EQ(pods().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ps::testing
