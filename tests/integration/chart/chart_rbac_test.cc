@@ -92,6 +92,13 @@ class ChartRbac : public ::testing::Test {
   }
 
   void expectMatrix(const std::vector<Access>& allowed, const std::vector<Access>& denied) {
+    // The authorizer learns new bindings through a watch: wait until the first and last grants
+    // (different bindings) are seen.
+    ASSERT_FALSE(allowed.empty());
+    for (const Access* probe : {&allowed.front(), &allowed.back()}) {
+      EXPECT_TRUE(waitFor([&] { return can(*probe); }, std::chrono::seconds(30),
+                          "the release's RBAC to take effect (" + label(*probe) + ")"));
+    }
     for (const Access& a : allowed) EXPECT_TRUE(can(a)) << "cannot " << label(a);
     for (const Access& a : denied) EXPECT_FALSE(can(a)) << "can " << label(a);
   }
