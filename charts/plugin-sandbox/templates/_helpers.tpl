@@ -70,7 +70,8 @@ app.kubernetes.io/component: controller
 {{- define "plugin-sandbox.runRules" -}}
 - apiGroups: ["sandbox.plugins.dev"]
   resources: ["pluginruns"]
-  verbs: ["get", "list", "watch"]
+  # delete: spec.ttlSecondsAfterFinished removes finished runs.
+  verbs: ["get", "list", "watch", "delete"]
 - apiGroups: ["sandbox.plugins.dev"]
   resources: ["pluginruns/status"]
   verbs: ["update", "patch"]

@@ -57,6 +57,8 @@ class ChartRbac : public ::testing::Test {
       list.push_back({verb, "pluginruns.sandbox.plugins.dev", ns, ""});
       list.push_back({verb, "configmaps", ns, ""});
     }
+    // ttlSecondsAfterFinished: the controller deletes finished runs.
+    list.push_back({"delete", "pluginruns.sandbox.plugins.dev", ns, ""});
     for (const char* verb : {"update", "patch"}) {
       list.push_back({verb, "pluginruns.sandbox.plugins.dev", ns, "status"});
     }
@@ -76,7 +78,7 @@ class ChartRbac : public ::testing::Test {
   std::vector<Access> forbidden(const std::string& ns) const {
     std::vector<Access> list;
     for (const char* verb : {"get", "list", "watch"}) list.push_back({verb, "secrets", ns, ""});
-    for (const char* verb : {"update", "patch", "create", "delete"}) {
+    for (const char* verb : {"update", "patch", "create"}) {
       list.push_back({verb, "pluginruns.sandbox.plugins.dev", ns, ""});
     }
     for (const char* verb : {"delete", "create", "update", "patch"}) {
