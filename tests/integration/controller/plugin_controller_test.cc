@@ -52,11 +52,20 @@ class PluginControllerTest : public ::testing::Test {
     return cluster().kubectl(args, input);
   }
 
-  void startController() {
+  void startController(const std::vector<std::string>& extraArgs = {}) {
+    std::vector<std::string> args{"--kubeconfig",
+                                  cluster().kubeconfigPath(),
+                                  "--namespace",
+                                  ns(),
+                                  "--metrics-bind-address",
+                                  "0",
+                                  "--health-probe-bind-address",
+                                  "0",
+                                  "--log-format",
+                                  "text"};
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
     controller_ = std::make_unique<ControllerProcess>(
-        std::vector<std::string>{"--kubeconfig", cluster().kubeconfigPath(), "--namespace", ns(),
-                                 "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-                                 "--log-format", "text"},
+        args,
         std::vector<std::string>{"PLUGIN_POLICY_FILE=" + policyFile_.string(),
                                  "PLUGIN_SIGNING_KEY=" + kSourceDir + "/plugins/keys/demo.pub.pem"},
         (std::filesystem::temp_directory_path() / (ns() + "-controller.log")).string());
@@ -112,6 +121,10 @@ class PluginControllerTest : public ::testing::Test {
                    run + " condition " + type + " == " + expected);
   }
 
+  std::string podOf(const std::string& run) const {
+    return get("pluginrun", run)["status"].value("podName", "");
+  }
+
   std::string waitPodName() {
     std::string name;
     EXPECT_TRUE(waitFor(
@@ -142,6 +155,11 @@ class PluginControllerTest : public ::testing::Test {
   }
   void runPod(const std::string& pod) {
     patchPod(pod, {{"running", {{"startedAt", "2026-01-01T00:00:01Z"}}}}, "Running");
+  }
+  void patchPodPhase(const std::string& pod, const json& status) {
+    auto result = kubectlNs({"patch", "pod", pod, "--subresource=status", "--type=merge", "-p",
+                             json{{"status", status}}.dump()});
+    ASSERT_TRUE(result.ok()) << result.err;
   }
   void finishPod(const std::string& pod, int exitCode, const std::string& message) {
     patchPod(pod,
@@ -241,6 +259,39 @@ TEST_F(PluginControllerTest, RestartMidRunMakesNoSecondPod) {
   finishPod(pod, 0, "done\n");
   ASSERT_TRUE(waitCondition("restart", "Succeeded", "True/Succeeded"));
   EXPECT_EQ(pods().size(), 1u);
+}
+
+TEST_F(PluginControllerTest, DeadlineExceededGivesTimedOut) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("slow", "example");
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  runPod(pod);
+  // What the kubelet reports when activeDeadlineSeconds passes.
+  patchPodPhase(pod,
+                {{"phase", "Failed"},
+                 {"reason", "DeadlineExceeded"},
+                 {"message", "Pod was active on the node longer than the specified deadline"}});
+  ASSERT_TRUE(waitCondition("slow", "Succeeded", "False/TimedOut"));
+  EXPECT_EQ(condition("slow", "Stalled"), "True/TimedOut");
+}
+
+TEST_F(PluginControllerTest, MaxRunningQueuesAndReleasesInCreationOrder) {
+  startController({"--max-running", "1"});
+  createPluginConfigMap("example", "example");
+  createRun("first", "example");
+  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  createRun("second", "example");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
+  EXPECT_EQ(pods().size(), 1u);
+  const std::string firstPod = podOf("first");
+  ASSERT_FALSE(firstPod.empty());
+  runPod(firstPod);
+  finishPod(firstPod, 0, "one\n");
+  ASSERT_TRUE(waitCondition("first", "Succeeded", "True/Succeeded"));
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Running"));
+  EXPECT_EQ(pods().size(), 2u);
 }
 
 }  // namespace
