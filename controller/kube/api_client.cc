@@ -1,5 +1,7 @@
 #include "kube/api_client.h"
 
+#include "kube/api_time.h"
+
 namespace ps::kube {
 namespace {
 
@@ -169,7 +171,7 @@ Result<json> KubeClient::createEvent(const std::string& ns, const EventSpec& eve
                           {"name", metadataField(target, "name")},
                           {"uid", metadataField(target, "uid")},
                           {"resourceVersion", metadataField(target, "resourceVersion")}};
-  const json object = {
+  json object = {
       {"apiVersion", "v1"},
       {"kind", "Event"},
       {"metadata", {{"generateName", metadataField(target, "name") + "."}, {"namespace", ns}}},
@@ -179,6 +181,10 @@ Result<json> KubeClient::createEvent(const std::string& ns, const EventSpec& eve
       {"message", event.message},
       {"source", {{"component", event.component}}},
       {"count", 1}};
+  // Without these, `kubectl get events` shows LAST SEEN as <unknown>.
+  const std::string now = formatMicroTime(std::chrono::system_clock::now());
+  object["firstTimestamp"] = now;
+  object["lastTimestamp"] = now;
   return create(eventsResource(), ns, object);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kube/api_client.h"
+#include "kube/api_time.h"
 #include "kube/clock.h"
 #include "kube/stop_signal.h"
 
@@ -58,8 +59,5 @@ class LeaderElector {
   nlohmann::json observedSpec_;      // guarded by mutex_
   Clock::TimePoint observedTime_{};  // guarded by mutex_
 };
-
-// Lease times are MicroTime: RFC 3339 in UTC with microseconds.
-std::string formatMicroTime(std::chrono::system_clock::time_point time);
 
 }  // namespace ps::kube

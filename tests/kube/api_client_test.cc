@@ -149,6 +149,8 @@ TEST_F(ApiClientTest, EventNamesItsObject) {
   EXPECT_EQ(body["involvedObject"]["uid"], "u");
   EXPECT_EQ(body["reason"], "Rejected");
   EXPECT_EQ(body["metadata"]["generateName"], "r.");
+  EXPECT_FALSE(body.value("lastTimestamp", "").empty());
+  EXPECT_EQ(body["firstTimestamp"], body["lastTimestamp"]);
 }
 
 TEST_F(ApiClientTest, WatchAsksForBookmarksAndOutlastsServerTimeout) {

@@ -121,6 +121,9 @@ TEST(KubeClientIntegration, StaleWritesAreConflicts) {
   const auto events =
       cluster().kubectl({"-n", ns.name(), "get", "events", "-o", "jsonpath={.items[*].reason}"});
   EXPECT_NE(events.out.find("Validating"), std::string::npos) << events.out << events.err;
+  const auto seen = cluster().kubectl(
+      {"-n", ns.name(), "get", "events", "-o", "jsonpath={.items[*].lastTimestamp}"});
+  EXPECT_NE(seen.out.find("T"), std::string::npos) << "no lastTimestamp: " << seen.out << seen.err;
 }
 
 TEST(KubeClientIntegration, InvalidObjectsCarryTheServersMessage) {
