@@ -67,11 +67,22 @@ class HostWatch {
   static int processesWith(const std::string& marker) {
     int count = 0;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      std::ifstream in(entry.path() / "cmdline");
-      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (cmdline.find(marker) != std::string::npos) ++count;
+      if (cmdlineOf(entry.path()).find(marker) != std::string::npos) ++count;
     }
     return count;
+  }
+
+  // A process may exit while we read it (ESRCH); ifstream throws on that, read() just stops.
+  static std::string cmdlineOf(const std::filesystem::path& procDir) {
+    std::string cmdline;
+    const int fd = open((procDir / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cmdline;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0)
+      cmdline.append(buffer, static_cast<size_t>(n));
+    close(fd);
+    return cmdline;
   }
 
  private:
