@@ -34,13 +34,21 @@ int freePort() {
 }
 
 TEST(CpprestHttpServerTest, ServesRoutesOverRealHttp) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(freePort());
   Routes routes;
   routes["/healthz"] = [](const ServerRequest&) {
     return ServerResponse{200, "text/plain", "ok\n"};
   };
-  auto server = makeCpprestHttpServer(url, routes);
-  ASSERT_EQ(server->start(), std::nullopt);
+  // The listener takes a URL, not port 0: another test may grab a probed free port before
+  // we bind it, so probe again a few times rather than fail on that race.
+  std::string url;
+  HttpServerPtr server;
+  std::optional<std::string> failure = "not started";
+  for (int attempt = 0; attempt < 5 && failure; ++attempt) {
+    url = "http://127.0.0.1:" + std::to_string(freePort());
+    server = makeCpprestHttpServer(url, routes);
+    failure = server->start();
+  }
+  ASSERT_EQ(failure, std::nullopt);
 
   kube::ClientConfig config;
   config.server = url;
