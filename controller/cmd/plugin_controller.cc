@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "core/trust_env.h"
@@ -12,6 +13,7 @@
 #include "kube/kube_config.h"
 #include "observe/runtime_metrics.h"
 #include "reconcile/controller_manager.h"
+#include "reconcile/watch_namespaces.h"
 
 namespace {
 
@@ -40,11 +42,12 @@ std::thread stopOnSignal(ps::kube::StopSignal& stop) {
 
 int main(int argc, char** argv) {
   ps::reconcile::ManagerOptions options;
-  std::string kubeconfig, executor = "pod", logFormat = "json", image;
+  std::string kubeconfig, executor = "pod", logFormat = "json", image, namespaces;
   int64_t maxRunning = 0;
   CLI::App app{"plugin-controller: runs PluginRuns in hardened sandbox Pods"};
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig file (else $KUBECONFIG, else in-cluster)");
-  app.add_option("--namespace", options.watchNamespace, "namespace to watch (empty = all)");
+  app.add_option("--namespace", namespaces,
+                 "namespaces to watch, comma-separated (empty = all namespaces)");
   app.add_option("--executor", executor, "pod|local")->check(CLI::IsMember({"pod", "local"}));
   app.add_option("--sandbox-image", image, "image of the sandbox Pods");
   app.add_option("--max-running", maxRunning, "cap on running plugins, 0 = none")
@@ -63,6 +66,12 @@ int main(int argc, char** argv) {
     log.error("--executor local is not implemented yet; use --executor pod");
     return 2;
   }
+  const ps::reconcile::WatchNamespaces watched = ps::reconcile::parseWatchNamespaces(namespaces);
+  if (!watched.error.empty()) {
+    log.error(watched.error);
+    return 2;
+  }
+  options.watchNamespaces = watched.names;
   auto trust = ps::core::loadTrust(ps::core::trustSourcesFromEnvironment());
   if (!trust) {  // fail closed: a set but bad policy or key never means "unchecked"
     log.error("cannot load trust settings", {{"rejection", trust.rejection().line()}});
@@ -89,8 +98,9 @@ int main(int argc, char** argv) {
   clientOptions.metrics = &restMetrics;
   clientOptions.userAgent = "plugin-controller";
   ps::kube::KubeClient client(ps::kube::makeCpprestHttpClient(*config), clientOptions);
-  const int status = ps::reconcile::runControllerManager(client, trust.value().config(), options,
-                                                         log, metrics, stop);
+  auto snapshot = std::make_shared<const ps::core::LoadedTrust>(std::move(trust.value()));
+  const int status = ps::reconcile::runControllerManager(
+      client, ps::reconcile::fixedTrust(std::move(snapshot)), options, log, metrics, stop);
   if (!stop.stopped()) stop.stop();
   pthread_kill(signalWaiter.native_handle(), SIGTERM);  // wakes the waiter if no signal came
   signalWaiter.join();

@@ -1,11 +1,13 @@
 #include "reconcile/controller_manager.h"
 
 #include <atomic>
+#include <memory>
 #include <thread>
 
 #include "kube/controller.h"
 #include "kube/informer.h"
 #include "kube/leader_election.h"
+#include "kube/store_group.h"
 #include "kube/work_queue.h"
 #include "observe/health_checks.h"
 #include "observe/http_server.h"
@@ -49,22 +51,41 @@ std::optional<std::string> startServer(const std::string& bindAddress, observe::
   return server->start();
 }
 
+// The informers of one namespace ("" = all namespaces).
+struct NamespaceCaches {
+  NamespaceCaches(kube::KubeClient& client, const std::string& ns)
+      : runs(client, pluginRunsResource(), ns, informerOptions("")),
+        pods(client, kube::podsResource(), ns, informerOptions(kRunLabel)) {}
+  kube::Informer runs;
+  kube::Informer pods;
+};
+
 }  // namespace
 
-int runControllerManager(kube::KubeClient& client, core::TrustConfig trust,
+int runControllerManager(kube::KubeClient& client, TrustProvider trust,
                          const ManagerOptions& options, observe::Logger& log,
                          observe::MetricsRegistry& metrics, kube::StopSignal& stop) {
-  const std::string ns = options.watchNamespace;
-  kube::Informer runs(client, pluginRunsResource(), ns, informerOptions(""));
-  kube::Informer pods(client, kube::podsResource(), ns, informerOptions(kRunLabel));
+  std::vector<std::string> namespaces = options.watchNamespaces;
+  if (namespaces.empty()) namespaces.push_back("");  // one pair of informers over all namespaces
+  std::vector<std::unique_ptr<NamespaceCaches>> caches;
+  kube::StoreGroup runStores;
+  kube::StoreGroup podStores;
+  for (const std::string& ns : namespaces) {
+    caches.push_back(std::make_unique<NamespaceCaches>(client, ns));
+    runStores.add(caches.back()->runs.store());
+    podStores.add(caches.back()->pods.store());
+  }
   observe::WorkQueueMetrics queueMetrics(metrics, "pluginrun");
   kube::WorkQueueOptions queueOptions;
   queueOptions.metrics = &queueMetrics;
   kube::WorkQueue queue(queueOptions);
-  runs.addHandlers(enqueueRun(queue));
-  pods.addHandlers(enqueueOwner(queue));
+  for (auto& cache : caches) {
+    cache->runs.addHandlers(enqueueRun(queue));
+    cache->pods.addHandlers(enqueueOwner(queue));
+  }
 
-  PluginRunReconciler reconciler(client, runs.store(), pods.store(), trust, options.reconciler);
+  PluginRunReconciler reconciler(client, runStores, podStores, std::move(trust),
+                                 options.reconciler);
   observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
   kube::Controller controller(
       {"pluginrun", options.workers, &reconcileMetrics}, queue,
@@ -73,9 +94,11 @@ int runControllerManager(kube::KubeClient& client, core::TrustConfig trust,
   observe::HealthChecks liveness;
   observe::HealthChecks readiness;
   liveness.add("ping", [] { return std::optional<std::string>(); });
-  readiness.add("informers", [&runs, &pods]() -> std::optional<std::string> {
-    if (runs.hasSynced() && pods.hasSynced()) return std::nullopt;
-    return "caches not synced";
+  readiness.add("informers", [&caches]() -> std::optional<std::string> {
+    for (const auto& cache : caches) {
+      if (!cache->runs.hasSynced() || !cache->pods.hasSynced()) return "caches not synced";
+    }
+    return std::nullopt;
   });
   observe::HttpServerPtr metricsServer;
   observe::HttpServerPtr probeServer;
@@ -90,8 +113,10 @@ int runControllerManager(kube::KubeClient& client, core::TrustConfig trust,
     return 1;
   }
 
-  runs.start();
-  pods.start();
+  for (auto& cache : caches) {
+    cache->runs.start();
+    cache->pods.start();
+  }
   std::atomic<bool> lostLease{false};
   std::atomic<bool> started{false};
   std::thread elector;
@@ -117,7 +142,10 @@ int runControllerManager(kube::KubeClient& client, core::TrustConfig trust,
     started = true;
     controller.start();
   }
-  log.info("controller started", {{"namespace", ns.empty() ? "(all)" : ns},
+  std::string watched;
+  for (const std::string& ns : options.watchNamespaces)
+    watched += (watched.empty() ? "" : ",") + ns;
+  log.info("controller started", {{"namespaces", watched.empty() ? "(all)" : watched},
                                   {"workers", options.workers},
                                   {"leaderElect", options.leaderElect}});
   while (stop.sleepFor(kube::SteadyClock::instance(), std::chrono::hours(1))) {
@@ -131,8 +159,10 @@ int runControllerManager(kube::KubeClient& client, core::TrustConfig trust,
   } else {
     queue.shutDown();  // no workers ever ran to drain it
   }
-  runs.stop();
-  pods.stop();
+  for (auto& cache : caches) {
+    cache->runs.stop();
+    cache->pods.stop();
+  }
   if (metricsServer) metricsServer->stop();
   if (probeServer) probeServer->stop();
   if (lostLease) log.error("lost the leader lease");

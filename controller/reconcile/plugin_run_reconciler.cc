@@ -36,6 +36,10 @@ bool needsConfigMap(RunState state) {
   return !isTerminal(state) && state != RunState::Running;
 }
 
+// A deleted deny-all policy is recreated at the latest this long after; until then Pods launched
+// in that namespace rely on the policy being there (deleting it needs namespace admin rights).
+constexpr auto kNetworkPolicyRecheck = std::chrono::seconds(30);
+
 kube::ReconcileResult failed(const std::string& what, const kube::KubeError& error) {
   return kube::ReconcileResult::failure(what + ": " + error.describe());
 }
@@ -64,10 +68,14 @@ std::optional<std::string> runKeyForPod(const json& pod) {
   return std::nullopt;
 }
 
-PluginRunReconciler::PluginRunReconciler(kube::KubeClient& client, const kube::Store& runs,
-                                         const kube::Store& pods, core::TrustConfig trust,
+PluginRunReconciler::PluginRunReconciler(kube::KubeClient& client, const kube::StoreGroup& runs,
+                                         const kube::StoreGroup& pods, TrustProvider trust,
                                          ReconcilerOptions options)
-    : client_(client), runs_(runs), pods_(pods), trust_(trust), options_(std::move(options)) {}
+    : client_(client),
+      runs_(runs),
+      pods_(pods),
+      trust_(std::move(trust)),
+      options_(std::move(options)) {}
 
 bool PluginRunReconciler::hasCapacity(const std::string& key) const {
   if (options_.maxRunning == 0) return true;
@@ -115,8 +123,20 @@ std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
 
 std::optional<kube::ReconcileResult> PluginRunReconciler::ensureNetworkPolicy(const std::string& ns,
                                                                               const json& policy) {
+  const auto now = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = networkPolicyEnsured_.find(ns);
+    if (it != networkPolicyEnsured_.end() && now - it->second < kNetworkPolicyRecheck) {
+      return std::nullopt;
+    }
+  }
   auto created = client_.create(networkPoliciesResource(), ns, policy);
-  if (created || created.error().isAlreadyExists()) return std::nullopt;
+  if (created || created.error().isAlreadyExists()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    networkPolicyEnsured_[ns] = now;
+    return std::nullopt;
+  }
   return failed("ensure NetworkPolicy", created.error());
 }
 
@@ -174,7 +194,9 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   inputs.run = &run;
   inputs.pod = observed.pod ? &*observed.pod : nullptr;
   inputs.configMap = observed.configMap ? &*observed.configMap : nullptr;
-  inputs.trust = trust_;
+  const TrustSnapshot trust = trust_();  // held until the visit ends
+  if (!trust) return kube::ReconcileResult::failure("no trust settings loaded");  // fail closed
+  inputs.trust = trust->config();
   inputs.settings = &options_.settings;
   inputs.capacityAvailable = observed.capacityAvailable;
   {

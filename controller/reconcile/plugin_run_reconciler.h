@@ -4,14 +4,16 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/trust_check.h"
 #include "kube/api_client.h"
 #include "kube/controller.h"
-#include "kube/store.h"
+#include "kube/store_group.h"
 #include "reconcile/controller_settings.h"
 #include "reconcile/run_visit.h"
+#include "reconcile/trust_snapshot.h"
 
 namespace ps::reconcile {
 
@@ -34,10 +36,9 @@ struct ReconcilerOptions {
 // plan (NetworkPolicy, Pod, status with resourceVersion, Events, deletes, requeue).
 class PluginRunReconciler {
  public:
-  // The stores and the client must outlive the reconciler; `trust` points at loaded trust that
-  // does too.
-  PluginRunReconciler(kube::KubeClient& client, const kube::Store& runs, const kube::Store& pods,
-                      core::TrustConfig trust, ReconcilerOptions options);
+  // The caches and the client must outlive the reconciler. `trust` is asked once per visit.
+  PluginRunReconciler(kube::KubeClient& client, const kube::StoreGroup& runs,
+                      const kube::StoreGroup& pods, TrustProvider trust, ReconcilerOptions options);
 
   kube::ReconcileResult reconcile(const std::string& key);
 
@@ -62,13 +63,16 @@ class PluginRunReconciler {
                                 const VisitPlan& plan);
 
   kube::KubeClient& client_;
-  const kube::Store& runs_;
-  const kube::Store& pods_;
-  const core::TrustConfig trust_;
+  const kube::StoreGroup& runs_;
+  const kube::StoreGroup& pods_;
+  const TrustProvider trust_;
   const ReconcilerOptions options_;
   std::mutex mutex_;
   // The last refused Pod create of a run (403/422), reported on its next visit.
   std::map<std::string, std::string> admissionErrors_;  // guarded by mutex_
+  // Namespaces whose deny-all NetworkPolicy this process created or found, and when: a launch then
+  // costs no extra request. Re-checked after kNetworkPolicyRecheck in case someone deleted it.
+  std::map<std::string, Clock::time_point> networkPolicyEnsured_;  // guarded by mutex_
 };
 
 }  // namespace ps::reconcile

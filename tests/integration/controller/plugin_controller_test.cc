@@ -56,7 +56,7 @@ class PluginControllerTest : public ::testing::Test {
     std::vector<std::string> args{"--kubeconfig",
                                   cluster().kubeconfigPath(),
                                   "--namespace",
-                                  ns(),
+                                  watched_.empty() ? ns() : watched_,
                                   "--metrics-bind-address",
                                   "0",
                                   "--health-probe-bind-address",
@@ -175,6 +175,7 @@ class PluginControllerTest : public ::testing::Test {
   std::optional<TestNamespace> ns_;
   std::filesystem::path policyFile_;
   std::unique_ptr<ControllerProcess> controller_;
+  std::string watched_;  // --namespace; empty = this test's namespace only
 };
 
 TEST_F(PluginControllerTest, SignedAllowedPluginRunsToSuccessWithItsResult) {
@@ -292,6 +293,44 @@ TEST_F(PluginControllerTest, MaxRunningQueuesAndReleasesInCreationOrder) {
   ASSERT_TRUE(waitCondition("first", "Succeeded", "True/Succeeded"));
   ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Running"));
   EXPECT_EQ(pods().size(), 2u);
+}
+
+TEST_F(PluginControllerTest, WatchesEveryListedNamespaceAndNoOther) {
+  TestNamespace second = cluster().uniqueNamespace("ctl-b");
+  TestNamespace unwatched = cluster().uniqueNamespace("ctl-c");
+  watched_ = ns() + "," + second.name();
+  startController();
+  for (const TestNamespace* other : {&second, &unwatched}) {
+    const std::string dir = kSourceDir + "/plugins/example";
+    ASSERT_TRUE(
+        kubectl({"-n", other->name(), "create", "configmap", "example",
+                 "--from-file=" + dir + "/manifest.json", "--from-file=" + dir + "/plugin.py"})
+            .ok());
+    json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
+                {"kind", "PluginRun"},
+                {"metadata", {{"name", "there"}, {"namespace", other->name()}}},
+                {"spec", {{"plugin", {{"configMap", "example"}}}}}};
+    ASSERT_TRUE(kubectl({"apply", "-f", "-"}, run.dump()).ok());
+  }
+  createPluginConfigMap("example", "example");
+  createRun("here", "example");
+
+  ASSERT_TRUE(waitCondition("here", "Succeeded", "Unknown/Running"));
+  auto statusIn = [&](const std::string& where) {
+    auto result = kubectl({"-n", where, "get", "pluginrun", "there", "-o",
+                           "jsonpath={.status.conditions[?(@.type==\"Succeeded\")].reason}"});
+    return result.ok() ? result.out : "(error) " + result.err;
+  };
+  ASSERT_TRUE(waitFor([&] { return statusIn(second.name()) == "Running"; }, kWait,
+                      "the run in the second watched namespace to start"));
+  EXPECT_EQ(statusIn(unwatched.name()), "") << "a namespace not listed is left alone";
+  auto podsIn = [&](const std::string& where) {
+    return kubectl(
+               {"-n", where, "get", "pods", "-l", "sandbox.plugins.dev/pluginrun", "-o", "name"})
+        .out;
+  };
+  EXPECT_FALSE(podsIn(second.name()).empty());
+  EXPECT_TRUE(podsIn(unwatched.name()).empty());
 }
 
 }  // namespace
