@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -17,10 +19,26 @@
 
 namespace {
 
+std::string environmentOr(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+// The Pod's name (Downward API POD_NAME, else the host name, which is the Pod's name in a cluster)
+// plus the PID, so two processes on one host never share an identity.
 std::string defaultIdentity() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
-  return std::string(host) + "-" + std::to_string(getpid());
+  return environmentOr("POD_NAME", host) + "-" + std::to_string(getpid());
+}
+
+// The controller's own namespace, where its Lease lives (the chart grants Leases only there):
+// POD_NAMESPACE from the Downward API, else the service account's namespace file, else "default".
+std::string defaultLeaseNamespace() {
+  std::ifstream file("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+  std::string fromFile;
+  std::getline(file, fromFile);
+  return environmentOr("POD_NAMESPACE", fromFile.empty() ? "default" : fromFile);
 }
 
 // SIGTERM/SIGINT end the run gracefully; blocked here so that every later thread inherits the mask
@@ -56,7 +74,10 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-bind-address", options.metricsBindAddress, "\"0\" disables");
   app.add_option("--health-probe-bind-address", options.healthProbeBindAddress, "\"0\" disables");
   app.add_flag("--leader-elect", options.leaderElect, "elect a leader on a Lease");
-  app.add_option("--leader-election-namespace", options.leaseNamespace, "namespace of the Lease");
+  options.leaseNamespace = defaultLeaseNamespace();
+  app.add_option(
+      "--leader-election-namespace", options.leaseNamespace,
+      "namespace of the Lease (default: $POD_NAMESPACE, else the pod's own, else default)");
   app.add_option("--log-format", logFormat, "json|text")->check(CLI::IsMember({"json", "text"}));
   CLI11_PARSE(app, argc, argv);
 
