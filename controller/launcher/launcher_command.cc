@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <string>
 
+#include "launcher/expected_files.h"
 #include "launcher/plugin_launch.h"
 #include "launcher/termination_message.h"
+#include "launcher/verified_volume.h"
 
 namespace ps::launcher {
 namespace {
@@ -23,16 +25,29 @@ std::filesystem::path defaultTerminationLog() {
   return configured != nullptr && *configured != '\0' ? configured : kDefaultTerminationLog;
 }
 
-void addOptions(CLI::App& app, LaunchSpec& spec, std::filesystem::path& terminationLog,
-                uint64_t& timeoutSeconds, uint64_t& cpuSeconds) {
+struct CommandLine {
+  LaunchSpec spec;
+  std::filesystem::path terminationLog = defaultTerminationLog();
+  uint64_t timeoutSeconds = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(spec.limits.wallTime).count());
+  uint64_t cpuSeconds = static_cast<uint64_t>(spec.limits.cpuTime.count());
+  std::vector<std::string> expect;  // --expect NAME=sha256:HEX, as given
+};
+
+void addOptions(CLI::App& app, CommandLine& line) {
+  auto& spec = line.spec;
   auto& limits = spec.limits;
   app.add_option("--root", spec.root, "sandbox root holding plugin.py")->capture_default_str();
-  app.add_option("--termination-log", terminationLog, "where the stdout tail is written")
+  app.add_option("--expect", line.expect,
+                 "NAME=sha256:HEX, once per file: the root must hold exactly these files with "
+                 "these digests; the plugin then runs from a private copy of them")
+      ->allow_extra_args(false);
+  app.add_option("--termination-log", line.terminationLog, "where the stdout tail is written")
       ->capture_default_str();
   app.add_option("--python", spec.interpreter, "interpreter (default: PLUGIN_SANDBOX_PYTHON)");
-  app.add_option("--timeout", timeoutSeconds, "wall-clock limit in seconds")
+  app.add_option("--timeout", line.timeoutSeconds, "wall-clock limit in seconds")
       ->check(CLI::Range(uint64_t{1}, uint64_t{86'400}));
-  app.add_option("--cpu-seconds", cpuSeconds, "CPU time limit")
+  app.add_option("--cpu-seconds", line.cpuSeconds, "CPU time limit")
       ->check(CLI::Range(uint64_t{1}, uint64_t{86'400}));
   app.add_option("--memory", limits.memoryBytes, "address-space limit in bytes")
       ->check(CLI::Range(uint64_t{16} << 20, uint64_t{1} << 40));
@@ -48,18 +63,48 @@ std::string setupMessage(const LaunchOutcome& outcome) {
   return "sandbox setup failed: " + outcome.setupError;
 }
 
+// Tells the Pod's status (termination message) and its log (stderr) how the run ended.
+void report(const LaunchOutcome& outcome, const CommandLine& line, sandbox::OutputSinks sinks) {
+  std::string message = outcome.exitCode == 126 && !outcome.setupError.empty()
+                            ? setupMessage(outcome)
+                            : terminationMessage(outcome.output);
+  if (!outcome.setupError.empty()) writeLine(sinks.stderrFd, setupMessage(outcome));
+  if (outcome.timedOut) {
+    writeLine(sinks.stderrFd, "plugin-launcher: time limit of " +
+                                  std::to_string(line.timeoutSeconds) +
+                                  " s reached, plugin killed");
+  }
+  if (auto failed = writeTerminationMessage(line.terminationLog, message)) {
+    writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
+  }
+}
+
+// The plugin does not start: `why` (one line) goes to stderr and the termination message; 126.
+int refuse(const std::filesystem::path& terminationLog, const std::string& why,
+           sandbox::OutputSinks sinks) {
+  writeLine(sinks.stderrFd, why);
+  if (auto failed = writeTerminationMessage(terminationLog, why)) {
+    writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
+  }
+  return 126;
+}
+
+// The pinned files, read from the volume at `root`, checked, and copied to a private directory
+// under the sandbox's base ($PLUGIN_SANDBOX_DIR, else /tmp/plugin-sandbox-<uid>).
+sandbox::SetupResult<sandbox::SandboxRootPtr> copyPinnedPlugin(const std::filesystem::path& root,
+                                                               const ExpectedFiles& expected) {
+  auto base = sandbox::SandboxRoot::privateBase();
+  if (!base) return base.error();
+  return copyVerifiedVolume(root, expected, *base);
+}
+
 }  // namespace
 
 int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks) {
-  LaunchSpec spec;
-  std::filesystem::path terminationLog = defaultTerminationLog();
-  uint64_t timeoutSeconds = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(spec.limits.wallTime).count());
-  uint64_t cpuSeconds = static_cast<uint64_t>(spec.limits.cpuTime.count());
-
+  CommandLine line;
   CLI::App app{"Runs python -I plugin.py in the sandbox root (the sandbox image's entrypoint)",
                "plugin-launcher"};
-  addOptions(app, spec, terminationLog, timeoutSeconds, cpuSeconds);
+  addOptions(app, line);
   try {
     std::vector<std::string> reversed(argv.rbegin(), argv.rend() - (argv.empty() ? 0 : 1));
     app.parse(reversed);
@@ -67,21 +112,25 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
     writeLine(sinks.stderrFd, "plugin-launcher: " + std::string(e.what()));
     return e.get_exit_code() == 0 ? 0 : 2;
   }
-  spec.limits.wallTime = std::chrono::seconds(timeoutSeconds);
-  spec.limits.cpuTime = std::chrono::seconds(cpuSeconds);
+  auto expected = parseExpectedFiles(line.expect);
+  if (!expected) {
+    writeLine(sinks.stderrFd, "plugin-launcher: " + expected.rejection().message);
+    return 2;
+  }
+  LaunchSpec& spec = line.spec;
+  spec.limits.wallTime = std::chrono::seconds(line.timeoutSeconds);
+  spec.limits.cpuTime = std::chrono::seconds(line.cpuSeconds);
+
+  sandbox::SandboxRootPtr verifiedCopy;  // lives until the plugin has finished
+  if (!expected->empty()) {
+    auto copy = copyPinnedPlugin(spec.root, *expected);
+    if (!copy) return refuse(line.terminationLog, copy.error().message, sinks);
+    verifiedCopy = std::move(copy).value();
+    spec.root = verifiedCopy->pluginDir();
+  }
 
   LaunchOutcome outcome = launchPlugin(spec, sinks);
-  std::string message = outcome.exitCode == 126 && !outcome.setupError.empty()
-                            ? setupMessage(outcome)
-                            : terminationMessage(outcome.output);
-  if (!outcome.setupError.empty()) writeLine(sinks.stderrFd, setupMessage(outcome));
-  if (outcome.timedOut) {
-    writeLine(sinks.stderrFd, "plugin-launcher: time limit of " + std::to_string(timeoutSeconds) +
-                                  " s reached, plugin killed");
-  }
-  if (auto failed = writeTerminationMessage(terminationLog, message)) {
-    writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
-  }
+  report(outcome, line, sinks);
   return outcome.exitCode;
 }
 

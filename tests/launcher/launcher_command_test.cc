@@ -9,11 +9,16 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/digest.h"
+#include "fake_config_map_volume.h"
 #include "launcher/termination_message.h"
+#include "launcher/verified_volume.h"
 
 namespace ps::launcher {
 namespace {
@@ -198,6 +203,121 @@ TEST_F(LauncherCommandTest, TerminationLogComesFromTheEnvironmentWhenNoFlag) {
   unsetenv(kTerminationLogEnv);
   EXPECT_EQ(status, 0);
   EXPECT_EQ(readFile(dir_ / "from-env"), "via env\n");
+}
+
+// The Pod's case: the plugin ConfigMap at the root, its verified digests pinned with --expect.
+class PinnedLauncherTest : public LauncherCommandTest {
+ protected:
+  void SetUp() override {
+    LauncherCommandTest::SetUp();
+    fs::remove(dir_ / "root");
+    volume_.emplace(dir_ / "root");
+    // Copies go under the test's own directory, not the shared /tmp/plugin-sandbox-<uid>.
+    setenv("PLUGIN_SANDBOX_DIR", (dir_ / "copies").c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("PLUGIN_SANDBOX_DIR");
+    LauncherCommandTest::TearDown();
+  }
+
+  std::vector<std::string> expectFlags(const std::map<std::string, std::string>& files) {
+    std::vector<std::string> flags;
+    for (const auto& [name, bytes] : files) {
+      flags.insert(flags.end(), {"--expect", name + "=" + core::sha256Digest(bytes)});
+    }
+    return flags;
+  }
+
+  std::map<std::string, std::string> files_ = {
+      {"manifest.json", "{\"id\": \"example\"}\n"},
+      {"plugin.py",
+       "import os, sys\n"
+       "sys.path.insert(0, os.getcwd())\n"
+       "import helper\n"
+       "print(helper.VALUE, os.getcwd() != sys.argv[1])\n"},
+      {"helper.py", "VALUE = 'verified'\n"}};
+  std::optional<testing::FakeConfigMapVolume> volume_;  // made in SetUp, once dir_ is known
+};
+
+TEST_F(PinnedLauncherTest, ExactMatchRunsFromAPrivateCopy) {
+  volume_->publish(files_);
+  const std::string root = (dir_ / "root").string();
+  EXPECT_EQ(launch(expectFlags(files_), {root}), 0) << stderrText();
+  EXPECT_EQ(stdoutText(), "verified True\n");
+  EXPECT_EQ(message(), "verified True\n");
+  EXPECT_TRUE(fs::is_empty(dir_ / "copies")) << "the private copy outlived the run";
+}
+
+TEST_F(PinnedLauncherTest, ChangedPluginIsRefusedWith126AndNeverRuns) {
+  auto pins = expectFlags(files_);
+  files_["plugin.py"] = "open('" + (dir_ / "ran").string() + "', 'w').write('x')\n";
+  volume_->publish(files_);
+  EXPECT_EQ(launch(pins, {"x"}), 126);
+  EXPECT_EQ(message().rfind("plugin changed after the check: plugin.py digest differs", 0), 0u)
+      << message();
+  EXPECT_NE(stderrText().find("plugin.py digest differs"), std::string::npos) << stderrText();
+  EXPECT_EQ(stdoutText(), "");
+  EXPECT_FALSE(fs::exists(dir_ / "ran"));
+}
+
+TEST_F(PinnedLauncherTest, AddedModuleIsRefused) {
+  auto pins = expectFlags(files_);
+  files_["json.py"] = "print('shadowed the standard library')\n";
+  volume_->publish(files_);
+  EXPECT_EQ(launch(pins, {"x"}), 126);
+  EXPECT_EQ(message(), "plugin changed after the check: unexpected file \"json.py\"");
+}
+
+TEST_F(PinnedLauncherTest, MissingPinnedFileIsRefused) {
+  auto pins = expectFlags(files_);
+  files_.erase("helper.py");
+  volume_->publish(files_);
+  EXPECT_EQ(launch(pins, {"x"}), 126);
+  EXPECT_EQ(message(), "plugin changed after the check: helper.py is missing");
+}
+
+TEST_F(PinnedLauncherTest, SwapDuringTheRunDoesNotChangeWhatIsImported) {
+  // The plugin itself plays the kubelet refreshing the volume (a new ..data with a different
+  // helper.py) before it imports helper: what it imports is still the verified copy.
+  files_["swap.py"] =
+      "import os\n"
+      "def swap(root):\n"
+      "    os.mkdir(os.path.join(root, '..new'))\n"
+      "    with open(os.path.join(root, '..new', 'helper.py'), 'w') as f:\n"
+      "        f.write(\"VALUE = 'swapped'\\n\")\n"
+      "    os.symlink('..new', os.path.join(root, '..tmp'))\n"
+      "    os.rename(os.path.join(root, '..tmp'), os.path.join(root, '..data'))\n";
+  files_["plugin.py"] =
+      "import os, sys\n"
+      "sys.path.insert(0, os.getcwd())\n"
+      "import swap\n"
+      "swap.swap(sys.argv[1])\n"
+      "with open(os.path.join(sys.argv[1], 'helper.py')) as f:\n"
+      "    print('volume', f.read().strip())\n"
+      "import helper\n"
+      "print('imported', helper.VALUE)\n";
+  volume_->publish(files_);
+  const std::string root = (dir_ / "root").string();
+  EXPECT_EQ(launch(expectFlags(files_), {root}), 0) << stderrText();
+  EXPECT_EQ(stdoutText(), "volume VALUE = 'swapped'\nimported verified\n");
+}
+
+TEST_F(PinnedLauncherTest, MalformedPinIsAUsageError) {
+  volume_->publish(files_);
+  EXPECT_EQ(launch({"--expect", "plugin.py=sha256:00"}), 2);
+  EXPECT_NE(stderrText().find("64 lowercase hex"), std::string::npos) << stderrText();
+  EXPECT_EQ(launch({"--expect", "../plugin.py=" + core::sha256Digest("")}), 2);
+  EXPECT_EQ(stdoutText(), "");
+}
+
+TEST_F(PinnedLauncherTest, EachExpectTakesOneValue) {
+  // A word after --expect NAME=DIGEST is not another pin: it stays the plugin's argument (the
+  // Pod builder puts plugin arguments after "--" anyway).
+  volume_->publish(files_);
+  auto pins = expectFlags(files_);
+  pins.insert(pins.begin() + 2, "stray");
+  EXPECT_EQ(launch(pins), 0) << stderrText();
+  EXPECT_EQ(stdoutText(), "verified True\n");  // argv[1] was "stray", not the root
 }
 
 }  // namespace
