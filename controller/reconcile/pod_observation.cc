@@ -64,6 +64,12 @@ std::optional<PodObservation::Terminated> terminatedFrom(const json& containerSt
   return result;
 }
 
+std::optional<PodObservation::Waiting> waitingFrom(const json& containerStatus) {
+  const json& waiting = member(member(containerStatus, "state"), "waiting");
+  if (!waiting.is_object()) return std::nullopt;
+  return PodObservation::Waiting{text(member(waiting, "reason")), text(member(waiting, "message"))};
+}
+
 }  // namespace
 
 PodObservation observePod(const json& pod) {
@@ -75,6 +81,7 @@ PodObservation observePod(const json& pod) {
   observation.deleting = member(member(pod, "metadata"), "deletionTimestamp").is_string();
   observation.startedAt = time(member(status, "startTime"));
   observation.terminated = terminatedFrom(pluginContainerStatus(status));
+  observation.waiting = waitingFrom(pluginContainerStatus(status));
   return observation;
 }
 

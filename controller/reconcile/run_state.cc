@@ -33,6 +33,20 @@ Decision finish(RunState next, std::string message, const RunFacts& facts,
   return decision;
 }
 
+// Kubelet waiting reasons that no retry will cure: the Pod spec itself cannot start.
+bool cannotStart(const PodObservation::Waiting& waiting) {
+  return waiting.reason == "InvalidImageName" || waiting.reason == "ErrImageNeverPull" ||
+         waiting.reason == "CreateContainerConfigError";
+}
+
+// " (the plugin never started: ImagePullBackOff: ...)" when the container was still waiting.
+std::string neverStarted(const PodObservation& pod) {
+  if (pod.terminated || !pod.waiting || pod.waiting->reason.empty()) return "";
+  std::string text = " (the plugin never started: " + pod.waiting->reason;
+  if (!pod.waiting->message.empty()) text += ": " + pod.waiting->message;
+  return text + ")";
+}
+
 Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
   const auto& terminated = pod.terminated;
   std::string output = terminated ? terminated->message : std::string();
@@ -43,10 +57,10 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
     decision = finish(RunState::Succeeded, "plugin exited with status 0", facts, exitCode, output);
   } else if (pod.reason == "DeadlineExceeded" || (terminated && terminated->exitCode == 124)) {
     // 124: the launcher stopped the plugin at its --timeout (DESIGN.md exit codes).
-    decision =
-        finish(RunState::TimedOut,
-               "plugin exceeded its " + std::to_string(facts.timeout.count()) + " s time limit",
-               facts, exitCode, output);
+    decision = finish(RunState::TimedOut,
+                      "plugin exceeded its " + std::to_string(facts.timeout.count()) +
+                          " s time limit" + neverStarted(pod),
+                      facts, exitCode, output);
   } else if (pod.reason == "Evicted") {
     decision =
         finish(RunState::PodEvicted, "Pod was evicted: " + pod.message, facts, exitCode, output);
@@ -55,7 +69,8 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
     if (terminated->reason == "OOMKilled") message += " (killed: out of memory)";
     decision = finish(RunState::Failed, message, facts, exitCode, output);
   } else {
-    decision = finish(RunState::Failed, "Pod failed: " + pod.reason + " " + pod.message, facts);
+    decision = finish(RunState::Failed,
+                      "Pod failed: " + pod.reason + " " + pod.message + neverStarted(pod), facts);
   }
   if (terminated && terminated->finishedAt)
     decision.outcome->completionTime = *terminated->finishedAt;
@@ -71,6 +86,14 @@ Decision whileRunning(const RunFacts& facts) {
   }
   if (pod->deleting) {
     return finish(RunState::PodDeleted, "Pod is being deleted before the plugin finished", facts);
+  }
+  if (pod->waiting && cannotStart(*pod->waiting)) {
+    Decision decision = finish(
+        RunState::Failed,
+        "plugin container cannot start: " + pod->waiting->reason + ": " + pod->waiting->message,
+        facts);
+    decision.deletePod = true;  // it would only wait for its deadline
+    return decision;
   }
   const auto started = facts.startTime ? facts.startTime : pod->startedAt;
   if (!started) {

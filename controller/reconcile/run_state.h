@@ -66,7 +66,12 @@ struct PodObservation {
     std::optional<TimePoint> finishedAt;
   };
   std::optional<Terminated> terminated;  // the plugin container's state.terminated
-  std::optional<TimePoint> startedAt;    // status.startTime
+  struct Waiting {
+    std::string reason;  // "ImagePullBackOff", "CreateContainerConfigError", ...
+    std::string message;
+  };
+  std::optional<Waiting> waiting;      // the plugin container's state.waiting
+  std::optional<TimePoint> startedAt;  // status.startTime
 };
 
 // Everything the loop observed on one visit. The transition function does no I/O.

@@ -41,6 +41,22 @@ TEST(PodObservationTest, ReadsEvictionAndDeadline) {
   EXPECT_EQ(deleting.phase, PodPhase::Running);
 }
 
+TEST(PodObservationTest, ReadsAWaitingPluginContainer) {
+  const PodObservation observed = observePod(
+      {{"status",
+        {{"phase", "Pending"},
+         {"containerStatuses",
+          {{{"name", "plugin"},
+            {"state",
+             {{"waiting",
+               {{"reason", "ImagePullBackOff"}, {"message", "Back-off pulling"}}}}}}}}}}});
+  ASSERT_TRUE(observed.waiting.has_value());
+  EXPECT_EQ(observed.waiting->reason, "ImagePullBackOff");
+  EXPECT_EQ(observed.waiting->message, "Back-off pulling");
+  EXPECT_FALSE(observed.terminated.has_value());
+  EXPECT_FALSE(observePod({{"status", {{"phase", "Running"}}}}).waiting.has_value());
+}
+
 TEST(PodObservationTest, GarbageReadsAsNotKnownYet) {
   for (const json& pod :
        {json(), json::array(), json("x"), json::object(), json{{"status", 5}},

@@ -167,6 +167,51 @@ TEST(RunStateTest, PodOutcomesMapToStates) {
   }
 }
 
+PodObservation waitingPod(PodPhase phase, std::string reason) {
+  PodObservation pod = podIn(phase);
+  pod.waiting = PodObservation::Waiting{std::move(reason), "details from the kubelet"};
+  return pod;
+}
+
+TEST(RunStateTest, AContainerThatCanNeverStartFailsAtOnceAndItsPodIsDeleted) {
+  for (const char* reason :
+       {"InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError"}) {
+    RunFacts facts = baseFacts();
+    facts.pod = waitingPod(PodPhase::Pending, reason);
+    facts.startTime = kNow - seconds{5};
+    const Decision decision = transition(RunState::Running, facts);
+    EXPECT_EQ(decision.next, RunState::Failed) << reason;
+    EXPECT_TRUE(decision.deletePod) << reason;
+    EXPECT_NE(decision.message.find(reason), std::string::npos) << decision.message;
+    EXPECT_NE(decision.message.find("details from the kubelet"), std::string::npos);
+    ASSERT_TRUE(decision.event.has_value());
+    EXPECT_EQ(decision.event->type, EventRecord::Type::Warning);
+  }
+}
+
+TEST(RunStateTest, AnImageStillBeingPulledKeepsTheRunWaiting) {
+  for (const char* reason : {"ImagePullBackOff", "ErrImagePull", "ContainerCreating"}) {
+    RunFacts facts = baseFacts();
+    facts.pod = waitingPod(PodPhase::Pending, reason);
+    facts.startTime = kNow - seconds{5};
+    const Decision decision = transition(RunState::Running, facts);
+    EXPECT_EQ(decision.next, RunState::Running) << reason;
+    EXPECT_FALSE(decision.deletePod);
+  }
+}
+
+TEST(RunStateTest, ADeadlineBeforeThePluginStartedSaysWhy) {
+  RunFacts facts = baseFacts();
+  PodObservation pod = waitingPod(PodPhase::Failed, "ImagePullBackOff");
+  pod.reason = "DeadlineExceeded";
+  facts.pod = pod;
+  facts.startTime = kNow - seconds{5};
+  const Decision decision = transition(RunState::Running, facts);
+  EXPECT_EQ(decision.next, RunState::TimedOut);
+  EXPECT_NE(decision.message.find("never started: ImagePullBackOff"), std::string::npos)
+      << decision.message;
+}
+
 TEST(RunStateTest, SuccessCarriesResultAndFinishTime) {
   RunFacts facts = baseFacts();
   facts.pod = terminatedPod(PodPhase::Succeeded, 0, "Completed", "found 3 TODOs\n");
