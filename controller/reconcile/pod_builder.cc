@@ -1,6 +1,7 @@
 #include "reconcile/pod_builder.h"
 
 #include <algorithm>
+#include <map>
 
 #include "reconcile/pod_naming.h"
 
@@ -18,13 +19,22 @@ json restrictedSeccomp() {
   return {{"type", "RuntimeDefault"}};
 }
 
-// Mount exactly the files the trust core verified (plus the manifest) by key, so a key added
-// to the ConfigMap after the check never reaches the sandbox. ConfigMap keys cannot hold '/',
-// so a plugin in a ConfigMap is flat: key == file name.
-json pluginVolume(const PluginRun& run, const core::AcceptedPlan& plan) {
+// The files the Pod gets, each with the digest the launcher must find: every verified file, and
+// the manifest when its digest is known. Sorted by name (the Pod is deterministic).
+std::map<std::string, std::string> pinnedFiles(const core::AcceptedPlan& plan,
+                                               const std::optional<std::string>& manifestDigest) {
+  std::map<std::string, std::string> pinned;
+  for (const auto& file : plan.files) pinned[file.path] = file.digest;
+  if (manifestDigest) pinned[kManifestFile] = *manifestDigest;
+  return pinned;
+}
+
+// Mount exactly the pinned files by key, so a key added to the ConfigMap after the check never
+// reaches the sandbox. ConfigMap keys cannot hold '/', so a plugin in a ConfigMap is flat:
+// key == file name.
+json pluginVolume(const PluginRun& run, const std::map<std::string, std::string>& pinned) {
   json items = json::array();
-  items.push_back({{"key", "manifest.json"}, {"path", "manifest.json"}});
-  for (const auto& file : plan.files) items.push_back({{"key", file.path}, {"path", file.path}});
+  for (const auto& [name, digest] : pinned) items.push_back({{"key", name}, {"path", name}});
   return {{"name", "plugin"},
           {"configMap",
            {{"name", run.pluginConfigMap},
@@ -53,23 +63,30 @@ json containerSecurityContext() {
           {"seccompProfile", restrictedSeccomp()}};
 }
 
-json container(const PluginRun& run, const RunLimits& limits, const ControllerSettings& settings,
-               bool withInput) {
+// The launcher's command line: the pins first, then the limits, then the plugin's own arguments
+// after "--" (so none of them can pass for a launcher flag).
+json launcherArgs(const PluginRun& run, const RunLimits& limits,
+                  const std::map<std::string, std::string>& pinned) {
   // The launcher stops the plugin at --timeout itself (exit 124, with a message); the Pod's
   // activeDeadlineSeconds is the kubelet's backstop a little later. Its own CPU and address-space
   // defaults are small, so pass the run's clamped limits: CPU time can never usefully exceed the
   // wall-clock timeout, and the address space matches the container's memory limit.
+  json args = {"--root", kSandboxRoot};
+  for (const auto& [name, digest] : pinned) {
+    args.push_back("--expect");
+    args.push_back(name + "=" + digest);
+  }
   const std::string timeout = std::to_string(limits.timeoutSeconds);
-  json args = {"--root",
-               kSandboxRoot,
-               "--timeout",
-               timeout,
-               "--cpu-seconds",
-               timeout,
-               "--memory",
-               std::to_string(limits.memory.value()),
-               "--"};
+  for (const auto& arg : json::array({"--timeout", timeout, "--cpu-seconds", timeout, "--memory",
+                                      std::to_string(limits.memory.value()), "--"})) {
+    args.push_back(arg);
+  }
   for (const auto& arg : run.args) args.push_back(arg);
+  return args;
+}
+
+json container(const PluginRun& run, const RunLimits& limits, const ControllerSettings& settings,
+               const std::map<std::string, std::string>& pinned, bool withInput) {
   const json resources = {{"cpu", limits.cpu.toString()},
                           {"memory", std::to_string(limits.memory.value())}};
   json mounts = {{{"name", "plugin"}, {"mountPath", kSandboxRoot}, {"readOnly", true}},
@@ -79,7 +96,7 @@ json container(const PluginRun& run, const RunLimits& limits, const ControllerSe
   return {{"name", kContainerName},
           {"image", settings.sandboxImage},
           {"imagePullPolicy", "IfNotPresent"},
-          {"args", args},
+          {"args", launcherArgs(run, limits, pinned)},
           {"workingDir", kSandboxRoot},
           {"resources", {{"limits", resources}, {"requests", resources}}},
           {"securityContext", containerSecurityContext()},
@@ -132,15 +149,17 @@ json ownerReferenceFor(const PluginRun& run) {
 }
 
 core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
-                               const ControllerSettings& settings) {
+                               const ControllerSettings& settings,
+                               const std::optional<std::string>& manifestDigest) {
   if (auto refused = checkInputGrant(run, plan)) return *refused;
   if (auto refused = checkFlatLayout(plan)) return *refused;
   PodPlan result;
   result.podName = podNameFor(run);
   result.limits = clampRunLimits(run, plan.limits, settings);
   const bool withInput = run.input.has_value();
+  const auto pinned = pinnedFiles(plan, manifestDigest);
   json volumes = {
-      pluginVolume(run, plan),
+      pluginVolume(run, pinned),
       {{"name", "tmp"},
        {"emptyDir",
         {{"medium", "Memory"}, {"sizeLimit", std::to_string(settings.tmpSizeLimit.value())}}}}};
@@ -160,7 +179,7 @@ core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& p
         {"runAsGroup", 65532},
         {"fsGroup", 65532},
         {"seccompProfile", restrictedSeccomp()}}},
-      {"containers", {container(run, result.limits, settings, withInput)}},
+      {"containers", {container(run, result.limits, settings, pinned, withInput)}},
       {"volumes", volumes}};
   if (settings.runtimeClassName) spec["runtimeClassName"] = *settings.runtimeClassName;
   result.pod = {{"apiVersion", "v1"},

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ inline constexpr const char* kInputPath = "/input";
 inline constexpr const char* kContainerName = "plugin";
 inline constexpr const char* kPluginFilesAnnotation = "sandbox.plugins.dev/files";
 inline constexpr const char* kSignerAnnotation = "sandbox.plugins.dev/signed-by";
+inline constexpr const char* kManifestFile = "manifest.json";
 
 struct PodPlan {
   nlohmann::json pod;
@@ -31,9 +33,14 @@ struct PodPlan {
 // token or service links, never restarted, a deadline and limits clamped by policy and settings,
 // owned by the run. Rule "input" when the run supplies input to a plugin not granted read_files;
 // rule "layout" when a plugin file is in a subdirectory (ConfigMap keys cannot hold '/').
+// The launcher's command line pins every mounted file's digest (`--expect NAME=sha256:...`), so
+// a ConfigMap changed after the check makes the Pod refuse to run (exit 126) instead of running
+// bytes nobody checked. `manifestDigest` (sha256Digest of the manifest.json bytes checked) pins
+// the manifest too; without it manifest.json is not mounted, since nothing could pin it.
 // Deterministic: the same inputs give byte-identical JSON.
 core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
-                               const ControllerSettings& settings);
+                               const ControllerSettings& settings,
+                               const std::optional<std::string>& manifestDigest = std::nullopt);
 
 // The owner reference every object made for a run carries (controller, blockOwnerDeletion).
 nlohmann::json ownerReferenceFor(const PluginRun& run);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "reconcile/pod_naming.h"
@@ -180,23 +183,81 @@ TEST(PodBuilderTest, NetworkPermissionChangesOnlyTheLabel) {
   EXPECT_EQ(open, isolated);
 }
 
+// The ConfigMap keys the plugin volume projects.
+std::set<std::string> mountedKeys(const json& pod) {
+  std::set<std::string> keys;
+  for (const auto& item : pod["spec"]["volumes"][0]["configMap"]["items"]) {
+    EXPECT_EQ(item["key"], item["path"]);
+    keys.insert(item["key"]);
+  }
+  return keys;
+}
+
+// NAME -> digest from the launcher's --expect flags, which must all come before "--".
+std::map<std::string, std::string> launcherPins(const json& pod) {
+  std::map<std::string, std::string> pins;
+  const json& args = pod["spec"]["containers"][0]["args"];
+  for (std::size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
+    if (args[i] != "--expect") continue;
+    const std::string value = args.at(i + 1);
+    const auto equals = value.find('=');
+    EXPECT_TRUE(pins.emplace(value.substr(0, equals), value.substr(equals + 1)).second) << value;
+  }
+  return pins;
+}
+
 TEST(PodBuilderTest, PluginVolumeMountsOnlyVerifiedFilesReadOnly) {
   const json pod = build(sampleRun(), samplePlan());
   const json& volume = pod["spec"]["volumes"][0];
   EXPECT_EQ(volume["name"], "plugin");
   EXPECT_EQ(volume["configMap"]["name"], "techdebt");
   EXPECT_EQ(volume["configMap"]["defaultMode"], 0444);
-  std::set<std::string> keys;
-  for (const auto& item : volume["configMap"]["items"]) {
-    EXPECT_EQ(item["key"], item["path"]);
-    keys.insert(item["key"]);
-  }
-  EXPECT_EQ(keys, (std::set<std::string>{"manifest.json", "plugin.py", "helper.py"}));
+  EXPECT_EQ(mountedKeys(pod), (std::set<std::string>{"plugin.py", "helper.py"}));
   const json& mounts = pod["spec"]["containers"][0]["volumeMounts"];
   EXPECT_EQ(mounts[0], json({{"name", "plugin"}, {"mountPath", "/sandbox"}, {"readOnly", true}}));
   EXPECT_EQ(mounts[1]["mountPath"], "/tmp");
   EXPECT_EQ(mounts.size(), 2u);  // no /input without an input
   EXPECT_EQ(pod["spec"]["containers"][0]["workingDir"], "/sandbox");
+}
+
+TEST(PodBuilderTest, LauncherPinsEveryMountedFileWithItsVerifiedDigest) {
+  const json pod = build(sampleRun(), samplePlan());
+  EXPECT_EQ(launcherPins(pod), (std::map<std::string, std::string>{{"helper.py", "sha256:1234"},
+                                                                   {"plugin.py", "sha256:9f86"}}));
+}
+
+TEST(PodBuilderTest, ManifestIsMountedOnlyWhenItsDigestIsPinned) {
+  const auto built = buildPod(sampleRun(), samplePlan(), ControllerSettings{}, "sha256:aa11");
+  ASSERT_TRUE(built.ok()) << built.rejection().line();
+  EXPECT_EQ(mountedKeys(built->pod),
+            (std::set<std::string>{"manifest.json", "plugin.py", "helper.py"}));
+  EXPECT_EQ(launcherPins(built->pod),
+            (std::map<std::string, std::string>{{"helper.py", "sha256:1234"},
+                                                {"manifest.json", "sha256:aa11"},
+                                                {"plugin.py", "sha256:9f86"}}));
+  // Without the digest nothing could pin the manifest, so the Pod does not get it.
+  EXPECT_EQ(mountedKeys(build(sampleRun(), samplePlan())).count("manifest.json"), 0u);
+}
+
+TEST(PodBuilderTest, PinsAndMountsAlwaysAgree) {
+  // The launcher refuses a visible file that is not pinned, so every mounted key needs a pin.
+  core::AcceptedPlan plan = samplePlan();
+  plan.files = {{"zeta.py", "sha256:01"}, {"plugin.py", "sha256:02"}, {"alpha.py", "sha256:03"}};
+  for (const auto& manifest :
+       {std::optional<std::string>{}, std::optional<std::string>{"sha256:04"}}) {
+    const auto built = buildPod(sampleRun(), plan, ControllerSettings{}, manifest);
+    ASSERT_TRUE(built.ok());
+    std::set<std::string> pinnedNames;
+    for (const auto& [name, digest] : launcherPins(built->pod)) pinnedNames.insert(name);
+    EXPECT_EQ(pinnedNames, mountedKeys(built->pod));
+  }
+}
+
+TEST(PodBuilderTest, PinsAreSortedSoThePodIsTheSameWhateverTheFileOrder) {
+  core::AcceptedPlan plan = samplePlan();
+  core::AcceptedPlan reversed = plan;
+  std::reverse(reversed.files.begin(), reversed.files.end());
+  EXPECT_EQ(build(sampleRun(), plan).dump(), build(sampleRun(), reversed).dump());
 }
 
 TEST(PodBuilderTest, TmpIsASizeLimitedEmptyDir) {
@@ -240,13 +301,30 @@ TEST(PodBuilderTest, NestedPluginFilesCannotComeFromAConfigMap) {
 
 TEST(PodBuilderTest, ArgsPassThroughAfterTheLauncherOptions) {
   PluginRun run = sampleRun();
-  run.args = {"--", "$(HOME)", "; rm -rf /", "--timeout", "1"};
+  run.args = {"--", "$(HOME)", "; rm -rf /", "--timeout", "1", "--expect", "json.py=sha256:00"};
   run.timeoutSeconds = 42;
   const json container = build(run, samplePlan())["spec"]["containers"][0];
   const std::string memory = container["resources"]["limits"]["memory"];
-  EXPECT_EQ(container["args"],
-            json({"--root", "/sandbox", "--timeout", "42", "--cpu-seconds", "42", "--memory",
-                  memory, "--", "--", "$(HOME)", "; rm -rf /", "--timeout", "1"}));
+  EXPECT_EQ(container["args"], json({"--root",
+                                     "/sandbox",
+                                     "--expect",
+                                     "helper.py=sha256:1234",
+                                     "--expect",
+                                     "plugin.py=sha256:9f86",
+                                     "--timeout",
+                                     "42",
+                                     "--cpu-seconds",
+                                     "42",
+                                     "--memory",
+                                     memory,
+                                     "--",
+                                     "--",
+                                     "$(HOME)",
+                                     "; rm -rf /",
+                                     "--timeout",
+                                     "1",
+                                     "--expect",
+                                     "json.py=sha256:00"}));
 }
 
 TEST(PodBuilderTest, LimitsAreClampedByPolicyAndSettings) {
@@ -264,7 +342,10 @@ TEST(PodBuilderTest, LimitsAreClampedByPolicyAndSettings) {
   EXPECT_EQ(spec["activeDeadlineSeconds"], 600 + settings.deadlineGraceSeconds);
   EXPECT_EQ(spec["containers"][0]["resources"]["limits"]["cpu"], "1");
   EXPECT_EQ(spec["containers"][0]["resources"]["limits"]["memory"], "536870912");
-  EXPECT_EQ(spec["containers"][0]["args"][3], "600");
+  const json& args = spec["containers"][0]["args"];
+  const auto timeout = std::find(args.begin(), args.end(), "--timeout");
+  ASSERT_NE(timeout, args.end());
+  EXPECT_EQ(*(timeout + 1), "600");
   EXPECT_EQ(built->limits.adjustments.size(), 3u);
 }
 
