@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "controller_child.h"
+#include "kube/http_client.h"
+
+namespace ps::bench {
+
+struct SessionOptions {
+  std::string binary;  // plugin-controller
+  std::string kubeconfig;
+  std::string ns;  // --namespace
+  int workers = 2;
+  std::string policyFile;  // PLUGIN_POLICY_FILE
+  std::string keyFile;     // PLUGIN_SIGNING_KEY
+  std::string logFile;
+};
+
+// One plugin-controller watching one namespace, its metrics and probes on a free local port.
+class ControllerSession {
+ public:
+  explicit ControllerSession(const SessionOptions& options);
+
+  // Until /readyz answers 200 (both caches synced); false if it exits or takes over `seconds`.
+  bool waitReady(int seconds);
+  // Its /metrics text; empty when it cannot be read.
+  std::string metrics();
+  // Until it has finished at least `reconciles` visits and its queue is empty.
+  bool waitIdle(double reconciles, int seconds);
+  ControllerChild& process() { return child_; }
+
+ private:
+  int port_;
+  ControllerChild child_;
+  kube::HttpClientPtr http_;
+};
+
+}  // namespace ps::bench
