@@ -15,6 +15,7 @@
 #include "kube/kube_config.h"
 #include "observe/runtime_metrics.h"
 #include "reconcile/controller_manager.h"
+#include "reconcile/trust_reloader.h"
 #include "reconcile/watch_namespaces.h"
 
 namespace {
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   ps::reconcile::ManagerOptions options;
   std::string kubeconfig, executor = "pod", logFormat = "json", image, namespaces;
   int64_t maxRunning = 0;
+  double trustReloadSeconds = 2;
   CLI::App app{"plugin-controller: runs PluginRuns in hardened sandbox Pods"};
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig file (else $KUBECONFIG, else in-cluster)");
   app.add_option("--namespace", namespaces,
@@ -78,6 +80,9 @@ int main(int argc, char** argv) {
   app.add_option(
       "--leader-election-namespace", options.leaseNamespace,
       "namespace of the Lease (default: $POD_NAMESPACE, else the pod's own, else default)");
+  app.add_option("--trust-reload-interval", trustReloadSeconds,
+                 "seconds between checks of the policy and key files, 0 = never reload")
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--log-format", logFormat, "json|text")->check(CLI::IsMember({"json", "text"}));
   CLI11_PARSE(app, argc, argv);
 
@@ -93,12 +98,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.watchNamespaces = watched.names;
-  auto trust = ps::core::loadTrust(ps::core::trustSourcesFromEnvironment());
+  ps::observe::MetricsRegistry metrics;
+  auto trust =
+      ps::reconcile::TrustReloader::load(ps::core::trustSourcesFromEnvironment(), metrics, log);
   if (!trust) {  // fail closed: a set but bad policy or key never means "unchecked"
     log.error("cannot load trust settings", {{"rejection", trust.rejection().line()}});
     return 1;
   }
-  if (!trust.value().policy) {
+  ps::reconcile::TrustReloader& trustReloader = *trust.value();
+  if (!trustReloader.snapshot()->policy) {
     log.warn("no policy configured: every plugin not asking for network is allowed (set " +
              std::string(ps::core::kPolicyFileEnv) + ")");
   }
@@ -113,16 +121,22 @@ int main(int argc, char** argv) {
 
   ps::kube::StopSignal stop;
   std::thread signalWaiter = stopOnSignal(stop);
-  ps::observe::MetricsRegistry metrics;
   ps::observe::RestClientMetrics restMetrics(metrics);
   ps::kube::ClientOptions clientOptions;
   clientOptions.metrics = &restMetrics;
   clientOptions.userAgent = "plugin-controller";
   ps::kube::KubeClient client(ps::kube::makeCpprestHttpClient(*config), clientOptions);
-  auto snapshot = std::make_shared<const ps::core::LoadedTrust>(std::move(trust.value()));
-  const int status = ps::reconcile::runControllerManager(
-      client, ps::reconcile::fixedTrust(std::move(snapshot)), options, log, metrics, stop);
+  std::thread trustReloadLoop;  // started after the signal mask, so it inherits it
+  if (trustReloadSeconds > 0) {
+    trustReloadLoop = std::thread([&] {
+      trustReloader.run(stop, std::chrono::duration_cast<ps::kube::Clock::Duration>(
+                                  std::chrono::duration<double>(trustReloadSeconds)));
+    });
+  }
+  const int status = ps::reconcile::runControllerManager(client, trustReloader.provider(), options,
+                                                         log, metrics, stop);
   if (!stop.stopped()) stop.stop();
+  if (trustReloadLoop.joinable()) trustReloadLoop.join();
   pthread_kill(signalWaiter.native_handle(), SIGTERM);  // wakes the waiter if no signal came
   signalWaiter.join();
   return status;
