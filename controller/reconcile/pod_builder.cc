@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/digest.h"
 #include "reconcile/pod_naming.h"
 
 namespace ps::reconcile {
@@ -187,6 +188,16 @@ core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& p
                 {"metadata", podMetadata(run, plan, result.podName)},
                 {"spec", spec}};
   return result;
+}
+
+core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
+                               const ControllerSettings& settings,
+                               const core::PluginFiles& checked) {
+  const auto manifest = checked.files.find(kManifestFile);
+  return buildPod(run, plan, settings,
+                  manifest == checked.files.end()
+                      ? std::nullopt
+                      : std::optional<std::string>(core::sha256Digest(manifest->second)));
 }
 
 }  // namespace ps::reconcile

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/plugin_files.h"
 #include "core/result.h"
 #include "core/trust_check.h"
 #include "reconcile/controller_settings.h"
@@ -41,6 +42,11 @@ struct PodPlan {
 core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
                                const ControllerSettings& settings,
                                const std::optional<std::string>& manifestDigest = std::nullopt);
+
+// The same, pinning the manifest.json among `checked` (the bytes the trust core accepted).
+core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
+                               const ControllerSettings& settings,
+                               const core::PluginFiles& checked);
 
 // The owner reference every object made for a run carries (controller, blockOwnerDeletion).
 nlohmann::json ownerReferenceFor(const PluginRun& run);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "core/digest.h"
 #include "reconcile/pod_naming.h"
 
 namespace ps::reconcile {
@@ -237,6 +238,18 @@ TEST(PodBuilderTest, ManifestIsMountedOnlyWhenItsDigestIsPinned) {
                                                 {"plugin.py", "sha256:9f86"}}));
   // Without the digest nothing could pin the manifest, so the Pod does not get it.
   EXPECT_EQ(mountedKeys(build(sampleRun(), samplePlan())).count("manifest.json"), 0u);
+}
+
+TEST(PodBuilderTest, CheckedFilesPinTheirManifest) {
+  core::PluginFiles checked;
+  checked.files = {
+      {"manifest.json", "{\"id\": \"techdebt\"}"}, {"plugin.py", "print(1)\n"}, {"helper.py", ""}};
+  const auto built = buildPod(sampleRun(), samplePlan(), ControllerSettings{}, checked);
+  ASSERT_TRUE(built.ok()) << built.rejection().line();
+  EXPECT_EQ(launcherPins(built->pod).at("manifest.json"),
+            core::sha256Digest("{\"id\": \"techdebt\"}"));
+  // The other pins are the plan's verified digests, never recomputed from these bytes.
+  EXPECT_EQ(launcherPins(built->pod).at("plugin.py"), "sha256:9f86");
 }
 
 TEST(PodBuilderTest, PinsAndMountsAlwaysAgree) {
