@@ -12,6 +12,7 @@
 #include "observe/health_checks.h"
 #include "observe/http_server.h"
 #include "observe/runtime_metrics.h"
+#include "reconcile/cache_transforms.h"
 #include "reconcile/pod_naming.h"
 
 namespace ps::reconcile {
@@ -34,10 +35,11 @@ kube::ResourceEventHandlers enqueueOwner(kube::WorkQueue& queue) {
           add};
 }
 
-kube::InformerOptions informerOptions(std::string labelSelector) {
+// `trim` keeps only what a visit reads (cache_transforms.h), not whole objects.
+kube::InformerOptions informerOptions(std::string labelSelector, void (*trim)(nlohmann::json&)) {
   kube::InformerOptions options;
   options.watcher.labelSelector = std::move(labelSelector);
-  options.transform = kube::stripManagedFields;
+  options.transform = trim;
   return options;
 }
 
@@ -54,8 +56,8 @@ std::optional<std::string> startServer(const std::string& bindAddress, observe::
 // The informers of one namespace ("" = all namespaces).
 struct NamespaceCaches {
   NamespaceCaches(kube::KubeClient& client, const std::string& ns)
-      : runs(client, pluginRunsResource(), ns, informerOptions("")),
-        pods(client, kube::podsResource(), ns, informerOptions(kRunLabel)) {}
+      : runs(client, pluginRunsResource(), ns, informerOptions("", trimPluginRun)),
+        pods(client, kube::podsResource(), ns, informerOptions(kRunLabel, trimPod)) {}
   kube::Informer runs;
   kube::Informer pods;
 };

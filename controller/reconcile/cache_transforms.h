@@ -1,0 +1,22 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace ps::reconcile {
+
+// Informer transforms (client-go's SetTransform): what the controller caches of each object is
+// only what a visit reads, so 10,000 cached runs and their Pods stay small. Each keeps
+// - for every object: apiVersion, kind and the metadata the cache, the work queue and Events
+//   need (name, namespace, uid, resourceVersion, generation, creationTimestamp,
+//   deletionTimestamp, labels, ownerReferences);
+// - PluginRun: spec and status whole (a visit rebuilds status from the cached one, so dropping a
+//   status field would erase it on the next write);
+// - Pod: spec.activeDeadlineSeconds, and the status fields observePod reads (phase, reason,
+//   message, startTime, each container's name and state).
+// Safe because the controller writes runs only through the status subresource, where the API
+// server keeps its own copy of everything but status; a full PUT from this cache would drop the
+// trimmed fields (annotations, finalizers) and must never be added.
+void trimPluginRun(nlohmann::json& run);
+void trimPod(nlohmann::json& pod);
+
+}  // namespace ps::reconcile
