@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # plugin-controller bench: raw Pod-create rate of one client (the baseline, same run), 1,000
 # PluginRuns at once and paced at 50/s (runs/s, create->Pod p50/p99), requests per run, and the
-# controller's RSS with 10,000 finished runs (and their Pods) cached. Figures also go to
-# BUILD_DIR/bench/controller.txt.
+# controller's RSS with 10,000 finished runs cached (their Pods too with
+# PS_CONTROLLER_BENCH_CACHED_PODS=1; PS_CONTROLLER_BENCH_WORKERS=2,4 adds a 4-worker burst).
+# PS_CONTROLLER_BENCH_TRIM_PROBE=1 (needs gdb) also reports the RSS after malloc_trim(0).
+# Figures also go to BUILD_DIR/bench/controller.txt.
 #   tests/bench/controller/bench.sh BUILD_DIR
 set -euo pipefail
 build_dir=${1:?usage: bench.sh BUILD_DIR}
@@ -18,5 +20,7 @@ mkdir -p "$build_dir/bench"
 "$bench" --kubeconfig "$kubeconfig" --controller "$controller" --source-dir "$root" \
   --out "$build_dir/bench/controller.txt" \
   --runs "${PS_CONTROLLER_BENCH_RUNS:-1000}" \
-  --workers "${PS_CONTROLLER_BENCH_WORKERS:-2,4}" \
+  --workers "${PS_CONTROLLER_BENCH_WORKERS:-2}" \
+  --cached-pods "${PS_CONTROLLER_BENCH_CACHED_PODS:-0}" \
+  --trim-probe "${PS_CONTROLLER_BENCH_TRIM_PROBE:-0}" \
   --cached-runs "${PS_CONTROLLER_BENCH_CACHED_RUNS:-10000}"

@@ -42,12 +42,18 @@ std::vector<std::string> controllerArgs(const SessionOptions& options, int port)
           "text"};
 }
 
+std::vector<std::string> controllerEnv(const SessionOptions& options) {
+  std::vector<std::string> env{"PLUGIN_POLICY_FILE=" + options.policyFile,
+                               "PLUGIN_SIGNING_KEY=" + options.keyFile};
+  env.insert(env.end(), options.extraEnv.begin(), options.extraEnv.end());
+  return env;
+}
+
 }  // namespace
 
 ControllerSession::ControllerSession(const SessionOptions& options)
     : port_(freePort()),
-      child_(options.binary, controllerArgs(options, port_),
-             {"PLUGIN_POLICY_FILE=" + options.policyFile, "PLUGIN_SIGNING_KEY=" + options.keyFile},
+      child_(options.binary, controllerArgs(options, port_), controllerEnv(options),
              options.logFile) {
   kube::ClientConfig local;
   local.server = "http://127.0.0.1:" + std::to_string(port_);

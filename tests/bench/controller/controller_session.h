@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "controller_child.h"
 #include "kube/http_client.h"
@@ -16,6 +17,7 @@ struct SessionOptions {
   std::string policyFile;  // PLUGIN_POLICY_FILE
   std::string keyFile;     // PLUGIN_SIGNING_KEY
   std::string logFile;
+  std::vector<std::string> extraEnv;  // NAME=value, added to the two above
 };
 
 // One plugin-controller watching one namespace, its metrics and probes on a free local port.
