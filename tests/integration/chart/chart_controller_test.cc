@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -112,16 +113,43 @@ class ChartController : public ::testing::Test {
     return path;
   }
 
+  // The controller's arguments exactly as the installed Deployment passes them, except the
+  // listeners (a free loopback port instead of :8080/:8081, which this host may not have free)
+  // and, for the negative case, `--namespace`.
+  std::vector<std::string> deploymentArgs(const std::string& namespaces) {
+    const CommandResult args =
+        cluster().kubectl({"get", "deployment", fullname_, "-n", system_->name(), "-o",
+                           "jsonpath={.spec.template.spec.containers[0].args}"});
+    EXPECT_TRUE(args.ok()) << describe(args);
+    const json rendered = json::parse(args.out, nullptr, false);
+    EXPECT_TRUE(rendered.is_array()) << args.out;
+    std::vector<std::string> result{"--kubeconfig", kubeconfig_};
+    for (const json& arg : rendered.is_array() ? rendered : json::array()) {
+      const std::string text = arg.get<std::string>();
+      if (text.rfind("--metrics-bind-address=", 0) == 0) {
+        result.push_back("--metrics-bind-address=127.0.0.1:" + std::to_string(metricsPort_));
+      } else if (text.rfind("--health-probe-bind-address=", 0) == 0) {
+        result.push_back("--health-probe-bind-address=0");
+      } else if (text.rfind("--namespace=", 0) == 0) {
+        result.push_back("--namespace=" + namespaces);
+      } else {
+        result.push_back(text);
+      }
+    }
+    return result;
+  }
+
+  // Started as the Deployment would start it: its args, POD_NAMESPACE/POD_NAME as the Downward
+  // API sets them (the Lease goes to POD_NAMESPACE), the chart's policy and keys.
   void startController(const std::string& namespaces) {
     const std::string policy = writeChartPolicy();
     metricsPort_ = freePort();
+    const std::vector<std::string> args = deploymentArgs(namespaces);
+    EXPECT_NE(std::find(args.begin(), args.end(), "--leader-elect=true"), args.end());
     controller_ = std::make_unique<ControllerProcess>(
-        std::vector<std::string>{"--kubeconfig", kubeconfig_, "--namespace", namespaces,
-                                 "--leader-elect", "--leader-election-namespace", system_->name(),
-                                 "--metrics-bind-address",
-                                 "127.0.0.1:" + std::to_string(metricsPort_),
-                                 "--health-probe-bind-address", "0", "--log-format", "json"},
-        std::vector<std::string>{"PLUGIN_POLICY_FILE=" + policy,
+        args,
+        std::vector<std::string>{"POD_NAMESPACE=" + system_->name(),
+                                 "POD_NAME=" + fullname_ + "-test", "PLUGIN_POLICY_FILE=" + policy,
                                  "PLUGIN_SIGNING_KEY=" + sourcePath("plugins/keys/demo.pub.pem")},
         (workDir_ / "controller.log").string());
   }
