@@ -15,6 +15,7 @@
 #include "kube/kube_config.h"
 #include "observe/runtime_metrics.h"
 #include "reconcile/controller_manager.h"
+#include "reconcile/sandbox_subprocess.h"
 #include "reconcile/trust_reloader.h"
 #include "reconcile/watch_namespaces.h"
 
@@ -60,6 +61,10 @@ std::thread stopOnSignal(ps::kube::StopSignal& stop) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --executor local starts each sandbox from a single-threaded copy of this binary.
+  if (argc == 3 && std::string(argv[1]) == ps::reconcile::kSandboxSubprocessArg) {
+    return ps::reconcile::runSandboxSubprocess(argv[2]);
+  }
   ps::reconcile::ManagerOptions options;
   std::string kubeconfig, executor = "pod", logFormat = "json", image, namespaces;
   int64_t maxRunning = 0;
@@ -68,7 +73,9 @@ int main(int argc, char** argv) {
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig file (else $KUBECONFIG, else in-cluster)");
   app.add_option("--namespace", namespaces,
                  "namespaces to watch, comma-separated (empty = all namespaces)");
-  app.add_option("--executor", executor, "pod|local")->check(CLI::IsMember({"pod", "local"}));
+  app.add_option("--executor", executor,
+                 "pod (hardened Pods) or local (the kernel sandbox on this host, as root)")
+      ->check(CLI::IsMember({"pod", "local"}));
   app.add_option("--sandbox-image", image, "image of the sandbox Pods");
   app.add_option("--max-running", maxRunning, "cap on running plugins, 0 = none")
       ->check(CLI::NonNegativeNumber);
@@ -88,10 +95,9 @@ int main(int argc, char** argv) {
 
   ps::observe::Logger log(std::cerr, *ps::observe::parseLogFormat(logFormat),
                           ps::observe::LogLevel::kInfo);
-  if (executor == "local") {
-    log.error("--executor local is not implemented yet; use --executor pod");
-    return 2;
-  }
+  // Local: the same reconciler runs accepted plugins in the kernel sandbox on this host (as root).
+  options.executor = executor == "local" ? ps::reconcile::ExecutorKind::Local
+                                         : ps::reconcile::ExecutorKind::Pod;
   const ps::reconcile::WatchNamespaces watched = ps::reconcile::parseWatchNamespaces(namespaces);
   if (!watched.error.empty()) {
     log.error(watched.error);

@@ -12,8 +12,10 @@
 #include "observe/health_checks.h"
 #include "observe/http_server.h"
 #include "observe/runtime_metrics.h"
+#include "reconcile/pod_executor.h"
 #include "reconcile/cache_transforms.h"
 #include "reconcile/pod_naming.h"
+#include "reconcile/sandbox_subprocess.h"
 
 namespace ps::reconcile {
 
@@ -53,14 +55,56 @@ std::optional<std::string> startServer(const std::string& bindAddress, observe::
   return server->start();
 }
 
-// The informers of one namespace ("" = all namespaces).
+// The informers of one namespace ("" = all namespaces). No Pod informer for the local executor.
 struct NamespaceCaches {
-  NamespaceCaches(kube::KubeClient& client, const std::string& ns)
-      : runs(client, pluginRunsResource(), ns, informerOptions("", trimPluginRun)),
-        pods(client, kube::podsResource(), ns, informerOptions(kRunLabel, trimPod)) {}
+  NamespaceCaches(kube::KubeClient& client, const std::string& ns, bool watchPods)
+      : runs(client, pluginRunsResource(), ns, informerOptions("", trimPluginRun)) {
+    if (watchPods) {
+      pods = std::make_unique<kube::Informer>(client, kube::podsResource(), ns,
+                                              informerOptions(kRunLabel, trimPod));
+    }
+  }
+  bool hasSynced() const { return runs.hasSynced() && (!pods || pods->hasSynced()); }
+  void start() {
+    runs.start();
+    if (pods) pods->start();
+  }
+  void stop() {
+    runs.stop();
+    if (pods) pods->stop();
+  }
   kube::Informer runs;
-  kube::Informer pods;
+  std::unique_ptr<kube::Informer> pods;
 };
+
+using Caches = std::vector<std::unique_ptr<NamespaceCaches>>;
+
+bool allSynced(const Caches& caches) {
+  for (const auto& cache : caches) {
+    if (!cache->hasSynced()) return false;
+  }
+  return true;
+}
+
+// Blocks until every cache synced; false when `stop` fired first.
+bool waitForCaches(const Caches& caches, kube::StopSignal& stop) {
+  while (!allSynced(caches)) {
+    if (!stop.sleepFor(kube::SteadyClock::instance(), std::chrono::milliseconds(50))) return false;
+  }
+  return true;
+}
+
+std::unique_ptr<RunExecutor> makeExecutor(kube::KubeClient& client, const ManagerOptions& options,
+                                          const kube::StoreGroup& pods, kube::WorkQueue& queue) {
+  if (options.executor == ExecutorKind::Pod) return std::make_unique<PodExecutor>(client, pods);
+  LocalExecutorOptions local = options.local;
+  if (local.slots == 0) local.slots = options.reconciler.maxRunning;
+  local.tmpBytes = static_cast<uint64_t>(options.reconciler.settings.tmpSizeLimit.value());
+  // Each sandbox from a fresh single-threaded copy of this binary (see sandbox_subprocess.h).
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  return std::make_unique<LocalExecutor>(client, subprocessSandboxRunner(self), local,
+                                         [&queue](const std::string& key) { queue.add(key); });
+}
 
 }  // namespace
 
@@ -69,13 +113,14 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
                          observe::MetricsRegistry& metrics, kube::StopSignal& stop) {
   std::vector<std::string> namespaces = options.watchNamespaces;
   if (namespaces.empty()) namespaces.push_back("");  // one pair of informers over all namespaces
-  std::vector<std::unique_ptr<NamespaceCaches>> caches;
+  Caches caches;
   kube::StoreGroup runStores;
   kube::StoreGroup podStores;
+  const bool watchPods = options.executor == ExecutorKind::Pod;
   for (const std::string& ns : namespaces) {
-    caches.push_back(std::make_unique<NamespaceCaches>(client, ns));
+    caches.push_back(std::make_unique<NamespaceCaches>(client, ns, watchPods));
     runStores.add(caches.back()->runs.store());
-    podStores.add(caches.back()->pods.store());
+    if (watchPods) podStores.add(caches.back()->pods->store());
   }
   observe::WorkQueueMetrics queueMetrics(metrics, "pluginrun");
   kube::WorkQueueOptions queueOptions;
@@ -83,11 +128,13 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   kube::WorkQueue queue(queueOptions);
   for (auto& cache : caches) {
     cache->runs.addHandlers(enqueueRun(queue));
-    cache->pods.addHandlers(enqueueOwner(queue));
+    if (cache->pods) cache->pods->addHandlers(enqueueOwner(queue));
   }
 
-  PluginRunReconciler reconciler(client, runStores, podStores, std::move(trust),
-                                 options.reconciler);
+  // Declared after the queue: the local executor's threads enqueue until it is destroyed.
+  std::unique_ptr<RunExecutor> executor = makeExecutor(client, options, podStores, queue);
+  PluginRunReconciler reconciler(client, runStores, *executor, std::move(trust), options.reconciler,
+                                 [&caches] { return allSynced(caches); });
   observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
   kube::Controller controller(
       {"pluginrun", options.workers, &reconcileMetrics}, queue,
@@ -97,9 +144,7 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   observe::HealthChecks readiness;
   liveness.add("ping", [] { return std::optional<std::string>(); });
   readiness.add("informers", [&caches]() -> std::optional<std::string> {
-    for (const auto& cache : caches) {
-      if (!cache->runs.hasSynced() || !cache->pods.hasSynced()) return "caches not synced";
-    }
+    if (!allSynced(caches)) return "caches not synced";
     return std::nullopt;
   });
   observe::HttpServerPtr metricsServer;
@@ -115,14 +160,13 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
     return 1;
   }
 
-  for (auto& cache : caches) {
-    cache->runs.start();
-    cache->pods.start();
-  }
+  for (auto& cache : caches) cache->start();
   std::atomic<bool> lostLease{false};
   std::atomic<bool> started{false};
   std::thread elector;
-  if (options.leaderElect) {
+  if (!waitForCaches(caches, stop)) {
+    // Stopped before the caches were complete: no worker ever started.
+  } else if (options.leaderElect) {
     kube::LeaderElectionConfig config;
     config.leaseNamespace = options.leaseNamespace;
     config.leaseName = options.leaseName;
@@ -149,6 +193,7 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
     watched += (watched.empty() ? "" : ",") + ns;
   log.info("controller started", {{"namespaces", watched.empty() ? "(all)" : watched},
                                   {"workers", options.workers},
+                                  {"executor", watchPods ? "pod" : "local"},
                                   {"leaderElect", options.leaderElect}});
   while (stop.sleepFor(kube::SteadyClock::instance(), std::chrono::hours(1))) {
   }
@@ -161,10 +206,7 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   } else {
     queue.shutDown();  // no workers ever ran to drain it
   }
-  for (auto& cache : caches) {
-    cache->runs.stop();
-    cache->pods.stop();
-  }
+  for (auto& cache : caches) cache->stop();
   if (metricsServer) metricsServer->stop();
   if (probeServer) probeServer->stop();
   if (lostLease) log.error("lost the leader lease");

@@ -8,14 +8,20 @@
 #include "kube/stop_signal.h"
 #include "observe/logger.h"
 #include "observe/metrics_registry.h"
+#include "reconcile/local_executor.h"
 #include "reconcile/plugin_run_reconciler.h"
 #include "reconcile/trust_snapshot.h"
 
 namespace ps::reconcile {
 
+// Where accepted runs run: hardened Pods, or the local kernel sandbox on the controller's host.
+enum class ExecutorKind { Pod, Local };
+
 struct ManagerOptions {
   std::vector<std::string> watchNamespaces;  // empty = all namespaces
   int workers = 2;
+  ExecutorKind executor = ExecutorKind::Pod;
+  LocalExecutorOptions local;  // for ExecutorKind::Local
   ReconcilerOptions reconciler;
   std::string metricsBindAddress = ":8080";  // "0" disables
   std::string healthProbeBindAddress = ":8081";
@@ -25,11 +31,13 @@ struct ManagerOptions {
   std::string identity;  // unique per replica
 };
 
-// Wires the PluginRun controller: informers on PluginRuns and on sandbox Pods, one pair per watched
-// namespace or one pair over all namespaces (a Pod's change
-// visits its owning run), a work queue with N workers running PluginRunReconciler, /metrics,
-// /healthz and /readyz (ready once both caches synced), and optional leader election (workers
-// start only while leading; losing the lease ends the process, as controller-runtime does).
+// Wires the PluginRun controller: informers on PluginRuns and (with the Pod executor) on sandbox
+// Pods, one pair per watched namespace or one pair over all namespaces (a Pod's change visits its
+// owning run; the local executor's own runs do the same), a work queue with N workers running
+// PluginRunReconciler, /metrics, /healthz and /readyz (ready once the caches synced), and optional
+// leader election (workers start only while leading; losing the lease ends the process, as
+// controller-runtime does). Workers start only after every cache has synced, so no visit ever
+// takes "not listed yet" for "deleted".
 // Returns the process exit status once `stop` fires or leadership is lost.
 int runControllerManager(kube::KubeClient& client, TrustProvider trust,
                          const ManagerOptions& options, observe::Logger& log,

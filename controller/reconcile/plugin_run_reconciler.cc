@@ -36,13 +36,12 @@ bool needsConfigMap(RunState state) {
   return !isTerminal(state) && state != RunState::Running;
 }
 
-// A deleted deny-all policy is recreated at the latest this long after; until then Pods launched
-// in that namespace rely on the policy being there (deleting it needs namespace admin rights).
-constexpr auto kNetworkPolicyRecheck = std::chrono::seconds(30);
-
 kube::ReconcileResult failed(const std::string& what, const kube::KubeError& error) {
   return kube::ReconcileResult::failure(what + ": " + error.describe());
 }
+
+// How soon a run missing from a cache that has not synced yet is looked at again.
+constexpr auto kUnsyncedRetry = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -69,13 +68,14 @@ std::optional<std::string> runKeyForPod(const json& pod) {
 }
 
 PluginRunReconciler::PluginRunReconciler(kube::KubeClient& client, const kube::StoreGroup& runs,
-                                         const kube::StoreGroup& pods, TrustProvider trust,
-                                         ReconcilerOptions options)
+                                         RunExecutor& executor, TrustProvider trust,
+                                         ReconcilerOptions options, CachesSynced synced)
     : client_(client),
       runs_(runs),
-      pods_(pods),
+      executor_(executor),
       trust_(std::move(trust)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      synced_(std::move(synced)) {}
 
 bool PluginRunReconciler::hasCapacity(const std::string& key) const {
   if (options_.maxRunning == 0) return true;
@@ -87,25 +87,15 @@ bool PluginRunReconciler::hasCapacity(const std::string& key) const {
   return runsAllowedToStart(views, options_.maxRunning).count(key) > 0;
 }
 
-// The Pod comes from the cache; a Running run whose Pod the cache lacks is confirmed by a live
-// GET, so a slow watch never fails a healthy run as PodDeleted.
+// The workload comes from the executor; the plugin's ConfigMap only while the run has not launched.
 std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
                                                             const std::string& podName,
                                                             Observed& observed) {
   const std::string ns = stringMember(member(run, "metadata"), "namespace");
   const RunState state = stateOf(run);
-  if (!podName.empty()) {
-    if (kube::ObjectPtr cached = pods_.get(ns + "/" + podName)) {
-      observed.pod = *cached;
-    } else if (state == RunState::Running) {
-      auto live = client_.get(kube::podsResource(), ns, podName);
-      if (live) {
-        observed.pod = std::move(*live);
-      } else if (!live.error().isNotFound()) {
-        return live.error();
-      }
-    }
-  }
+  auto workload = executor_.observe(run, state, podName);
+  if (!workload) return workload.error();
+  observed.pod = std::move(*workload);
   if (needsConfigMap(state) && !observed.pod) {
     const std::string name = stringMember(member(member(run, "spec"), "plugin"), "configMap");
     if (!name.empty()) {
@@ -121,38 +111,13 @@ std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
   return std::nullopt;
 }
 
-std::optional<kube::ReconcileResult> PluginRunReconciler::ensureNetworkPolicy(const std::string& ns,
-                                                                              const json& policy) {
-  const auto now = Clock::now();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = networkPolicyEnsured_.find(ns);
-    if (it != networkPolicyEnsured_.end() && now - it->second < kNetworkPolicyRecheck) {
-      return std::nullopt;
-    }
-  }
-  auto created = client_.create(networkPoliciesResource(), ns, policy);
-  if (created || created.error().isAlreadyExists()) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    networkPolicyEnsured_[ns] = now;
-    return std::nullopt;
-  }
-  return failed("ensure NetworkPolicy", created.error());
-}
-
-std::optional<kube::ReconcileResult> PluginRunReconciler::createPod(const std::string& key,
-                                                                    const std::string& ns,
-                                                                    const json& pod) {
-  auto created = client_.create(kube::podsResource(), ns, pod);
-  if (created || created.error().isAlreadyExists()) return std::nullopt;  // exists = adopt
-  const kube::KubeError& error = created.error();
-  if (error.httpStatus == 403 || error.httpStatus == 422) {
-    // Admission refused it: the next visit records PodAdmissionFailed with the server's words.
-    std::lock_guard<std::mutex> lock(mutex_);
-    admissionErrors_[key] = error.message;
-    return kube::ReconcileResult{std::nullopt, true, {}};
-  }
-  return failed("create Pod", error);
+// The run is gone. Its workload is removed explicitly (no garbage collector may run, and the local
+// executor has none), but only once the caches are complete: before they sync, "not in the cache"
+// does not mean "deleted".
+kube::ReconcileResult PluginRunReconciler::cleanUpAfter(const std::string& key) {
+  if (!synced_()) return kube::ReconcileResult::after(kUnsyncedRetry);
+  if (auto error = executor_.cleanUpAfter(key)) return failed("clean up", *error);
+  return kube::ReconcileResult::success();
 }
 
 std::optional<kube::ReconcileResult> PluginRunReconciler::writeStatus(const json& run,
@@ -183,7 +148,7 @@ void PluginRunReconciler::recordEvents(const json& run, const VisitPlan& plan) {
 
 kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   kube::ObjectPtr cached = runs_.get(key);
-  if (!cached) return kube::ReconcileResult::success();  // deleted: owner references clean up
+  if (!cached) return cleanUpAfter(key);
   const json& run = *cached;
   auto parsed = parsePluginRun(run);
   const std::string podName = parsed ? podNameFor(*parsed) : std::string();
@@ -199,11 +164,7 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   inputs.trust = trust->config();
   inputs.settings = &options_.settings;
   inputs.capacityAvailable = observed.capacityAvailable;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = admissionErrors_.find(key);
-    if (it != admissionErrors_.end()) inputs.admissionError = it->second;
-  }
+  inputs.admissionError = executor_.launchRefusal(key);
   inputs.now = Clock::now();
   const VisitPlan plan = planVisit(inputs);
   return perform(key, run, plan);
@@ -213,15 +174,11 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
                                                    const VisitPlan& plan) {
   const std::string ns = stringMember(member(run, "metadata"), "namespace");
   const Decision& decision = plan.decision;
-  if (plan.networkPolicy) {
-    if (auto stop = ensureNetworkPolicy(ns, *plan.networkPolicy)) return *stop;
-  }
-  if (plan.pod) {
-    if (auto stop = createPod(key, ns, *plan.pod)) return *stop;
+  if (decision.createPod) {
+    if (auto stop = executor_.launch(key, run, plan)) return *stop;
   }
   if (decision.deletePod && !plan.podName.empty()) {
-    auto removed = client_.remove(kube::podsResource(), ns, plan.podName);
-    if (!removed && !removed.error().isNotFound()) return failed("delete Pod", removed.error());
+    if (auto error = executor_.remove(ns, plan.podName)) return failed("delete Pod", *error);
   }
   if (decision.deleteRun) {
     auto removed =
@@ -231,10 +188,7 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
   }
   if (plan.status) {
     if (auto stop = writeStatus(run, *plan.status)) return *stop;
-    if (isTerminal(decision.next)) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      admissionErrors_.erase(key);
-    }
+    if (isTerminal(decision.next)) executor_.forgetRefusal(key);
   }
   recordEvents(run, plan);
   if (decision.requeueAfter) return kube::ReconcileResult::after(*decision.requeueAfter);

@@ -1,17 +1,15 @@
 #pragma once
 
-#include <map>
-#include <mutex>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 
-#include "core/trust_check.h"
 #include "kube/api_client.h"
 #include "kube/controller.h"
 #include "kube/store_group.h"
 #include "reconcile/controller_settings.h"
+#include "reconcile/run_executor.h"
 #include "reconcile/run_visit.h"
 #include "reconcile/trust_snapshot.h"
 
@@ -31,14 +29,21 @@ struct ReconcilerOptions {
   std::string component = "plugin-controller";
 };
 
+// Whether every cache the reconciler reads has synced. Until then a run missing from the cache
+// may simply not be listed yet, so nothing is cleaned up on its account.
+using CachesSynced = std::function<bool()>;
+
 // One visit of one PluginRun, performed against the API: gathers what planVisit needs (the run
-// and its Pod from the informer caches, the plugin ConfigMap by a live GET) and carries out the
-// plan (NetworkPolicy, Pod, status with resourceVersion, Events, deletes, requeue).
+// from the informer cache, its workload from the executor, the plugin ConfigMap by a live GET)
+// and carries out the plan (launch through the executor, status with resourceVersion, Events,
+// deletes, requeue).
 class PluginRunReconciler {
  public:
-  // The caches and the client must outlive the reconciler. `trust` is asked once per visit.
-  PluginRunReconciler(kube::KubeClient& client, const kube::StoreGroup& runs,
-                      const kube::StoreGroup& pods, TrustProvider trust, ReconcilerOptions options);
+  // The cache, the client and the executor must outlive the reconciler. `trust` is asked once
+  // per visit.
+  PluginRunReconciler(
+      kube::KubeClient& client, const kube::StoreGroup& runs, RunExecutor& executor,
+      TrustProvider trust, ReconcilerOptions options, CachesSynced synced = [] { return true; });
 
   kube::ReconcileResult reconcile(const std::string& key);
 
@@ -51,11 +56,7 @@ class PluginRunReconciler {
   std::optional<kube::KubeError> observe(const nlohmann::json& run, const std::string& podName,
                                          Observed& observed);
   bool hasCapacity(const std::string& key) const;
-  // Each returns the ReconcileResult that ends the visit early, or nullopt to go on.
-  std::optional<kube::ReconcileResult> ensureNetworkPolicy(const std::string& ns,
-                                                           const nlohmann::json& policy);
-  std::optional<kube::ReconcileResult> createPod(const std::string& key, const std::string& ns,
-                                                 const nlohmann::json& pod);
+  kube::ReconcileResult cleanUpAfter(const std::string& key);
   std::optional<kube::ReconcileResult> writeStatus(const nlohmann::json& run,
                                                    const nlohmann::json& status);
   void recordEvents(const nlohmann::json& run, const VisitPlan& plan);
@@ -64,15 +65,10 @@ class PluginRunReconciler {
 
   kube::KubeClient& client_;
   const kube::StoreGroup& runs_;
-  const kube::StoreGroup& pods_;
+  RunExecutor& executor_;
   const TrustProvider trust_;
   const ReconcilerOptions options_;
-  std::mutex mutex_;
-  // The last refused Pod create of a run (403/422), reported on its next visit.
-  std::map<std::string, std::string> admissionErrors_;  // guarded by mutex_
-  // Namespaces whose deny-all NetworkPolicy this process created or found, and when: a launch then
-  // costs no extra request. Re-checked after kNetworkPolicyRecheck in case someone deleted it.
-  std::map<std::string, Clock::time_point> networkPolicyEnsured_;  // guarded by mutex_
+  const CachesSynced synced_;
 };
 
 }  // namespace ps::reconcile

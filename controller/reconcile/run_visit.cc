@@ -31,6 +31,7 @@ struct Check {
   TrustVerdict verdict;
   std::optional<core::AcceptedPlan> plan;
   std::optional<PodPlan> pod;
+  core::PluginFiles files;  // the bytes the verdict is about
 };
 
 Check checkPlugin(const PluginRun& run, const VisitInputs& inputs) {
@@ -41,12 +42,12 @@ Check checkPlugin(const PluginRun& run, const VisitInputs& inputs) {
     return check;
   }
   auto files = pluginFilesFromConfigMap(*inputs.configMap);
-  if (!files) return {{TrustVerdict::Kind::Rejected, files.rejection().line()}, {}, {}};
+  if (!files) return {{TrustVerdict::Kind::Rejected, files.rejection().line()}, {}, {}, {}};
   auto plan = core::checkPlugin(*files, inputs.trust);
-  if (!plan) return {{TrustVerdict::Kind::Rejected, plan.rejection().line()}, {}, {}};
+  if (!plan) return {{TrustVerdict::Kind::Rejected, plan.rejection().line()}, {}, {}, {}};
   auto pod = buildPod(run, *plan, *inputs.settings);
-  if (!pod) return {{TrustVerdict::Kind::Rejected, pod.rejection().line()}, {}, {}};
-  return {{TrustVerdict::Kind::Accepted, ""}, std::move(*plan), std::move(*pod)};
+  if (!pod) return {{TrustVerdict::Kind::Rejected, pod.rejection().line()}, {}, {}, {}};
+  return {{TrustVerdict::Kind::Accepted, ""}, std::move(*plan), std::move(*pod), std::move(*files)};
 }
 
 // Facts about time and the Pod, from the run's status and the Pod itself.
@@ -131,13 +132,16 @@ VisitPlan planVisit(const VisitInputs& inputs) {
                             inputs.pod == nullptr && !inputs.admissionError;
   if (needsVerdict) {
     check = run ? checkPlugin(*run, inputs)
-                : Check{{TrustVerdict::Kind::Rejected, parsed.rejection().line()}, {}, {}};
+                : Check{{TrustVerdict::Kind::Rejected, parsed.rejection().line()}, {}, {}, {}};
   }
   facts.verdict = check.verdict;
   if (check.pod) facts.timeout = std::chrono::seconds{check.pod->limits.timeoutSeconds};
   plan.decision = transition(state, facts);
   plan.podName = run ? podNameFor(*run) : std::string();
-  if (plan.decision.createPod && check.pod) plan.pod = check.pod->pod;
+  if (plan.decision.createPod && check.pod && check.plan && run) {
+    plan.pod = check.pod->pod;
+    plan.launch = AcceptedLaunch{*run, *check.plan, std::move(check.files), check.pod->limits};
+  }
   if (plan.decision.ensureNetworkPolicy && run) {
     plan.networkPolicy = buildNetworkPolicy(run->namespaceName);
   }

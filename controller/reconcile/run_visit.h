@@ -5,8 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "core/plugin_files.h"
 #include "core/trust_check.h"
 #include "reconcile/controller_settings.h"
+#include "reconcile/plugin_run.h"
+#include "reconcile/run_limits.h"
 #include "reconcile/run_state.h"
 
 namespace ps::reconcile {
@@ -24,10 +27,20 @@ struct VisitInputs {
   TimePoint now;
 };
 
+// What an executor that runs the plugin itself (not through a Pod) needs: exactly the bytes the
+// trust core accepted, its verdict, and the limits the Pod would have got.
+struct AcceptedLaunch {
+  PluginRun run;
+  core::AcceptedPlan accepted;
+  core::PluginFiles files;  // from the ConfigMap this visit read, manifest.json included
+  RunLimits limits;
+};
+
 // What to do, fully formed: the objects to create and the status to write.
 struct VisitPlan {
   Decision decision;
   std::optional<nlohmann::json> pod;            // set when decision.createPod
+  std::optional<AcceptedLaunch> launch;         // set when decision.createPod
   std::optional<nlohmann::json> networkPolicy;  // set when decision.ensureNetworkPolicy
   std::optional<nlohmann::json> status;         // set when decision.writeStatus
   std::vector<EventRecord> events;              // decision.event first, then notes
