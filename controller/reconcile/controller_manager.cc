@@ -12,8 +12,8 @@
 #include "observe/health_checks.h"
 #include "observe/http_server.h"
 #include "observe/runtime_metrics.h"
-#include "reconcile/pod_executor.h"
 #include "reconcile/cache_transforms.h"
+#include "reconcile/pod_executor.h"
 #include "reconcile/pod_naming.h"
 #include "reconcile/sandbox_subprocess.h"
 
