@@ -38,8 +38,9 @@ struct Args {
   int pacedRate = 50;
   int pacedSeconds = 20;
   int cachedRuns = 10000;
-  bool cachedPods = false;  // also give the cached runs their (finished) Pods
-  bool trimProbe = false;   // after measuring, malloc_trim(0) in the controller via gdb
+  bool cachedPods = false;        // also give the cached runs their (finished) Pods
+  std::string compareController;  // another plugin-controller measured on the same objects
+  bool trimProbe = false;         // after measuring, malloc_trim(0) in the controller via gdb
   std::vector<std::string> controllerEnv;  // e.g. GLIBC_TUNABLES=..., to try allocator settings
   std::vector<int> workers{2};
   std::string phases = "raw,burst,paced,memory";  // to run a part while investigating
@@ -63,6 +64,7 @@ Args parse(int argc, char** argv) {
     if (flag == "--phases") args.phases = value;
     if (flag == "--cached-pods") args.cachedPods = value == "1";
     if (flag == "--trim-probe") args.trimProbe = value == "1";
+    if (flag == "--compare-controller") args.compareController = value;
     if (flag == "--controller-env") args.controllerEnv.push_back(value);
     if (flag == "--workers") {
       args.workers.clear();
@@ -271,6 +273,8 @@ class Bench {
   void finishedPods(const std::string& ns, const std::vector<json>& runs,
                     const std::string& result);
   void measureMemory(const std::string& ns, int count, int visits, const std::string& what);
+  void measureMemoryOf(const std::string& binary, const std::string& ns, int count, int visits,
+                       const std::string& what);
   void probeTrim(ControllerChild& process);
   void requestsPerRun(const std::string& controllerMetrics,
                       const std::map<std::string, double>& serverBefore, int count, double seconds);
@@ -463,8 +467,19 @@ void Bench::finishedPods(const std::string& ns, const std::vector<json>& runs,
 
 // A controller started on what `ns` holds: its memory once it has listed and visited everything.
 void Bench::measureMemory(const std::string& ns, int count, int visits, const std::string& what) {
+  measureMemoryOf(args_.controller, ns, count, visits, what);
+  if (!args_.compareController.empty()) {
+    measureMemoryOf(args_.compareController, ns, count, visits,
+                    what + " [" + args_.compareController + "]");
+  }
+}
+
+void Bench::measureMemoryOf(const std::string& binary, const std::string& ns, int count, int visits,
+                            const std::string& what) {
   const auto started = Steady::now();
-  ControllerSession controller(session(ns, 2, "mem"));
+  SessionOptions options = session(ns, 2, "mem");
+  options.binary = binary;
+  ControllerSession controller(options);
   if (!controller.waitReady(300) || !controller.waitIdle(visits, 300)) {
     report_.line("  %s: the controller did not sync and visit everything", what.c_str());
     return fail();
