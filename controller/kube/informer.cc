@@ -1,5 +1,7 @@
 #include "kube/informer.h"
 
+#include <malloc.h>
+
 namespace ps::kube {
 
 void stripManagedFields(nlohmann::json& object) {
@@ -7,9 +9,21 @@ void stripManagedFields(nlohmann::json& object) {
     meta->erase("managedFields");
 }
 
+namespace {
+
+// The watcher trims each listed object as its page arrives.
+WatcherOptions withTransform(WatcherOptions watcher,
+                             const std::function<void(nlohmann::json&)>& transform) {
+  if (transform) watcher.transform = transform;
+  return watcher;
+}
+
+}  // namespace
+
 Informer::Informer(KubeClient& client, GroupVersionResource gvr, std::string ns,
                    InformerOptions options, const Clock& clock)
-    : watcher_(client, std::move(gvr), std::move(ns), options.watcher, clock),
+    : watcher_(client, std::move(gvr), std::move(ns),
+               withTransform(options.watcher, options.transform), clock),
       options_(std::move(options)),
       clock_(clock) {}
 
@@ -46,12 +60,15 @@ std::optional<KubeError> Informer::lastError() const {
 
 void Informer::restarted(std::vector<nlohmann::json>&& objects) {
   // The diff against what we held turns a relist into exact adds/updates/deletes, so a 410 or a
-  // crashed API server neither loses nor repeats a change.
-  if (options_.transform) {
-    for (auto& object : objects) options_.transform(object);
+  // crashed API server neither loses nor repeats a change. The watcher already applied the
+  // transform to every listed object.
+  {
+    const auto deltas = store_.replace(std::move(objects));
+    for (const auto& delta : deltas) dispatch(delta);
   }
-  const auto deltas = store_.replace(std::move(objects));
-  for (const auto& delta : deltas) dispatch(delta);
+  // A relist frees the old copies and every parsed page at once; glibc keeps such memory unless
+  // asked to return it, so the process would stay at its relist peak.
+  malloc_trim(0);
   lists_.fetch_add(1);
   {
     std::lock_guard lock(syncMutex_);

@@ -44,16 +44,24 @@ bool Watcher::relist(WatcherSink& sink, StopSignal& stop) {
   list.labelSelector = options_.labelSelector;
   list.fieldSelector = options_.fieldSelector;
   list.limit = options_.listPageSize;
-  auto page = client_.listAll(gvr_, ns_, list);
-  if (stop.stopped()) return false;
-  if (!page) {
-    sink.failed(page.error());
-    return false;
-  }
-  resourceVersion_ = page->resourceVersion;
   std::vector<nlohmann::json> objects;
-  objects.reserve(page->items.size());
-  for (auto& item : page->items) objects.push_back(std::move(item));
+  std::string listVersion;
+  do {
+    auto page = client_.list(gvr_, ns_, list);
+    if (stop.stopped()) return false;
+    if (!page) {
+      sink.failed(page.error());
+      return false;
+    }
+    if (listVersion.empty()) listVersion = page->resourceVersion;  // the first page's snapshot
+    for (auto& item : page->items) {
+      if (options_.transform) options_.transform(item);
+      objects.push_back(std::move(item));
+    }
+    list.continueToken = page->continueToken;
+    list.resourceVersion.clear();  // the continue token pins the snapshot
+  } while (!list.continueToken.empty());
+  resourceVersion_ = listVersion;
   sink.restarted(std::move(objects));
   return true;
 }

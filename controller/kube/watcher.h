@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -29,6 +30,9 @@ struct WatcherOptions {
   std::string labelSelector;
   std::string fieldSelector;
   int listPageSize = 500;
+  // Applied to each listed object as its page arrives, so a relist of a large collection never
+  // holds more than one page of untrimmed objects (the informer's transform).
+  std::function<void(nlohmann::json&)> transform;
   // The server ends each watch after a random time in [min, max) s so clients do not reconnect in
   // lockstep (client-go: 5 to 10 min).
   int minWatchSeconds = 300;

@@ -200,5 +200,49 @@ TEST(InformerTest, TransformShapesWhatIsCached) {
   EXPECT_FALSE((*cached)["metadata"].contains("managedFields"));
 }
 
+TEST(InformerTest, TransformTrimsEachListPageAsItArrives) {
+  auto fake = std::make_unique<FakeHttpClient>();
+  FakeHttpClient& server = *fake;
+  ClientOptions clientOptions;
+  clientOptions.qps = 0;
+  KubeClient client(std::move(fake), clientOptions);
+  auto managedItem = [](const std::string& name, int rv) {
+    json object = json::parse(item(name, rv));
+    object["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+    return object.dump();
+  };
+  std::string firstPage = listBody(7, {managedItem("a", 5), managedItem("b", 6)});
+  firstPage.insert(firstPage.find("\"resourceVersion\""), R"("continue":"page2",)");
+  server.script("GET", kList, {200, firstPage});
+  server.script("GET", kList, {200, listBody(9, {managedItem("c", 7)})});
+  server.script("GET", kWatch, {200, "", {}, true});
+  InformerOptions options = fastRetries();
+  options.watcher.listPageSize = 2;
+  std::mutex mutex;
+  std::vector<std::string> trimmed;  // names, in the order the transform saw them
+  options.transform = [&](json& object) {
+    std::lock_guard lock(mutex);
+    trimmed.push_back(object["metadata"]["name"].get<std::string>());
+    stripManagedFields(object);
+  };
+  Informer informer(client, configMapsResource(), "ns", options);
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(std::chrono::seconds(5)));
+  ASSERT_TRUE(server.waitForRequests(kWatch, 1, std::chrono::seconds(5)));
+  informer.stop();
+
+  EXPECT_EQ(trimmed, (std::vector<std::string>{"a", "b", "c"})) << "each object trimmed once";
+  EXPECT_EQ(informer.store().size(), 3u);
+  for (const char* key : {"ns/a", "ns/b", "ns/c"}) {
+    ASSERT_NE(informer.store().get(key), nullptr) << key;
+    EXPECT_FALSE((*informer.store().get(key))["metadata"].contains("managedFields")) << key;
+  }
+  const auto pages = server.requestsTo(kList);
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(queryValue(pages[1].path, "continue"), "page2");
+  const auto watches = server.requestsTo(kWatch);
+  EXPECT_EQ(queryValue(watches[0].path, "resourceVersion"), "7") << "the first page's snapshot";
+}
+
 }  // namespace
 }  // namespace ps::kube
