@@ -167,7 +167,7 @@ int runRender(const RenderOptions& options, std::ostream& out, std::ostream& err
   if (auto tooBig = checkFitsAConfigMap(*plugin)) return reportRejection(*tooBig, false, out, err);
   auto plan = core::checkPlugin(*plugin, trust->config());
   if (!plan) return reportRejection(plan.rejection(), false, out, err);
-  auto pod = reconcile::buildPod(*run, *plan, settingsFrom(options));
+  auto pod = reconcile::buildPod(*run, *plan, settingsFrom(options), *plugin);
   if (!pod) return reportRejection(pod.rejection(), false, out, err);
   printNotes(*run, *plan, *pod, err);
   const json policy = reconcile::buildNetworkPolicy(run->namespaceName);

@@ -101,6 +101,12 @@ TEST_F(RenderCommandTest, PrintsNetworkPolicyAndPodAsYaml) {
   EXPECT_NE(err_.str().find("timeoutSeconds 900 lowered to 300 (policy limit)"), std::string::npos)
       << err_.str();
   EXPECT_EQ(pod["spec"]["volumes"][2]["configMap"]["name"], "repo-snapshot");
+  // Every file the check read is pinned for the launcher, manifest.json included.
+  std::vector<std::string> pins;
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--expect") pins.push_back(args[i + 1].get<std::string>().substr(0, 14));
+  }
+  EXPECT_EQ(pins, (std::vector<std::string>{"manifest.json=", "plugin.py=sha2"}));
 }
 
 TEST_F(RenderCommandTest, PrintsAJsonListWithTheSameObjects) {
