@@ -45,7 +45,7 @@ Check checkPlugin(const PluginRun& run, const VisitInputs& inputs) {
   if (!files) return {{TrustVerdict::Kind::Rejected, files.rejection().line()}, {}, {}, {}};
   auto plan = core::checkPlugin(*files, inputs.trust);
   if (!plan) return {{TrustVerdict::Kind::Rejected, plan.rejection().line()}, {}, {}, {}};
-  auto pod = buildPod(run, *plan, *inputs.settings);
+  auto pod = buildPod(run, *plan, *inputs.settings, *files);
   if (!pod) return {{TrustVerdict::Kind::Rejected, pod.rejection().line()}, {}, {}, {}};
   return {{TrustVerdict::Kind::Accepted, ""}, std::move(*plan), std::move(*pod), std::move(*files)};
 }

@@ -105,6 +105,16 @@ TEST_F(RunVisitTest, SignedAllowedPluginLaunchesAPodAndRecordsWhoSignedIt) {
   EXPECT_EQ(status["policyConfigured"], true);
   EXPECT_EQ(status["observedGeneration"], 1);
   EXPECT_EQ(conditionReason(status), "Running");
+  // The launcher is told every file the check read, manifest.json included.
+  const json& args = (*plan.pod)["spec"]["containers"][0]["args"];
+  std::vector<std::string> pinned;
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--expect") {
+      const std::string pin = args[i + 1].get<std::string>();
+      pinned.push_back(pin.substr(0, pin.find('=')));
+    }
+  }
+  EXPECT_EQ(pinned, (std::vector<std::string>{"manifest.json", "plugin.py"}));
 }
 
 TEST_F(RunVisitTest, FullLifecycleToSuccessAndTtl) {
