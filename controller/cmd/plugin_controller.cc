@@ -80,6 +80,14 @@ int main(int argc, char** argv) {
   app.add_option("--max-running", maxRunning, "cap on running plugins, 0 = none")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--workers", options.workers, "concurrent reconciles")->check(CLI::Range(1, 64));
+  // Client-side rate limit of API requests. A launch costs about two writes, so the limit must
+  // sit well above twice the runs per second wanted (client-go's 5/10 would cap at ~2 runs/s).
+  double apiQps = 200;
+  int apiBurst = 400;
+  app.add_option("--kube-api-qps", apiQps, "API requests per second, 0 = unlimited (default 200)")
+      ->check(CLI::Range(0.0, 100000.0));
+  app.add_option("--kube-api-burst", apiBurst, "API request burst (default 400)")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--metrics-bind-address", options.metricsBindAddress, "\"0\" disables");
   app.add_option("--health-probe-bind-address", options.healthProbeBindAddress, "\"0\" disables");
   app.add_flag("--leader-elect", options.leaderElect, "elect a leader on a Lease");
@@ -96,8 +104,8 @@ int main(int argc, char** argv) {
   ps::observe::Logger log(std::cerr, *ps::observe::parseLogFormat(logFormat),
                           ps::observe::LogLevel::kInfo);
   // Local: the same reconciler runs accepted plugins in the kernel sandbox on this host (as root).
-  options.executor = executor == "local" ? ps::reconcile::ExecutorKind::Local
-                                         : ps::reconcile::ExecutorKind::Pod;
+  options.executor =
+      executor == "local" ? ps::reconcile::ExecutorKind::Local : ps::reconcile::ExecutorKind::Pod;
   const ps::reconcile::WatchNamespaces watched = ps::reconcile::parseWatchNamespaces(namespaces);
   if (!watched.error.empty()) {
     log.error(watched.error);
@@ -131,6 +139,8 @@ int main(int argc, char** argv) {
   ps::kube::ClientOptions clientOptions;
   clientOptions.metrics = &restMetrics;
   clientOptions.userAgent = "plugin-controller";
+  clientOptions.qps = apiQps;
+  clientOptions.burst = apiBurst;
   ps::kube::KubeClient client(ps::kube::makeCpprestHttpClient(*config), clientOptions);
   std::thread trustReloadLoop;  // started after the signal mask, so it inherits it
   if (trustReloadSeconds > 0) {

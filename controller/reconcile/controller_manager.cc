@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "kube/controller.h"
@@ -86,10 +87,29 @@ bool allSynced(const Caches& caches) {
   return true;
 }
 
-// Blocks until every cache synced; false when `stop` fired first.
-bool waitForCaches(const Caches& caches, kube::StopSignal& stop) {
+// Why the caches are not synced yet, naming the list that failed (e.g. a 403 when the RBAC
+// lacks a namespace), so /readyz and the log say it without a debugger.
+std::string cacheProblem(const Caches& caches) {
+  for (const auto& cache : caches) {
+    for (const kube::Informer* informer : {&cache->runs, cache->pods.get()}) {
+      if (informer == nullptr || informer->hasSynced()) continue;
+      if (auto error = informer->lastError()) return "caches not synced: " + error->describe();
+    }
+  }
+  return "caches not synced";
+}
+
+// Blocks until every cache synced, logging each new reason it is still waiting; false when
+// `stop` fired first.
+bool waitForCaches(const Caches& caches, kube::StopSignal& stop, observe::Logger& log) {
+  std::string reported = "caches not synced";
   while (!allSynced(caches)) {
     if (!stop.sleepFor(kube::SteadyClock::instance(), std::chrono::milliseconds(50))) return false;
+    std::string problem = cacheProblem(caches);
+    if (problem != reported && !allSynced(caches)) {
+      log.warn(problem);
+      reported = std::move(problem);
+    }
   }
   return true;
 }
@@ -133,7 +153,10 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
 
   // Declared after the queue: the local executor's threads enqueue until it is destroyed.
   std::unique_ptr<RunExecutor> executor = makeExecutor(client, options, podStores, queue);
-  PluginRunReconciler reconciler(client, runStores, *executor, std::move(trust), options.reconciler,
+  kube::EventRecorder events(client);
+  ReconcilerOptions reconcilerOptions = options.reconciler;
+  reconcilerOptions.events = &events;
+  PluginRunReconciler reconciler(client, runStores, *executor, std::move(trust), reconcilerOptions,
                                  [&caches] { return allSynced(caches); });
   observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
   kube::Controller controller(
@@ -144,7 +167,7 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   observe::HealthChecks readiness;
   liveness.add("ping", [] { return std::optional<std::string>(); });
   readiness.add("informers", [&caches]() -> std::optional<std::string> {
-    if (!allSynced(caches)) return "caches not synced";
+    if (!allSynced(caches)) return cacheProblem(caches);
     return std::nullopt;
   });
   observe::HttpServerPtr metricsServer;
@@ -163,8 +186,13 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   for (auto& cache : caches) cache->start();
   std::atomic<bool> lostLease{false};
   std::atomic<bool> started{false};
+  std::mutex startMutex;
+  bool shuttingDown = false;  // guarded by startMutex: no worker starts after this is set
+  // The elector has its own stop: the Lease is released only after the workers drained, so a
+  // successor never acts while this replica still finishes its queue.
+  kube::StopSignal electionStop;
   std::thread elector;
-  if (!waitForCaches(caches, stop)) {
+  if (!waitForCaches(caches, stop, log)) {
     // Stopped before the caches were complete: no worker ever started.
   } else if (options.leaderElect) {
     kube::LeaderElectionConfig config;
@@ -173,16 +201,18 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
     config.identity = options.identity;
     kube::LeaderCallbacks callbacks;
     callbacks.onStartedLeading = [&] {
+      std::lock_guard<std::mutex> lock(startMutex);
+      if (shuttingDown) return;
       log.info("started leading", {{"identity", options.identity}});
       started = true;
       controller.start();
     };
     callbacks.onStoppedLeading = [&] {
-      if (!stop.stopped()) lostLease = true;
+      if (!electionStop.stopped()) lostLease = true;
       stop.stop();
     };
-    elector = std::thread([&client, &stop, config, callbacks] {
-      kube::LeaderElector(client, config, callbacks).run(stop);
+    elector = std::thread([&client, &electionStop, config, callbacks] {
+      kube::LeaderElector(client, config, callbacks).run(electionStop);
     });
   } else {
     started = true;
@@ -199,13 +229,19 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   }
 
   log.info("shutting down");
-  if (elector.joinable()) elector.join();  // no more onStartedLeading after this
+  {
+    std::lock_guard<std::mutex> lock(startMutex);
+    shuttingDown = true;
+  }
   bool drained = true;
   if (started) {
-    drained = controller.stop(kShutdownGrace);
+    // With the lease lost another replica may lead already: stop at once instead of draining.
+    drained = controller.stop(lostLease ? kube::Clock::Duration::zero() : kShutdownGrace);
   } else {
     queue.shutDown();  // no workers ever ran to drain it
   }
+  electionStop.stop();  // now release the Lease
+  if (elector.joinable()) elector.join();
   for (auto& cache : caches) cache->stop();
   if (metricsServer) metricsServer->stop();
   if (probeServer) probeServer->stop();

@@ -142,7 +142,11 @@ void PluginRunReconciler::recordEvents(const json& run, const VisitPlan& plan) {
     event.message = record.message;
     event.component = options_.component;
     // An Event is best effort: losing one must not redo the visit's writes.
-    (void)client_.createEvent(ns, event);
+    if (options_.events != nullptr) {
+      options_.events->record(ns, std::move(event));
+    } else {
+      (void)client_.createEvent(ns, event);
+    }
   }
 }
 

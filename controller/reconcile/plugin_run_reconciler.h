@@ -7,6 +7,7 @@
 
 #include "kube/api_client.h"
 #include "kube/controller.h"
+#include "kube/event_recorder.h"
 #include "kube/store_group.h"
 #include "reconcile/controller_settings.h"
 #include "reconcile/run_executor.h"
@@ -27,6 +28,8 @@ struct ReconcilerOptions {
   ControllerSettings settings;
   size_t maxRunning = 0;  // 0 = no cap
   std::string component = "plugin-controller";
+  // Posts Events off the worker (best effort, not owned); null posts them within the visit.
+  kube::EventRecorder* events = nullptr;
 };
 
 // Whether every cache the reconciler reads has synced. Until then a run missing from the cache

@@ -33,6 +33,15 @@ Decision finish(RunState next, std::string message, const RunFacts& facts,
   return decision;
 }
 
+// The first line of a launcher's message, at most 200 bytes (cut on a UTF-8 boundary).
+std::string firstLine(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() <= 200) return line;
+  std::size_t cut = 200;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "…";
+}
+
 // Kubelet waiting reasons that no retry will cure: the Pod spec itself cannot start.
 bool cannotStart(const PodObservation::Waiting& waiting) {
   return waiting.reason == "InvalidImageName" || waiting.reason == "ErrImageNeverPull" ||
@@ -64,6 +73,14 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
   } else if (pod.reason == "Evicted") {
     decision =
         finish(RunState::PodEvicted, "Pod was evicted: " + pod.message, facts, exitCode, output);
+  } else if (terminated && (terminated->exitCode == 125 || terminated->exitCode == 126)) {
+    // The launcher refused (125) or could not set up the sandbox (126): its one line says why.
+    std::string message = terminated->exitCode == 125
+                              ? "the launcher refused the plugin (exit 125)"
+                              : "the sandbox could not be set up (exit 126)";
+    const std::string why = firstLine(terminated->message);
+    if (!why.empty()) message += ": " + why;
+    decision = finish(RunState::Failed, message, facts, exitCode, output);
   } else if (terminated) {
     std::string message = "plugin exited with status " + std::to_string(terminated->exitCode);
     if (terminated->reason == "OOMKilled") message += " (killed: out of memory)";

@@ -167,6 +167,30 @@ TEST(RunStateTest, PodOutcomesMapToStates) {
   }
 }
 
+TEST(RunStateTest, ALauncherRefusalOrSandboxFailureSaysWhyInTheCondition) {
+  const struct {
+    int32_t exitCode;
+    const char* says;
+  } cases[] = {{126, "the sandbox could not be set up (exit 126): plugin changed after the check"},
+               {125, "the launcher refused the plugin (exit 125): plugin changed after the check"}};
+  for (const auto& c : cases) {
+    RunFacts facts = baseFacts();
+    facts.pod = terminatedPod(PodPhase::Failed, c.exitCode, "Error",
+                              "plugin changed after the check: plugin.py digest differs\nmore");
+    facts.startTime = kNow - seconds{5};
+    const Decision decision = transition(RunState::Running, facts);
+    EXPECT_EQ(decision.next, RunState::Failed);
+    EXPECT_EQ(decision.message.rfind(c.says, 0), 0u) << decision.message;
+    EXPECT_EQ(decision.message.find("more"), std::string::npos) << "first line only";
+    ASSERT_TRUE(decision.outcome.has_value());
+    EXPECT_EQ(decision.outcome->exitCode, c.exitCode);
+  }
+  RunFacts facts = baseFacts();
+  facts.pod = terminatedPod(PodPhase::Failed, 126, "Error", std::string(300, 'x'));
+  facts.startTime = kNow - seconds{5};
+  EXPECT_LT(transition(RunState::Running, facts).message.size(), 300u) << "a long line is cut";
+}
+
 PodObservation waitingPod(PodPhase phase, std::string reason) {
   PodObservation pod = podIn(phase);
   pod.waiting = PodObservation::Waiting{std::move(reason), "details from the kubelet"};
