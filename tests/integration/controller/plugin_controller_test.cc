@@ -107,7 +107,8 @@ class PluginControllerTest : public ::testing::Test {
   std::string condition(const std::string& run, const std::string& type) const {
     json object = get("pluginrun", run);
     if (!object.is_object()) return "";
-    for (const json& entry : object["status"].value("conditions", json::array())) {
+    for (const json& entry :
+         object.value("status", json::object()).value("conditions", json::array())) {
       if (entry.value("type", "") == type) {
         return entry.value("status", "") + "/" + entry.value("reason", "");
       }
@@ -122,7 +123,7 @@ class PluginControllerTest : public ::testing::Test {
   }
 
   std::string podOf(const std::string& run) const {
-    return get("pluginrun", run)["status"].value("podName", "");
+    return get("pluginrun", run).value("status", json::object()).value("podName", "");
   }
 
   std::string waitPodName() {
@@ -232,7 +233,7 @@ TEST_F(PluginControllerTest, FailedPluginShowsItsExitCode) {
   runPod(pod);
   finishPod(pod, 3, "boom\n");
   ASSERT_TRUE(waitCondition("fails", "Succeeded", "False/Failed"));
-  EXPECT_EQ(get("pluginrun", "fails")["status"].value("exitCode", -1), 3);
+  EXPECT_EQ(get("pluginrun", "fails").value("status", json::object()).value("exitCode", -1), 3);
   EXPECT_EQ(condition("fails", "Stalled"), "True/Failed");
 }
 

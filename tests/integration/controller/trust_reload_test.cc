@@ -154,7 +154,8 @@ class TrustReloadTest : public ::testing::Test {
     auto result = kubectlNs({"get", "pluginrun", run, "-o", "json"});
     json object = result.ok() ? json::parse(result.out, nullptr, false) : json();
     if (!object.is_object() || !object.contains("status")) return "";
-    for (const json& entry : object["status"].value("conditions", json::array())) {
+    for (const json& entry :
+         object.value("status", json::object()).value("conditions", json::array())) {
       if (entry.value("type", "") == "Succeeded") {
         return entry.value("status", "") + "/" + entry.value("reason", "") + ": " +
                entry.value("message", "");
