@@ -2,6 +2,9 @@
 
 #include <initializer_list>
 
+#include "reconcile/conditions.h"
+#include "reconcile/run_state.h"
+
 namespace ps::reconcile {
 namespace {
 
@@ -40,9 +43,24 @@ json trimmedContainerStatuses(const json& statuses) {
 
 }  // namespace
 
+// A finished run's status as later visits read it: terminal is terminal, so no visit writes it
+// again (the result, messages and other conditions stay on the server) and only what decides the
+// state, the TTL and the backstop remains: most cached runs are finished ones.
+json finishedStatus(const json& status) {
+  json kept = only(status, {"startTime", "completionTime", "podName", "observedGeneration"});
+  for (const json& condition : status.value("conditions", json::array())) {
+    if (condition.is_object() && condition.value("type", "") == "Succeeded") {
+      kept["conditions"] = json::array({only(condition, {"type", "status", "reason"})});
+    }
+  }
+  return kept;
+}
+
 void trimPluginRun(json& run) {
   json trimmed = only(run, {"apiVersion", "kind", "spec", "status"});
   trimmed["metadata"] = trimmedMetadata(member(run, "metadata"));
+  const json& status = trimmed.contains("status") ? trimmed["status"] : json();
+  if (isTerminal(runStateFromStatus(status))) trimmed["status"] = finishedStatus(status);
   run = std::move(trimmed);
 }
 

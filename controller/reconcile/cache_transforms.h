@@ -9,8 +9,10 @@ namespace ps::reconcile {
 // - for every object: apiVersion, kind and the metadata the cache, the work queue and Events
 //   need (name, namespace, uid, resourceVersion, generation, creationTimestamp,
 //   deletionTimestamp, labels, ownerReferences);
-// - PluginRun: spec and status whole (a visit rebuilds status from the cached one, so dropping a
-//   status field would erase it on the next write);
+// - PluginRun: spec whole; status whole until the run is finished (a visit rebuilds status from
+//   the cached one, so dropping a field would erase it on the next write); a finished run's status
+//   is never written again, so of it only the Succeeded condition's type/status/reason, start and
+//   completion time, podName and observedGeneration stay;
 // - Pod: spec.activeDeadlineSeconds, and the status fields observePod reads (phase, reason,
 //   message, startTime, each container's name and state).
 // Safe because the controller writes runs only through the status subresource, where the API

@@ -209,7 +209,7 @@ TEST_F(CacheTransformsTest, ThePodsOwnDeadlineStillDecidesTheBackstop) {
   expectSamePlan(full, visit(trimmedRun(run), &trimmed, later), "deadline from the Pod");
 }
 
-TEST_F(CacheTransformsTest, TerminalRunKeepsItsWholeStatus) {
+TEST_F(CacheTransformsTest, FinishedRunKeepsOnlyWhatLaterVisitsRead) {
   json run = serverRun();
   const VisitPlan launch = visit(run, nullptr);
   ASSERT_TRUE(launch.pod && launch.status);
@@ -219,11 +219,27 @@ TEST_F(CacheTransformsTest, TerminalRunKeepsItsWholeStatus) {
   ASSERT_TRUE(done.status.has_value());
   run["status"] = *done.status;
   ASSERT_TRUE(run["status"].contains("result"));
-  EXPECT_EQ(trimmedRun(run)["status"], run["status"]);
-  EXPECT_EQ(trimmedRun(run)["spec"], run["spec"]);
-  // A visit after the TTL: the same decision (delete the run) from the trimmed copy.
-  const auto expired = kNow + std::chrono::seconds(3600);
-  expectSamePlan(visit(run, &pod, expired), visit(trimmedRun(run), &pod, expired), "TTL");
+  const json trimmed = trimmedRun(run);
+  EXPECT_EQ(trimmed["spec"], run["spec"]);
+  EXPECT_FALSE(trimmed["status"].contains("result")) << "never written again, not needed";
+  EXPECT_EQ(trimmed["status"]["conditions"].size(), 1u);
+  EXPECT_EQ(trimmed["status"]["conditions"][0],
+            (json{{"type", "Succeeded"}, {"status", "True"}, {"reason", "Succeeded"}}));
+  EXPECT_EQ(trimmed["status"]["completionTime"], run["status"]["completionTime"]);
+  EXPECT_EQ(trimmed["status"]["podName"], run["status"]["podName"]);
+  EXPECT_EQ(trimmedRun(trimmed), trimmed);
+  // Later visits decide the same from the trimmed copy: before the TTL (requeue), after it
+  // (delete the run), and with its Pod somehow still running (delete the Pod).
+  for (const int after : {5, 60, 3600}) {
+    const auto later = kNow + std::chrono::seconds(after);
+    expectSamePlan(visit(run, &pod, later), visit(trimmed, &pod, later),
+                   "finished, +" + std::to_string(after) + " s");
+    EXPECT_FALSE(visit(trimmed, &pod, later).status.has_value()) << "terminal is terminal";
+  }
+  const json running = serverPod(*launch.pod, podStatuses()[2].second);
+  const VisitPlan stray = visit(trimmed, &running, kNow + std::chrono::seconds(5));
+  EXPECT_TRUE(stray.decision.deletePod);
+  expectSamePlan(visit(run, &running, kNow + std::chrono::seconds(5)), stray, "stray Pod");
 }
 
 TEST_F(CacheTransformsTest, KeepsWhatTheCacheQueueAndEventsNeed) {
