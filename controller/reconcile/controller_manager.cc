@@ -156,6 +156,11 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   kube::EventRecorder events(client);
   ReconcilerOptions reconcilerOptions = options.reconciler;
   reconcilerOptions.events = &events;
+  if (options.executor == ExecutorKind::Local && reconcilerOptions.maxRunning == 0) {
+    // Runs beyond the sandbox threads wait as Queued, their deadline not yet counting, rather
+    // than as Running behind a busy thread.
+    reconcilerOptions.maxRunning = static_cast<const LocalExecutor&>(*executor).slots();
+  }
   PluginRunReconciler reconciler(client, runStores, *executor, std::move(trust), reconcilerOptions,
                                  [&caches] { return allSynced(caches); });
   observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");

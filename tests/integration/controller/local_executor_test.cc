@@ -3,11 +3,13 @@
 // namespace, and runs accepted plugins on this host; nobody plays the kubelet.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cluster_environment.h"
 #include "controller_process.h"
@@ -213,6 +215,27 @@ TEST_F(LocalExecutorTest, DeletingTheRunMidRunKillsTheSandbox) {
   ASSERT_TRUE(kubectlNs({"delete", "pluginrun", "doomed", "--wait=false"}).ok());
   EXPECT_TRUE(waitFor([&] { return !processWithArgument(marker); }, kWait,
                       "the sandboxed plugin process to be killed"));
+}
+
+TEST_F(LocalExecutorTest, RunsBeyondTheSandboxThreadsWaitAsQueued) {
+  // Without --max-running the local executor runs one sandbox per CPU; the rest must show as
+  // Queued (their deadline not counting), not as Running behind a busy thread.
+  const unsigned slots = std::max(1u, std::thread::hardware_concurrency());
+  startController();
+  createSignedPlugin("sleeper", "[]", "import time\ntime.sleep(300)\n");
+  for (unsigned i = 0; i <= slots; ++i) {
+    createRun("nap-" + std::to_string(i), "sleeper", {{"timeoutSeconds", 300}});
+  }
+  auto count = [&](const std::string& state) {
+    unsigned n = 0;
+    for (unsigned i = 0; i <= slots; ++i) n += succeeded("nap-" + std::to_string(i)) == state;
+    return n;
+  };
+  ASSERT_TRUE(waitFor([&] { return count("Unknown/Running") == slots; }, kWait,
+                      std::to_string(slots) + " runs running"));
+  EXPECT_TRUE(waitFor([&] { return count("Unknown/Queued") == 1; }, kWait, "one run queued"));
+  EXPECT_EQ(count("Unknown/Running"), slots);
+  ASSERT_TRUE(kubectlNs({"delete", "pluginruns", "--all", "--wait=false"}).ok());
 }
 
 TEST_F(LocalExecutorTest, ARestartMidRunFailsTheRunAsLostInsteadOfHanging) {
