@@ -5,11 +5,15 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 CMAKE_GEN := -G Ninja
+# ccache keyed on paths relative to the checkout: a fresh clone (CI) or a worktree reuses objects.
+CCACHE := -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev \
   libvalijson-dev libssl-dev openssl libboost-dev libboost-system-dev libgtest-dev libgmock-dev \
   libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap curl util-linux \
-  podman runc debootstrap
+  podman runc debootstrap ccache
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image cluster-tools cluster-up cluster-down format clean
@@ -30,14 +34,14 @@ deps:
 	$(call apt_ensure,$(DEB_PACKAGES))
 
 build/build.ninja: | deps
-	cmake -S . -B build $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	cmake -S . -B build $(CMAKE_GEN) $(CCACHE) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 
 build: deps build/build.ninja
 	cmake --build build -j $(JOBS)
 
 # Unit tests under AddressSanitizer and UBSan, in their own tree.
 build/asan/build.ninja: | deps
-	cmake -S . -B build/asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPS_SANITIZE=ON -DPS_UNIT_ONLY=ON >/dev/null
+	cmake -S . -B build/asan $(CMAKE_GEN) $(CCACHE) -DCMAKE_BUILD_TYPE=Debug -DPS_SANITIZE=ON -DPS_UNIT_ONLY=ON >/dev/null
 
 build-asan: deps build/asan/build.ninja
 	cmake --build build/asan -j $(JOBS)
