@@ -13,8 +13,8 @@
 #include <string>
 
 #include "sandbox/cgroup_limits.h"
+#include "sandbox/input_tree.h"
 #include "sandbox/mount_plan.h"
-#include "sandbox/sandbox_init.h"
 #include "sandbox/unique_fd.h"
 
 namespace ps::sandbox {
@@ -147,6 +147,11 @@ RunResult LocalSandbox::run(const SandboxRequest& request) const {
         "sandbox: running as root but no writable pids cgroup under /sys/fs/cgroup/pids; "
         "refusing to run without a process limit");
   }
+  if (request.inputDir) {
+    if (auto refused = checkInputTree(*request.inputDir, start + request.limits.wallTime)) {
+      return RunResult::setupFailed(refused->message);
+    }
+  }
   CgroupLimitsPtr cgroup;
   if (useCgroups) {
     auto made = CgroupLimits::create(request.limits);
@@ -171,7 +176,8 @@ RunResult LocalSandbox::run(const SandboxRequest& request) const {
                 p.error.write.get(),
                 p.status.write.get(),
                 p.out.write.get(),
-                p.err.write.get()};
+                p.err.write.get(),
+                textAreas_};
 
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
   if (!request.network) flags |= CLONE_NEWNET;

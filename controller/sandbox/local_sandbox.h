@@ -8,6 +8,7 @@
 #include "sandbox/output_pump.h"
 #include "sandbox/run_result.h"
 #include "sandbox/runtime_layout.h"
+#include "sandbox/sandbox_init.h"
 #include "sandbox/sandbox_limits.h"
 #include "sandbox/seccomp_filter.h"
 #include "sandbox/setup_result.h"
@@ -40,10 +41,14 @@ class LocalSandbox {
 
  private:
   LocalSandbox(ToolRunner runner, RuntimeLayout layout, SeccompProgram seccomp)
-      : runner_(std::move(runner)), layout_(std::move(layout)), seccomp_(std::move(seccomp)) {}
+      : runner_(std::move(runner)),
+        layout_(std::move(layout)),
+        seccomp_(std::move(seccomp)),
+        textAreas_(ProcessTextAreas::ofThisProcess()) {}
   ToolRunner runner_;
   RuntimeLayout layout_;
   SeccompProgram seccomp_;
+  ProcessTextAreas textAreas_;  // what init blanks: our argv and environment
 };
 
 }  // namespace ps::sandbox

@@ -14,6 +14,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
 
 namespace ps::sandbox {
 namespace {
@@ -82,6 +85,22 @@ int dropCapabilities(bool switchIds) {
   plan.exec->exec(kErrorFd);
 }
 
+// Blanks the supervisor's argv and environment in our copy of its memory, and our name: the
+// plugin reads /proc/1/cmdline and /proc/1/comm (both readable although init is not dumpable).
+void forgetSupervisorText(const ProcessTextAreas& areas) {
+  constexpr char kName[] = "sandbox-init";
+  if (areas.argEnd > areas.argStart) {
+    auto* args = reinterpret_cast<char*>(areas.argStart);
+    const auto size = areas.argEnd - areas.argStart;
+    memset(args, 0, size);
+    if (size > sizeof kName) memcpy(args, kName, sizeof kName);
+  }
+  if (areas.envEnd > areas.envStart) {
+    memset(reinterpret_cast<char*>(areas.envStart), 0, areas.envEnd - areas.envStart);
+  }
+  prctl(PR_SET_NAME, kName, 0, 0, 0);
+}
+
 [[noreturn]] void reapUntilPluginExits(const InitPlan& plan, pid_t plugin) {
   for (;;) {
     int status = 0;
@@ -100,8 +119,22 @@ int dropCapabilities(bool switchIds) {
 
 }  // namespace
 
+ProcessTextAreas ProcessTextAreas::ofThisProcess() {
+  std::ifstream in("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto afterName = stat.rfind(')');  // the name may hold spaces and parentheses
+  if (afterName == std::string::npos) return {};
+  std::istringstream fields(stat.substr(afterName + 1));
+  std::vector<std::string> values;  // values[0] is field 3 (state)
+  for (std::string field; fields >> field;) values.push_back(field);
+  if (values.size() < 49) return {};  // fields 48-51: arg_start, arg_end, env_start, env_end
+  auto at = [&](int field) { return static_cast<uintptr_t>(std::stoull(values[field - 3])); };
+  return {at(48), at(49), at(50), at(51)};
+}
+
 void runSandboxInit(const InitPlan& plan) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  forgetSupervisorText(plan.textAreas);
   int keep[] = {plan.syncRead, plan.errorWrite, plan.statusWrite, plan.stdoutWrite,
                 plan.stderrWrite};
   closeAllExcept(keep, 5);

@@ -20,6 +20,14 @@ struct PluginExit {
   int64_t cpuMillis = 0;  // user + system CPU time: tells a CPU-limit SIGKILL from others
 };
 
+// Where this process keeps its command line and environment (from /proc/self/stat). Init is a
+// clone of the supervisor, so its /proc/1/cmdline would show the supervisor's argv (host paths,
+// inline key text): init blanks both areas first. Empty when /proc/self/stat cannot be read.
+struct ProcessTextAreas {
+  uintptr_t argStart = 0, argEnd = 0, envStart = 0, envEnd = 0;
+  static ProcessTextAreas ofThisProcess();
+};
+
 // Everything the sandbox's init needs, prepared by the supervisor before clone.
 struct InitPlan {
   const MountPlan* mounts = nullptr;
@@ -33,6 +41,7 @@ struct InitPlan {
   int statusWrite = -1;            // the plugin's PluginExit
 
   int stdoutWrite = -1, stderrWrite = -1;
+  ProcessTextAreas textAreas;
 };
 
 // Runs as PID 1 of the new PID namespace: assembles the root, starts the plugin through the

@@ -1,17 +1,25 @@
 // Hostile plugins (tests/sandbox/hostile/*.py) must be contained; each is also checked from the
 // host side (HostWatch). The same binary runs as root and, under ctest, as uid 65534.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include <fstream>
+#include <future>
 #include <random>
 #include <sstream>
 
+#include "host_probe.h"
 #include "host_watch.h"
 #include "sandbox_fixture.h"
 
 namespace ps::sandbox {
 namespace {
 
+using testing::HostView;
 using testing::HostWatch;
 using testing::PluginRun;
 using testing::RunOptions;
@@ -118,9 +126,177 @@ TEST_F(HostilePluginTest, CannotSeeOrSignalHostProcesses) {
   expectContained(run);
 }
 
+// Writes `bytes` (hex) to a host file and runs it: proves the plugin's ELF is a real program, so
+// its EACCES inside comes from the mount, not from a broken file.
+int runOnHost(const std::string& hex) {
+  std::string bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  auto path = std::filesystem::temp_directory_path() / ("ps-elf-" + std::to_string(getpid()));
+  std::ofstream(path, std::ios::binary) << bytes;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  pid_t child = fork();
+  if (child == 0) {
+    execl(path.c_str(), path.c_str(), nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::filesystem::remove(path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Item 2 of issue 13: nothing written to /tmp (a file, an O_TMPFILE, a #! script) runs, through
+// execve or the loader, and nothing from /tmp, the plugin copy or the input maps executable.
+// The errno proves the mechanism: a noexec mount gives EACCES for execve and EPERM for mmap.
 TEST_F(HostilePluginTest, CannotStartOtherPrograms) {
-  auto run = runHostile("exec_programs");
+  RunOptions options;
+  options.input = kHostileDir;
+  options.args = {"/input/exec_programs.py"};
+  auto run = runHostile("exec_programs", options);
   expectContained(run);
+  for (const char* line :
+       {"exec /tmp/elf EACCES", "exec /tmp/script EACCES", "exec O_TMPFILE EACCES",
+        "loader exit 127", "mmap exec /tmp/elf EPERM", "mmap exec /sandbox/plugin.py EPERM",
+        "mmap exec /input/exec_programs.py EPERM"}) {
+    EXPECT_NE(run.out.find(line), std::string::npos) << line << "\n" << run.out;
+  }
+  auto at = run.out.find("elf ");
+  ASSERT_NE(at, std::string::npos) << run.out;
+  EXPECT_EQ(runOnHost(run.out.substr(at + 4, run.out.find('\n', at) - at - 4)), 42)
+      << "the ELF the plugin wrote runs on the host";
+}
+
+// Seen from the host's /proc while the plugin waits: every mount is nosuid; only the
+// interpreter's binds may execute; only /dev's device files act as devices; the private run
+// directory and our pid appear nowhere; PID 1's command line is not ours; what runc masks (and
+// /proc/cmdline) is covered by a mount.
+TEST_F(HostilePluginTest, MountsSeenFromTheHostAreNoexecNodevAndNameNoHostPath) {
+  RunOptions options;
+  options.input = kHostileDir;
+  auto observed = std::async(std::launch::async, [&] {
+    return testing::observeFromHost(marker_, std::chrono::seconds(10));
+  });
+  auto run = runHostile("wait_for_host", options);
+  HostView view = observed.get();
+  ASSERT_TRUE(view.found) << run.out << run.err;
+  EXPECT_NE(run.out.find("host looked"), std::string::npos) << run.out;
+  for (const auto& mount : view.mounts()) {
+    const bool runtime =
+        mount.mountPoint.rfind("/usr/", 0) == 0 || mount.mountPoint.rfind("/lib", 0) == 0;
+    const bool device = mount.mountPoint.rfind("/dev/", 0) == 0;
+    EXPECT_TRUE(mount.has("nosuid")) << mount.mountPoint;
+    EXPECT_EQ(mount.has("noexec"), !runtime) << mount.mountPoint << " " << mount.options;
+    EXPECT_EQ(mount.has("nodev"), !device) << mount.mountPoint << " " << mount.options;
+    // Writable: /tmp, and procfs itself as in runc (its /proc/sys and friends are read-only).
+    EXPECT_TRUE(mount.has("ro") || mount.mountPoint == "/tmp" || mount.mountPoint == "/proc")
+        << mount.mountPoint;
+  }
+  for (const char* point : {"/", "/tmp", "/sandbox", "/input", "/proc"}) {
+    ASSERT_NE(view.at(point), nullptr) << point << "\n" << view.mountinfo;
+  }
+  EXPECT_EQ(view.at("/sandbox")->fsType, "tmpfs") << "the plugin is copied, not bound";
+  auto base = SandboxRoot::privateBase();
+  ASSERT_TRUE(base);
+  EXPECT_EQ(view.mountinfo.find(base->string()), std::string::npos) << view.mountinfo;
+  EXPECT_EQ(view.mountinfo.find("run-" + std::to_string(getpid())), std::string::npos);
+  EXPECT_EQ(run.out.find(base->string()), std::string::npos) << run.out;
+  const std::string self = HostWatch::cmdlineOf("/proc/self");
+  EXPECT_EQ(view.parentCmdline.find(self.substr(0, self.find('\0'))), std::string::npos)
+      << "PID 1 shows the supervisor's argv";
+  EXPECT_EQ(view.parentCmdline.rfind("sandbox-init", 0), 0u) << view.parentCmdline;
+  EXPECT_NE(run.out.find("pid1 comm read b'sandbox-init\\n'"), std::string::npos) << run.out;
+  for (const char* masked : {"cmdline", "kcore", "keys", "timer_list", "sched_debug", "interrupts",
+                             "latency_stats", "timer_stats", "config.gz"}) {
+    const std::string path = std::string("/proc/") + masked;
+    if (!std::filesystem::exists(path)) continue;
+    EXPECT_NE(view.at(path), nullptr) << path << " is not masked";
+    EXPECT_NE(run.out.find("masked " + path + " refused PermissionError"), std::string::npos)
+        << run.out;
+  }
+  if (std::filesystem::exists("/proc/acpi")) {
+    EXPECT_NE(run.out.find("masked /proc/acpi dir []"), std::string::npos) << run.out;
+  }
+  EXPECT_TRUE(view.at("/proc/sys") != nullptr && view.at("/proc/sys")->has("ro"));
+}
+
+// Item 3: a socket, FIFO or device in the input is refused before anything runs (a unix socket
+// on a read-only mount still connects), naming the entry and the rule; nothing reached the
+// listener.
+TEST_F(HostilePluginTest, InputWithASocketOrFifoIsRefused) {
+  const auto input = std::filesystem::temp_directory_path() / ("ps-input-" + marker_);
+  std::filesystem::create_directories(input / "deep");
+  const auto socketPath = input / "deep" / "agent.sock";
+  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socketPath.c_str());
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  chmod(socketPath.c_str(), 0777);
+  RunOptions options;
+  options.input = input;
+  options.args = {"/input/deep/agent.sock"};
+  const std::string connect =
+      "import socket, sys\n"
+      "s = socket.socket(socket.AF_UNIX)\n"
+      "s.connect(sys.argv[1])\n"
+      "s.sendall(b'ESCAPED')\n"
+      "print('LEAK connected')\n";
+  auto run = testing::runPlugin(connect, [&] {
+    auto withMarker = options;
+    withMarker.args.push_back(marker_);
+    return withMarker;
+  }());
+  EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed) << run.out << run.err;
+  EXPECT_EQ(run.result.setupError,
+            "input: " + socketPath.string() +
+                " is a unix socket; sockets, FIFOs and devices are refused in the input (rule "
+                "input-no-special-files)");
+  EXPECT_LT(accept4(listener, nullptr, nullptr, 0), 0) << "the plugin reached the socket";
+  close(listener);
+  std::filesystem::remove(socketPath);
+
+  ASSERT_EQ(mkfifo((input / "deep" / "pipe").c_str(), 0666), 0);
+  run = testing::runPlugin("print('LEAK ran')\n", options);
+  EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed);
+  EXPECT_NE(run.result.setupError.find("/deep/pipe is a FIFO;"), std::string::npos)
+      << run.result.setupError;
+  std::filesystem::remove(input / "deep" / "pipe");
+
+  if (mknod((input / "zero").c_str(), S_IFCHR | 0666, makedev(1, 5)) == 0) {  // root only
+    run = testing::runPlugin("print('LEAK ran')\n", options);
+    EXPECT_NE(run.result.setupError.find("/zero is a character device;"), std::string::npos)
+        << run.result.setupError;
+  }
+  EXPECT_EQ(run.out, "");
+  std::filesystem::remove_all(input);
+}
+
+// Item 3: the input path is resolved without following symlinks; a symlink in any component
+// is refused in one line naming the rule, never followed to another host directory.
+TEST_F(HostilePluginTest, InputPathThroughASymlinkIsRefused) {
+  const auto base = std::filesystem::temp_directory_path() / ("ps-link-" + marker_);
+  std::filesystem::create_directories(base / "real" / "sub");
+  std::filesystem::create_directory_symlink(base / "real", base / "link");
+  const char* list = "import os\nprint('LEAK listed', os.listdir('/input'))\n";
+  for (const auto& input : {base / "link", base / "link" / "sub"}) {
+    RunOptions options;
+    options.input = input;
+    auto run = testing::runPlugin(list, options);
+    EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed) << input << run.out;
+    EXPECT_EQ(run.result.setupError,
+              "input: " + input.string() +
+                  " has a symlink in its path; the input is resolved without following symlinks "
+                  "(rule input-no-symlinks): name the real directory");
+    EXPECT_EQ(run.out, "");
+  }
+  RunOptions real;
+  real.input = base / "real";
+  auto run = testing::runPlugin("import os\nprint(os.listdir('/input'))\n", real);
+  EXPECT_EQ(run.out, "['sub']\n") << run.result.setupError << run.err;
+  std::filesystem::remove_all(base);
 }
 
 TEST_F(HostilePluginTest, ForkBombHitsTheProcessLimit) {
