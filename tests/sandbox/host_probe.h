@@ -66,9 +66,9 @@ inline std::string readProcFile(const std::filesystem::path& path) {
   return text.str();
 }
 
-// Finds the process whose command line holds `marker` once it catches SIGUSR1 (the plugin is
-// then waiting for us: tests/sandbox/hostile/wait_for_host.py), reads its view, and releases
-// it with SIGUSR1. Gives up after `limit`.
+// Finds the plugin's interpreter (`python -I plugin.py ... marker`) once it catches SIGUSR1 (the
+// plugin is then waiting for us: tests/sandbox/hostile/wait_for_host.py), reads its view, and
+// releases it with SIGUSR1. Gives up after `limit`.
 inline HostView observeFromHost(const std::string& marker, std::chrono::milliseconds limit) {
   HostView view;
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -77,7 +77,12 @@ inline HostView observeFromHost(const std::string& marker, std::chrono::millisec
     for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
       const std::string name = entry.path().filename().string();
       if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (HostWatch::cmdlineOf(entry.path()).find(marker) == std::string::npos) continue;
+      // The interpreter itself, not an engine whose argv also holds the marker.
+      const std::string cmdline = HostWatch::cmdlineOf(entry.path());
+      if (cmdline.find(marker) == std::string::npos ||
+          cmdline.find(std::string("\0-I\0plugin.py\0", 13)) == std::string::npos) {
+        continue;
+      }
       const std::string status = readProcFile(entry.path() / "status");
       auto caught = status.find("SigCgt:\t");
       if (caught == std::string::npos) continue;

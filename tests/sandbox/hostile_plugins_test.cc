@@ -93,6 +93,9 @@ TEST_F(HostilePluginTest, NetworkReachesNothing) {
   auto run = runHostile("network", options);
   expectContained(run);
   EXPECT_NE(run.out.find("interfaces ['lo']"), std::string::npos) << run.out;
+  // The mechanism is the empty network namespace (its loopback is down), not a refused socket.
+  EXPECT_NE(run.out.find("OK tcp: [Errno 101] Network is unreachable"), std::string::npos)
+      << run.out;
 }
 
 TEST_F(HostilePluginTest, HostFilesEnvironmentAndDescriptorsDoNotLeak) {
@@ -116,6 +119,21 @@ TEST_F(HostilePluginTest, WritesOnlyToItsOwnTmp) {
   auto run = runHostile("write_anywhere", options);
   expectContained(run);
   EXPECT_NE(run.out.find("tmp writable fine"), std::string::npos) << run.out;
+  // The read-only mounts, not the files' modes, refuse these: EROFS is checked first.
+  for (const char* created :
+       {"/sandbox/new.py", "/new", "/usr/lib/python3.11/new.py", "/dev/new"}) {
+    EXPECT_NE(run.out.find(std::string("OK write ") + created + " EROFS"), std::string::npos)
+        << created << "\n"
+        << run.out;
+  }
+  for (const char* path : {"/sandbox/plugin.py", "/sandbox", "/usr/lib/python3.11/os.py",
+                           "/usr/bin/python3.11", "/dev/null", "/"}) {
+    for (const char* call : {"chmod", "utime"}) {
+      EXPECT_NE(run.out.find(std::string("OK ") + call + " " + path + " EROFS"), std::string::npos)
+          << call << " " << path << "\n"
+          << run.out;
+    }
+  }
   EXPECT_FALSE(std::filesystem::exists(hostTarget));
 }
 
