@@ -34,7 +34,18 @@ void addIsolation(std::vector<std::string>& argv, const Engine& engine,
   // writable), add a passwd entry for the user, and copy the host's /etc/hosts in.
   if (engine.kind == EngineKind::kPodman) {
     argv.insert(argv.end(), {"--read-only-tmpfs=false", "--passwd=false", "--no-hosts"});
+    // Added to the runtime's own maskedPaths: the host kernel's command line and build.
+    argv.insert(argv.end(), {"--security-opt", kExtraMaskedPaths});
   }
+}
+
+// Podman's volume options take nosuid/nodev/noexec; Docker's -v takes only ro/rw (there, the
+// plugin copy and the input stay exec and dev: a known limit of the Docker engine path).
+std::string volume(const Engine& engine, const std::string& source, const char* target,
+                   const char* access) {
+  std::string options = access;
+  if (engine.kind == EngineKind::kPodman) options += ",nosuid,nodev,noexec";
+  return source + ":" + target + ":" + options;
 }
 
 void addLimits(std::vector<std::string>& argv, const sandbox::SandboxLimits& limits) {
@@ -50,12 +61,15 @@ void addLimits(std::vector<std::string>& argv, const sandbox::SandboxLimits& lim
        "--ulimit", ulimit("fsize", limits.maxFileBytes), "--ulimit", ulimit("core", 0)});
 }
 
-void addMounts(std::vector<std::string>& argv, const sandbox::SandboxRequest& request,
-               const ContainerRunFiles& files) {
-  argv.insert(argv.end(), {"--volume", request.pluginDir.string() + ":/sandbox:ro", "--volume",
-                           files.terminationLog.string() + ":/dev/termination-log:rw"});
-  if (request.inputDir)
-    argv.insert(argv.end(), {"--volume", request.inputDir->string() + ":/input:ro"});
+void addMounts(std::vector<std::string>& argv, const Engine& engine,
+               const sandbox::SandboxRequest& request, const ContainerRunFiles& files) {
+  argv.insert(argv.end(),
+              {"--volume", volume(engine, request.pluginDir.string(), "/sandbox", "ro"), "--volume",
+               volume(engine, files.terminationLog.string(), "/dev/termination-log", "rw")});
+  if (request.inputDir) {
+    argv.insert(argv.end(),
+                {"--volume", volume(engine, request.inputDir->string(), "/input", "ro")});
+  }
 }
 
 // The launcher enforces the same limits inside, on the plugin's processes.
@@ -80,7 +94,7 @@ std::vector<std::string> containerRunArgv(const Engine& engine, const ContainerC
   argv.insert(argv.end(), {"run", "--name", files.name});
   addIsolation(argv, engine, request);
   addLimits(argv, request.limits);
-  addMounts(argv, request, files);
+  addMounts(argv, engine, request, files);
   argv.push_back(config.image);
   addLauncherFlags(argv, request);
   return argv;

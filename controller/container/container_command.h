@@ -15,6 +15,11 @@ inline constexpr const char* kDefaultImage = "localhost/plugin-sandbox/sandbox:d
 // The numeric user the image runs as (and the Pod's runAsUser).
 inline constexpr int kSandboxUid = 65532;
 
+// Podman's --security-opt adding to runc's default masked paths (which already hide /proc/kcore,
+// /proc/keys, /proc/timer_list, /proc/sched_debug, /proc/scsi, /sys/firmware, ...).
+inline constexpr const char* kExtraMaskedPaths =
+    "mask=/proc/cmdline:/proc/config.gz:/proc/interrupts";
+
 // Room above the plugin's own process limit for the launcher (PID 1) itself.
 inline constexpr uint64_t kLauncherProcesses = 4;
 

@@ -9,6 +9,7 @@
 #include "container/engine_process.h"
 #include "container/run_directory.h"
 #include "launcher/termination_message.h"
+#include "sandbox/input_tree.h"
 #include "sandbox/output_pump.h"
 
 namespace ps::container {
@@ -92,6 +93,14 @@ sandbox::SetupResult<ContainerSandbox> ContainerSandbox::create(ContainerConfig 
 
 sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request) const {
   const auto start = Clock::now();
+  // The same input rules as the local sandbox: no symlink in the path, no socket, FIFO or
+  // device inside (the engine would bind them live).
+  if (request.inputDir) {
+    if (auto refused =
+            sandbox::checkInputTree(*request.inputDir, start + request.limits.wallTime)) {
+      return sandbox::RunResult::setupFailed(refused->message);
+    }
+  }
   auto files = RunDirectory::create();
   if (!files) return sandbox::RunResult::setupFailed(files.error().message);
   const RunDirectory& dir = *files.value();

@@ -59,7 +59,8 @@ TEST(ContainerCommandTest, PodmanUsesRuncAndEveryIsolationFlag) {
   }
   EXPECT_EQ(valuesOf(flags, "--network"), Argv{"none"});
   EXPECT_EQ(valuesOf(flags, "--cap-drop"), Argv{"ALL"});
-  EXPECT_EQ(valuesOf(flags, "--security-opt"), Argv{"no-new-privileges"});
+  EXPECT_EQ(valuesOf(flags, "--security-opt"),
+            (Argv{"no-new-privileges", "mask=/proc/cmdline:/proc/config.gz:/proc/interrupts"}));
   EXPECT_EQ(valuesOf(flags, "--user"), Argv{"65532:65532"});
   EXPECT_EQ(valuesOf(flags, "--pull"), Argv{"never"});
   EXPECT_EQ(valuesOf(flags, "--ipc"), Argv{"none"}) << "no writable /dev/shm";
@@ -80,14 +81,19 @@ TEST(ContainerCommandTest, LimitsBecomeEngineLimits) {
   EXPECT_TRUE(has(ulimits, "fsize=1048576:1048576"));
 }
 
-TEST(ContainerCommandTest, PluginIsMountedReadOnlyAndInputOnlyWhenGranted) {
+TEST(ContainerCommandTest, PluginIsMountedReadOnlyNoexecNodevAndInputOnlyWhenGranted) {
   Argv flags = engineFlags(containerRunArgv(kPodman, {}, request(), kFiles), kDefaultImage);
   Argv volumes = valuesOf(flags, "--volume");
-  EXPECT_EQ(volumes, (Argv{"/tmp/plugin-sandbox-0/run-abc/plugin:/sandbox:ro",
-                           "/tmp/plugin-sandbox-0/c/termination-log:/dev/termination-log:rw"}));
+  EXPECT_EQ(volumes,
+            (Argv{"/tmp/plugin-sandbox-0/run-abc/plugin:/sandbox:ro,nosuid,nodev,noexec",
+                  "/tmp/plugin-sandbox-0/c/termination-log:/dev/termination-log:rw,nosuid,nodev,"
+                  "noexec"}));
   auto withInput = request();
   withInput.inputDir = "/data/repo";
   volumes = valuesOf(containerRunArgv(kPodman, {}, withInput, kFiles), "--volume");
+  EXPECT_TRUE(has(volumes, "/data/repo:/input:ro,nosuid,nodev,noexec"));
+  // Docker's -v knows only ro/rw.
+  volumes = valuesOf(containerRunArgv(kDocker, {}, withInput, kFiles), "--volume");
   EXPECT_TRUE(has(volumes, "/data/repo:/input:ro"));
 }
 

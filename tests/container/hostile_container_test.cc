@@ -4,13 +4,16 @@
 // local root (its /etc, /run, /sys), the expectation says so.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <random>
 #include <sstream>
 
 #include "container_fixture.h"
+#include "host_probe.h"
 #include "host_watch.h"
 
 namespace ps::container {
@@ -118,13 +121,72 @@ TEST_F(HostileContainerTest, CannotSeeOrSignalHostProcesses) {
   expectContained(run);
 }
 
+// The errno proves the mechanism (see the local test): the engine's noexec tmpfs and volumes
+// give EACCES for execve and EPERM for mmap(PROT_EXEC); the launcher's Landlock allowlist
+// would give EACCES for execve too, but not EPERM for mmap.
 TEST_F(HostileContainerTest, CannotStartOtherPrograms) {
   RunOptions options;
-  options.limits.tmpBytes = 32ull << 20;  // room for the copy of the interpreter it tries to run
-  options.limits.maxFileBytes = 32ull << 20;
+  options.input = kHostileDir;
+  options.args = {"/input/exec_programs.py"};
   auto run = runHostile("exec_programs", options);
   expectContained(run);
-  EXPECT_NE(run.out.find("OK exec from /tmp"), std::string::npos) << run.out;
+  for (const char* line :
+       {"exec /tmp/elf EACCES", "exec /tmp/script EACCES", "exec O_TMPFILE EACCES",
+        "loader exit 127", "mmap exec /tmp/elf EPERM", "mmap exec /sandbox/plugin.py EPERM",
+        "mmap exec /input/exec_programs.py EPERM"}) {
+    EXPECT_NE(run.out.find(line), std::string::npos) << line << "\n" << run.out;
+  }
+}
+
+// Seen from the host while the plugin waits: /tmp, /sandbox and /input are noexec, nodev and
+// nosuid; what runc masks, plus /proc/cmdline, is covered by a mount and reads as nothing.
+// (The engine's bind lines still name the host run directory: a known limit of this level.)
+TEST_F(HostileContainerTest, MountsAreNoexecNodevAndHostInformationIsMasked) {
+  RunOptions options;
+  options.input = kHostileDir;
+  auto observed = std::async(std::launch::async, [&] {
+    return sandbox::testing::observeFromHost(marker_, std::chrono::seconds(20));
+  });
+  auto run = runHostile("wait_for_host", options);
+  auto view = observed.get();
+  ASSERT_TRUE(view.found) << run.out << run.err;
+  EXPECT_NE(run.out.find("host looked"), std::string::npos) << run.out;
+  for (const char* point : {"/tmp", "/sandbox", "/input", "/dev/termination-log"}) {
+    const auto* mount = view.at(point);
+    ASSERT_NE(mount, nullptr) << point << "\n" << view.mountinfo;
+    for (const char* flag : {"nosuid", "nodev", "noexec"}) {
+      EXPECT_TRUE(mount->has(flag)) << point << " lacks " << flag << ": " << mount->options;
+    }
+  }
+  for (const char* masked : {"cmdline", "kcore", "keys", "timer_list", "sched_debug", "interrupts",
+                             "latency_stats", "timer_stats", "config.gz"}) {
+    const std::string path = std::string("/proc/") + masked;
+    if (!std::filesystem::exists(path)) continue;
+    EXPECT_NE(view.at(path), nullptr) << path << " is not masked\n" << view.mountinfo;
+    const bool empty = run.out.find("masked " + path + " read b''") != std::string::npos;
+    const bool refused = run.out.find("masked " + path + " refused") != std::string::npos;
+    EXPECT_TRUE(empty || refused) << path << "\n" << run.out;
+  }
+}
+
+// The same input rules as the local sandbox, before the engine is asked.
+TEST_F(HostileContainerTest, InputWithASymlinkOrASocketIsRefused) {
+  const auto base = std::filesystem::temp_directory_path() / ("ps-cinput-" + marker_);
+  std::filesystem::create_directories(base / "real");
+  std::filesystem::create_directory_symlink(base / "real", base / "link");
+  ASSERT_EQ(mkfifo((base / "real" / "pipe").c_str(), 0666), 0);
+  auto run = testing::runInContainer(testing::ImageEnvironment::get().sandbox(),
+                                     "print('LEAK ran')\n", testing::withInput(base / "link"));
+  EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed);
+  EXPECT_NE(run.result.setupError.find("(rule input-no-symlinks)"), std::string::npos)
+      << run.result.setupError;
+  run = testing::runInContainer(testing::ImageEnvironment::get().sandbox(), "print('LEAK ran')\n",
+                                testing::withInput(base / "real"));
+  EXPECT_EQ(run.result.setupError, "input: " + (base / "real" / "pipe").string() +
+                                       " is a FIFO; sockets, FIFOs and devices are refused in the "
+                                       "input (rule input-no-special-files)");
+  EXPECT_EQ(run.out, "");
+  std::filesystem::remove_all(base);
 }
 
 TEST_F(HostileContainerTest, ForkBombHitsTheProcessLimit) {
