@@ -13,6 +13,7 @@
 #include <chrono>
 #include <optional>
 
+#include "launcher/exec_allowlist.h"
 #include "launcher/process_reaper.h"
 #include "sandbox/resource_limits.h"
 #include "sandbox/seccomp_filter.h"
@@ -40,7 +41,8 @@ std::optional<Pipe> makePipe() {
 // In the forked child: only async-signal-safe calls until exec.
 [[noreturn]] void becomePlugin(const LaunchSpec& spec,
                                const sandbox::ToolRunner::PreparedExec& exec,
-                               const sandbox::SeccompProgram& seccomp, Pipe out, Pipe err,
+                               const sandbox::SeccompProgram& seccomp,
+                               const ExecAllowlist& execAllowlist, Pipe out, Pipe err,
                                int errorFd) {
   setpgid(0, 0);  // one group to kill, apart from the launcher
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -61,6 +63,11 @@ std::optional<Pipe> makePipe() {
   if (sandbox::applyResourceLimits(spec.limits, sandbox::ProcessLimit::kNprocInOwnUserNamespace) !=
       0) {
     const char msg[] = "launcher: cannot apply the resource limits\n";
+    (void)!write(errorFd, msg, sizeof msg - 1);
+    _exit(126);
+  }
+  if (execAllowlist.restrictSelf() != 0) {
+    const char msg[] = "launcher: cannot restrict execution to the interpreter (Landlock)\n";
     (void)!write(errorFd, msg, sizeof msg - 1);
     _exit(126);
   }
@@ -121,6 +128,8 @@ LaunchOutcome launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks) {
     outcome.setupError = seccomp.error().message;
     return outcome;
   }
+  // Only the interpreter may be executed: /tmp (an emptyDir in a Pod) cannot be mounted noexec.
+  const auto execAllowlist = ExecAllowlist::forInterpreter(runner->interpreter());
   sandbox::ToolRunner::PreparedExec exec;
   runner->prepare(spec.args, exec);
   auto out = makePipe(), err = makePipe(), errors = makePipe();
@@ -138,7 +147,8 @@ LaunchOutcome launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks) {
     }
     return outcome;
   }
-  if (child == 0) becomePlugin(spec, exec, seccomp.value(), *out, *err, errors->write);
+  if (child == 0)
+    becomePlugin(spec, exec, seccomp.value(), execAllowlist, *out, *err, errors->write);
   close(out->write);
   close(err->write);
   close(errors->write);
