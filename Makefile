@@ -15,8 +15,13 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev 
   libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap curl util-linux \
   podman runc debootstrap ccache
 FUZZ_PACKAGES := clang libclang-rt-14-dev
+# The test node (tests/cluster/node.sh): CRI runtime, OCI runtime, CNI plugins, kube-proxy's and the
+# NetworkPolicy agent's netfilter tools, and the forwarder into the node's network namespace.
+NODE_PACKAGES := containerd runc containernetworking-plugins iptables nftables conntrack ipset socat
+# `make cluster-up` brings the node up too (NODE=0: the control plane only).
+NODE ?= 1
 
-.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image cluster-tools cluster-up cluster-down format clean
+.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image cluster-tools cluster-up cluster-down cluster-import-images format clean
 
 all: build
 
@@ -70,15 +75,21 @@ fuzz: deps
 	cmake --build build/fuzz -j $(JOBS) --target manifest_fuzz policy_fuzz
 	@tests/fuzz/run.sh build/fuzz
 
-# Builds (once, cached outside the repo, keyed by version) the real control plane the integration tests use.
-cluster-tools:
+# Builds (once, cached outside the repo, keyed by version) the real control plane and node the
+# integration tests use.
+cluster-tools: deps
+	$(call apt_ensure,$(NODE_PACKAGES))
 	@tests/cluster/cluster.sh build
 
-cluster-up:
-	@tests/cluster/cluster.sh up
+cluster-up: cluster-tools
+	@NODE=$(NODE) tests/cluster/cluster.sh up
 
 cluster-down:
 	@tests/cluster/cluster.sh down
+
+# build/images/*.tar (or ARCHIVES="a.tar b.tar") into the running node.
+cluster-import-images:
+	@tests/cluster/cluster.sh import-images $(ARCHIVES)
 
 format:
 	find controller tests -name '*.cc' -o -name '*.h' | xargs -r clang-format -i

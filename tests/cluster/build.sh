@@ -27,8 +27,10 @@ log_step() { echo "cluster: $*" >&2; }
 is_cached() { [ -x "$1" ] && [ -f "$1.stamp" ] && [ "$(cat "$1.stamp")" = "$2" ]; }
 mark_cached() { echo "$2" >"$1.stamp"; }
 
-# The kube commands the wrapper module can build (kubectl only matters where none is on PATH).
-KUBE_COMMANDS="kube-apiserver kube-controller-manager kubectl"
+# The kube commands the wrapper module can build (kubectl only matters where none is on PATH; kubelet,
+# kube-proxy and kube-scheduler make the test node).
+KUBE_COMMANDS="kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy"
+NODE_KUBE_COMMANDS="kube-scheduler kubelet kube-proxy"
 
 kube_dir() { echo "$CACHE_DIR/kubernetes-$KUBE_VERSION"; }
 
@@ -79,7 +81,8 @@ build_kube_binary() {
   local name="$1" dir src out
   dir=$(kube_dir); src="$dir/src"; out="$dir/bin/$name"
   if is_cached "$out" "$KUBE_VERSION"; then return 0; fi
-  [ -f "$src/go.mod" ] || write_kube_wrapper "$src"
+  # A wrapper written before a command joined KUBE_COMMANDS lacks its tool line (and go.sum entries).
+  grep -q "k8s.io/kubernetes/cmd/$name\$" "$src/go.mod" 2>/dev/null || write_kube_wrapper "$src"
   log_step "building $name $KUBE_VERSION (cold: many minutes on 2 cores)"
   local start=$SECONDS
   (cd "$src" && go build -tags selinux,notest -ldflags "$(kube_ldflags)" -o "$out.tmp" \
@@ -136,6 +139,24 @@ build_helm() {
   log_step "built helm in $((SECONDS - start)) s"
 }
 
+# The test node's Go parts (tests/cluster/node.sh). PS_CLUSTER_NODE_TOOLS=0 skips them.
+build_node_tools() {
+  local name
+  for name in $NODE_KUBE_COMMANDS; do build_kube_binary "$name"; done
+}
+
+# build_all_locked FUNCTION: one build step under the shared cache's lock (e.g. the node's tools when
+# `up NODE=1` finds them missing).
+build_all_locked() {
+  require_go
+  mkdir -p "$CACHE_DIR"
+  exec 8>"$CACHE_DIR/build.lock"
+  flock 8
+  go_build_env
+  "$@"
+  exec 8>&-
+}
+
 build_all() {
   require_go
   # Several checkouts share the cache: one build at a time.
@@ -152,4 +173,5 @@ build_all() {
   fi
   # helm serves the chart's tests only; PS_CLUSTER_HELM=0 skips its (7 min cold) build.
   [ "${PS_CLUSTER_HELM:-1}" = 0 ] || build_helm
+  [ "${PS_CLUSTER_NODE_TOOLS:-1}" = 0 ] || build_node_tools
 }

@@ -47,7 +47,26 @@ ensure_certificates() {
   touch "$pki/complete"
 }
 
+# The identities the test node and kube-scheduler use; made when missing, so a control plane started
+# before the node existed gains them without new admin credentials.
+ensure_node_certificates() {
+  local pki client="basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
+  pki=$(pki_dir)
+  [ -f "$pki/node-complete" ] && return 0
+  # The Node authorizer and NodeRestriction know a kubelet by exactly this name and group.
+  sign_cert "$pki" kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
+  sign_cert "$pki" kubelet-serving "/CN=$NODE_NAME" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:$NODE_IP,DNS:$NODE_NAME"
+  # The API server's identity towards kubelet (logs, exec): allowed everything on the kubelet API.
+  sign_cert "$pki" apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
+  # Bound by the default RBAC policy to system:node-proxier and system:kube-scheduler.
+  sign_cert "$pki" kube-proxy "/CN=system:kube-proxy" "$client"
+  sign_cert "$pki" kube-scheduler "/CN=system:kube-scheduler" "$client"
+  touch "$pki/node-complete"
+}
+
 # write_kubeconfig FILE CLIENT: a kubeconfig for https://127.0.0.1:$APISERVER_PORT with embedded data.
+# Inside the node's network namespace the same address is the forwarder to the host's API server.
 write_kubeconfig() {
   local file="$1" client="$2" pki
   pki=$(pki_dir)

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The real control plane for integration tests: etcd + kube-apiserver (+ kube-controller-manager)
-# built from pinned upstream Go modules, cached outside the repository, started on loopback.
+# built from pinned upstream Go modules, cached outside the repository, started on loopback; with
+# NODE=1 also kube-scheduler and a real node (kubelet, containerd, CNI, kube-proxy, NetworkPolicy)
+# in a network namespace of its own (node.sh).
 #   cluster.sh build           build and cache the binaries (quick when cached)
-#   cluster.sh up              start whatever is not running; waits for /readyz
-#   cluster.sh down            stop everything and remove the state directory
+#   cluster.sh up              start whatever is not running; waits for /readyz (NODE=1: node Ready)
+#   cluster.sh down            stop everything (the node too) and remove the state directory
 #   cluster.sh status          what runs where
+#   cluster.sh import-images [ARCHIVE...]  image archives into the running node (build/images/*.tar)
+#   cluster.sh node-exec CMD...  run CMD inside the node's network and mount namespaces
 #   cluster.sh kill-apiserver  kill -9 the API server only (`up` brings it back)
 #   cluster.sh compact         compact etcd to its current revision (prints it)
 #   cluster.sh expire-watches  compact + restart the API server: old resourceVersions get 410 Gone
@@ -26,9 +30,15 @@ STATE_DIR="${PS_CLUSTER_STATE_DIR:-$REPO/build/cluster}"
 . "$HERE/processes.sh"
 # shellcheck source=control_plane.sh
 . "$HERE/control_plane.sh"
+# shellcheck source=node_images.sh
+. "$HERE/node_images.sh"
+# shellcheck source=node_config.sh
+. "$HERE/node_config.sh"
+# shellcheck source=node.sh
+. "$HERE/node.sh"
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -40,6 +50,15 @@ print_env() {
   echo "HELM=$CACHE_DIR/helm-$HELM_VERSION/bin/helm"
   echo "KUBECONFIG=$STATE_DIR/kubeconfig"
   if with_controller_manager; then echo "CONTROLLER_MANAGER=1"; else echo "CONTROLLER_MANAGER=0"; fi
+  if node_running holder 2>/dev/null; then echo "NODE=1"; else echo "NODE=0"; fi
+  echo "NODE_NAME=$NODE_NAME"
+  echo "NODE_IP=$NODE_IP"
+  echo "NODE_POD_CIDR=$POD_CIDR"
+  echo "NODE_STATE=$(node_dir)"
+  echo "NODE_LOCK=$NODE_LOCK"
+  echo "NODE_PAUSE_IMAGE=$(pause_image)"
+  echo "NODE_PROBE_IMAGE=$(probe_image)"
+  echo "NODE_PROBE_ARCHIVE=$(node_image_archive probe)"
 }
 
 # Test binaries may call `up` at the same moment: one caller at a time starts or builds anything.
@@ -51,7 +70,7 @@ take_lock() {
 
 main() {
   case "${1:-}" in
-    build | up | down) take_lock "$REPO/build/cluster.lock" ;;
+    build | up | down | import-images) take_lock "$REPO/build/cluster.lock" ;;
   esac
   case "${1:-}" in
     build) build_all ;;
@@ -62,6 +81,8 @@ main() {
     compact) compact_etcd ;;
     expire-watches) take_lock "$REPO/build/cluster.lock"; expire_watches ;;
     env) print_env ;;
+    import-images) shift; load_ports; node_import_images "$@" ;;
+    node-exec) shift; node_exec "$@" ;;
     *) usage ;;
   esac
 }

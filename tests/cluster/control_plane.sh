@@ -7,6 +7,9 @@ with_controller_manager() { [ "${PS_CLUSTER_CONTROLLER_MANAGER:-1}" != 0 ]; }
 
 etcd_url() { echo "http://127.0.0.1:$ETCD_CLIENT_PORT"; }
 
+# The Service range; its first address is the `kubernetes` Service (in the API server's certificate).
+SERVICE_CIDR=10.0.0.0/24
+
 start_etcd() {
   local peer="http://127.0.0.1:$ETCD_PEER_PORT"
   port_in_use "$ETCD_CLIENT_PORT" && { echo "cluster: etcd port $ETCD_CLIENT_PORT is taken by another process" >&2; return 1; }
@@ -19,22 +22,41 @@ start_etcd() {
 
 etcd_healthy() { curl -fsS --max-time 2 "$(etcd_url)/health" | grep -q '"health":"true"'; }
 
+# Every API server is ready for the test node (tests/cluster/node.sh), with or without one: the Node
+# authorizer and NodeRestriction for kubelet, a client certificate towards kubelet, the node's address
+# as the `kubernetes` Service's endpoint (Pods reach it through the node's forwarder), and an egress
+# selector that sends connections to nodes and Pods into the node's network namespace. Without a node
+# those connections fail as they would to an unreachable node.
 start_apiserver() {
   local pki admission
   pki=$(pki_dir)
   port_in_use "$APISERVER_PORT" && { echo "cluster: API server port $APISERVER_PORT is taken by another process" >&2; return 1; }
   # Without a controller manager nobody creates the `default` ServiceAccount, so its admission
   # plugin would refuse every Pod (controller-runtime's envtest disables it for the same reason).
-  admission="--enable-admission-plugins=ServiceAccount"
-  with_controller_manager || admission="--disable-admission-plugins=ServiceAccount"
+  admission="--enable-admission-plugins=NodeRestriction,ServiceAccount"
+  with_controller_manager || admission="--enable-admission-plugins=NodeRestriction --disable-admission-plugins=ServiceAccount"
+  write_egress_selector_config
+  # shellcheck disable=SC2086
   start_process kube-apiserver "$(kube_bin kube-apiserver)" \
-    --etcd-servers="$(etcd_url)" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
+    --etcd-servers="$(etcd_url)" --bind-address=127.0.0.1 --advertise-address="$NODE_IP" \
     --secure-port="$APISERVER_PORT" --tls-cert-file="$pki/apiserver.crt" \
     --tls-private-key-file="$pki/apiserver.key" --client-ca-file="$pki/ca.crt" \
-    --authorization-mode=RBAC --allow-privileged=true --service-cluster-ip-range=10.0.0.0/24 \
+    --authorization-mode=Node,RBAC --allow-privileged=true --service-cluster-ip-range="$SERVICE_CIDR" \
     --service-account-issuer="https://127.0.0.1:$APISERVER_PORT/" \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
-    "$admission" --profiling=false
+    --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" \
+    --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP \
+    --egress-selector-config-file="$STATE_DIR/egress-selector.yaml" \
+    $admission --profiling=false
+}
+
+# An API server started by an older version of this script lacks the node's flags: `up` restarts it
+# (etcd keeps the data).
+apiserver_has_node_flags() {
+  local pid
+  pid=$(running_pid kube-apiserver) || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--egress-selector-config-file="
 }
 
 # /readyz with the admin certificate: true once etcd is reachable and the post-start hooks ran.
@@ -58,22 +80,56 @@ start_controller_manager() {
     --leader-elect=false --use-service-account-credentials=true \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
-    --service-cluster-ip-range=10.0.0.0/24 --profiling=false
+    --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false
 }
 
 controller_manager_healthy() {
   curl -fsSk --max-time 2 "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz" | grep -qx ok
 }
 
+# kube-scheduler runs with the node only: without one every Pod would just be marked unschedulable,
+# and suites that play the kubelet by patching Pod status keep their Pods unbound.
+start_scheduler() {
+  write_kubeconfig "$STATE_DIR/kube-scheduler.kubeconfig" kube-scheduler
+  write_scheduler_config
+  start_process kube-scheduler "$(kube_bin kube-scheduler)" --config="$STATE_DIR/kube-scheduler.yaml" \
+    --authentication-kubeconfig="$STATE_DIR/kube-scheduler.kubeconfig" \
+    --authorization-kubeconfig="$STATE_DIR/kube-scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT"
+}
+
+scheduler_healthy() {
+  curl -fsSk --max-time 2 "https://127.0.0.1:$SCHEDULER_PORT/healthz" | grep -qx ok
+}
+
+# NODE=1: also the real node (node.sh); NODE=0: the control plane only (a node of this checkout is
+# taken down); unset: keep what this checkout had (a node once brought up stays until down or NODE=0).
+node_requested() {
+  case "${NODE:-}" in
+    1) return 0 ;;
+    0) return 1 ;;
+    "") [ -d "$(node_dir)" ] ;;
+    *) echo "cluster: NODE must be 0 or 1, not '${NODE}'" >&2; exit 2 ;;
+  esac
+}
+
 cluster_up() {
-  local start=$SECONDS
+  local start=$SECONDS with_node=0
+  node_requested && with_node=1
+  # Fail before starting anything when another checkout's node holds the machine.
+  [ "$with_node" = 1 ] && node_check_available
   require_binaries
   mkdir -p "$STATE_DIR"
   load_ports
   ensure_certificates
+  ensure_node_certificates
   write_kubeconfig "$STATE_DIR/kubeconfig" admin
   is_running etcd || { log_step "starting etcd on 127.0.0.1:$ETCD_CLIENT_PORT"; start_etcd; }
   wait_until 60 "etcd /health (see $STATE_DIR/etcd.log)" etcd_healthy
+  if is_running kube-apiserver && ! apiserver_has_node_flags; then
+    log_step "restarting kube-apiserver with the node's flags"
+    stop_process kube-apiserver TERM
+  fi
   if ! is_running kube-apiserver; then
     log_step "starting kube-apiserver on 127.0.0.1:$APISERVER_PORT"
     start_apiserver
@@ -86,6 +142,14 @@ cluster_up() {
   if with_controller_manager; then
     wait_until 60 "kube-controller-manager /healthz (see $STATE_DIR/kube-controller-manager.log)" \
       controller_manager_healthy
+  fi
+  if [ "$with_node" = 1 ]; then
+    if ! is_running kube-scheduler; then log_step "starting kube-scheduler"; start_scheduler; fi
+    wait_until 60 "kube-scheduler /healthz (see $STATE_DIR/kube-scheduler.log)" scheduler_healthy
+    node_up
+  else
+    [ -d "$(node_dir)" ] && node_down
+    stop_process kube-scheduler TERM
   fi
   log_step "ready in $((SECONDS - start)) s: export KUBECONFIG=$STATE_DIR/kubeconfig"
 }
@@ -100,23 +164,27 @@ require_binaries() {
 }
 
 cluster_down() {
-  local name
-  for name in kube-controller-manager kube-apiserver etcd; do stop_process "$name" TERM; done
+  local name start=$SECONDS
+  node_down
+  for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_process "$name" TERM; done
   rm -rf "$STATE_DIR"
-  log_step "stopped; removed $STATE_DIR"
+  log_step "stopped in $((SECONDS - start)) s; removed $STATE_DIR"
 }
 
 cluster_status() {
   local name pid code=0
   if [ ! -f "$STATE_DIR/ports.env" ]; then echo "not started (no $STATE_DIR/ports.env)"; return 3; fi
   load_ports
-  for name in etcd kube-apiserver kube-controller-manager; do
+  local names="etcd kube-apiserver kube-controller-manager"
+  [ -d "$(node_dir)" ] && names+=" kube-scheduler"
+  for name in $names; do
     if pid=$(running_pid "$name"); then echo "$name: running, pid $pid"
     else echo "$name: not running"; code=3; fi
   done
   echo "etcd: $(etcd_url)"
   echo "kube-apiserver: https://127.0.0.1:$APISERVER_PORT"
   echo "kubeconfig: $STATE_DIR/kubeconfig"
+  node_status || code=3
   return "$code"
 }
 

@@ -47,17 +47,13 @@ free_port() {
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Ports are chosen once and remembered, so a revived API server comes back where the kubeconfig points.
+# A port added later (SCHEDULER_PORT) is appended to an existing file.
 load_ports() {
-  local file="$STATE_DIR/ports.env"
-  if [ ! -f "$file" ]; then
-    {
-      echo "ETCD_CLIENT_PORT=$(free_port)"
-      echo "ETCD_PEER_PORT=$(free_port)"
-      echo "APISERVER_PORT=$(free_port)"
-      echo "CONTROLLER_MANAGER_PORT=$(free_port)"
-    } >"$file.tmp"
-    mv "$file.tmp" "$file"
-  fi
+  local file="$STATE_DIR/ports.env" name
+  touch "$file"
+  for name in ETCD_CLIENT_PORT ETCD_PEER_PORT APISERVER_PORT CONTROLLER_MANAGER_PORT SCHEDULER_PORT; do
+    grep -q "^$name=" "$file" || echo "$name=$(free_port)" >>"$file"
+  done
   # shellcheck disable=SC1090
   . "$file"
 }
