@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "api/plugin_run.h"
 #include "cli/app_runner.h"
 #include "cli/exit_codes.h"
 #include "cli/plan_output.h"
@@ -17,7 +18,6 @@
 #include "core/trust_check.h"
 #include "core/yaml_to_json.h"
 #include "reconcile/network_policy_builder.h"
-#include "reconcile/plugin_run.h"
 #include "reconcile/pod_builder.h"
 
 namespace ps::cli {

@@ -11,13 +11,13 @@
 #include <thread>
 
 #include "core/trust_env.h"
+#include "executor_local/sandbox_subprocess.h"
 #include "kube/cpprest_http_client.h"
 #include "kube/kube_config.h"
+#include "manager/controller_manager.h"
+#include "manager/watch_namespaces.h"
 #include "observe/runtime_metrics.h"
-#include "reconcile/controller_manager.h"
-#include "reconcile/sandbox_subprocess.h"
-#include "reconcile/trust_reloader.h"
-#include "reconcile/watch_namespaces.h"
+#include "trust/trust_reloader.h"
 
 namespace {
 

@@ -53,11 +53,11 @@ void Controller::settle(const std::string& key, const ReconcileResult& result, d
   if (result.error) {
     label = "error";
     queue_.addRateLimited(key);
-  } else if (result.requeueAfter > Clock::Duration::zero()) {
+  } else if (result.retryAfter > Clock::Duration::zero()) {
     label = "requeue_after";
     queue_.forget(key);
-    queue_.addAfter(key, result.requeueAfter);
-  } else if (result.requeue) {
+    queue_.addAfter(key, result.retryAfter);
+  } else if (result.retry) {
     label = "requeue";
     queue_.addRateLimited(key);
   } else {

@@ -15,12 +15,17 @@ namespace ps::kube {
 // What one reconcile asks for next (controller-runtime's Result plus its error).
 struct ReconcileResult {
   std::optional<std::string> error;  // retried with per-key backoff
-  bool requeue = false;              // retried with per-key backoff, not counted as an error
-  Clock::Duration requeueAfter{0};   // retried after this delay; backoff forgotten
+  bool retry = false;                // retried with per-key backoff, not counted as an error
+  Clock::Duration retryAfter{0};     // retried after this delay; backoff forgotten
 
-  static ReconcileResult success() { return {}; }
+  // Nothing more to do until the object changes.
+  static ReconcileResult done() { return {}; }
   static ReconcileResult failure(std::string message) { return {std::move(message), false, {}}; }
-  static ReconcileResult after(Clock::Duration delay) { return {std::nullopt, false, delay}; }
+  // Try again soon (with the key's backoff), e.g. after a write conflict; not an error.
+  static ReconcileResult requeue() { return {std::nullopt, true, {}}; }
+  static ReconcileResult requeueAfter(Clock::Duration delay) {
+    return {std::nullopt, false, delay};
+  }
 };
 
 using Reconciler = std::function<ReconcileResult(const std::string& key)>;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "kube/rfc3339.h"
 #include "reconcile/result_text.h"
-#include "reconcile/rfc3339.h"
 
 namespace ps::reconcile {
 namespace {
@@ -77,7 +77,7 @@ void setCondition(json& conditions, const Condition& desired, TimePoint now) {
   target["reason"] = desired.reason;
   target["message"] = desired.message;
   target["observedGeneration"] = desired.observedGeneration;
-  if (flipped) target["lastTransitionTime"] = formatRfc3339(now);
+  if (flipped) target["lastTransitionTime"] = kube::formatRfc3339(now);
 }
 
 json buildStatus(const json& previous, const StatusUpdate& update, TimePoint now) {
@@ -103,9 +103,9 @@ json buildStatus(const json& previous, const StatusUpdate& update, TimePoint now
   if (update.signedBy) status["signedBy"] = *update.signedBy;
   if (update.podName) status["podName"] = *update.podName;
   if (update.policyConfigured) status["policyConfigured"] = *update.policyConfigured;
-  if (update.startTime) status["startTime"] = formatRfc3339(*update.startTime);
+  if (update.startTime) status["startTime"] = kube::formatRfc3339(*update.startTime);
   if (update.outcome) {
-    status["completionTime"] = formatRfc3339(update.outcome->completionTime);
+    status["completionTime"] = kube::formatRfc3339(update.outcome->completionTime);
     if (update.outcome->exitCode) status["exitCode"] = *update.outcome->exitCode;
     if (!update.outcome->terminationMessage.empty()) {
       status["result"] = resultText(update.outcome->terminationMessage);

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "reconcile/quantity.h"
+#include "kube/quantity.h"
 
 namespace ps::reconcile {
 
@@ -15,11 +15,11 @@ struct ControllerSettings {
   std::optional<std::string> runtimeClassName;  // e.g. "gvisor"
   int64_t defaultTimeoutSeconds = 300;
   int64_t maxTimeoutSeconds = 3600;
-  Quantity defaultCpu = *Quantity::parse("500m");
-  Quantity maxCpu = *Quantity::parse("2");
-  Quantity defaultMemory = *Quantity::parse("256Mi");
-  Quantity maxMemory = *Quantity::parse("1Gi");
-  Quantity tmpSizeLimit = *Quantity::parse("64Mi");
+  kube::Quantity defaultCpu = *kube::Quantity::parse("500m");
+  kube::Quantity maxCpu = *kube::Quantity::parse("2");
+  kube::Quantity defaultMemory = *kube::Quantity::parse("256Mi");
+  kube::Quantity maxMemory = *kube::Quantity::parse("1Gi");
+  kube::Quantity tmpSizeLimit = *kube::Quantity::parse("64Mi");
   // Extra time the kubelet grants beyond the launcher's own --timeout, so the launcher can
   // still write its termination message (exit 124) before the Pod is killed.
   int64_t deadlineGraceSeconds = 10;

@@ -1,6 +1,6 @@
 #include "reconcile/network_policy_builder.h"
 
-#include "reconcile/pod_naming.h"
+#include "api/pod_naming.h"
 
 namespace ps::reconcile {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "api/pod_naming.h"
 #include "core/digest.h"
-#include "reconcile/pod_naming.h"
 
 namespace ps::reconcile {
 namespace {

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "api/plugin_run.h"
 #include "core/plugin_files.h"
 #include "core/result.h"
 #include "core/trust_check.h"
 #include "reconcile/controller_settings.h"
-#include "reconcile/plugin_run.h"
 #include "reconcile/run_limits.h"
 
 namespace ps::reconcile {

@@ -2,8 +2,8 @@
 
 #include <limits>
 
+#include "kube/rfc3339.h"
 #include "reconcile/pod_builder.h"
-#include "reconcile/rfc3339.h"
 
 namespace ps::reconcile {
 namespace {
@@ -26,7 +26,7 @@ std::string text(const json& value) {
 }
 
 std::optional<TimePoint> time(const json& value) {
-  return value.is_string() ? parseRfc3339(value.get<std::string>()) : std::nullopt;
+  return value.is_string() ? kube::parseRfc3339(value.get<std::string>()) : std::nullopt;
 }
 
 PodPhase phaseFrom(const std::string& phase) {

@@ -5,7 +5,7 @@ namespace {
 
 template <class T>
 std::string text(const T& value) {
-  if constexpr (std::is_same_v<T, Quantity>) {
+  if constexpr (std::is_same_v<T, kube::Quantity>) {
     return value.toString();
   } else {
     return std::to_string(value);
@@ -40,7 +40,7 @@ RunLimits clampRunLimits(const PluginRun& run, const core::PolicyLimits& policy,
           notes);
   lowerTo(limits.cpu, settings.maxCpu, "cpu", "controller maximum", notes);
   if (policy.maxMemory) {
-    if (const auto ceiling = Quantity::fromWhole(*policy.maxMemory);
+    if (const auto ceiling = kube::Quantity::fromWhole(*policy.maxMemory);
         ceiling && ceiling->milliValue() > 0) {
       lowerTo(limits.memory, *ceiling, "memory", "policy limit", notes);
     }

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "api/plugin_run.h"
 #include "core/policy.h"
+#include "kube/quantity.h"
 #include "reconcile/controller_settings.h"
-#include "reconcile/plugin_run.h"
-#include "reconcile/quantity.h"
 
 namespace ps::reconcile {
 
@@ -15,8 +15,8 @@ namespace ps::reconcile {
 // policy's limit for the plugin and to the controller's maximum.
 struct RunLimits {
   int64_t timeoutSeconds = 0;
-  Quantity cpu = *Quantity::parse("0");
-  Quantity memory = *Quantity::parse("0");
+  kube::Quantity cpu = *kube::Quantity::parse("0");
+  kube::Quantity memory = *kube::Quantity::parse("0");
   // One line per value that was lowered, e.g. "timeoutSeconds 7200 lowered to 3600 (controller
   // maximum)": worth an Event so nobody wonders why their run stopped early.
   std::vector<std::string> adjustments;

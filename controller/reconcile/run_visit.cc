@@ -1,13 +1,13 @@
 #include "reconcile/run_visit.h"
 
+#include "api/plugin_config_map.h"
+#include "api/plugin_run.h"
+#include "api/pod_naming.h"
+#include "kube/rfc3339.h"
 #include "reconcile/conditions.h"
 #include "reconcile/network_policy_builder.h"
-#include "reconcile/plugin_config_map.h"
-#include "reconcile/plugin_run.h"
 #include "reconcile/pod_builder.h"
-#include "reconcile/pod_naming.h"
 #include "reconcile/pod_observation.h"
-#include "reconcile/rfc3339.h"
 
 namespace ps::reconcile {
 namespace {
@@ -23,7 +23,7 @@ const json& field(const json& object, const char* key) {
 
 std::optional<TimePoint> timeField(const json& object, const char* key) {
   const json& value = field(object, key);
-  return value.is_string() ? parseRfc3339(value.get<std::string>()) : std::nullopt;
+  return value.is_string() ? kube::parseRfc3339(value.get<std::string>()) : std::nullopt;
 }
 
 // The trust verdict and, when accepted, the Pod to create.

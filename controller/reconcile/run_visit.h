@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "api/plugin_run.h"
 #include "core/plugin_files.h"
 #include "core/trust_check.h"
 #include "reconcile/controller_settings.h"
-#include "reconcile/plugin_run.h"
 #include "reconcile/run_limits.h"
 #include "reconcile/run_state.h"
 

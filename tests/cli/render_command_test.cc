@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/pod_naming.h"
 #include "core/yaml_to_json.h"
-#include "reconcile/pod_naming.h"
 
 namespace ps::cli {
 namespace {

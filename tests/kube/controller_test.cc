@@ -42,7 +42,7 @@ TEST(ControllerTest, ErrorsRetryWithBackoffUntilSuccess) {
   options.workers = 2;
   options.metrics = &metrics;
   Controller controller(options, queue, [&](const std::string&) {
-    return ++attempts < 3 ? ReconcileResult::failure("not yet") : ReconcileResult::success();
+    return ++attempts < 3 ? ReconcileResult::failure("not yet") : ReconcileResult::done();
   });
   controller.start();
   queue.add("ns/a");
@@ -67,8 +67,8 @@ TEST(ControllerTest, RequeueAfterAndThrowingReconcilers) {
       [&](const std::string& key) -> ReconcileResult {
         ++calls;
         if (key == "throws") throw std::runtime_error("bug");
-        return calls == 1 ? ReconcileResult::after(std::chrono::minutes(5))
-                          : ReconcileResult::success();
+        return calls == 1 ? ReconcileResult::requeueAfter(std::chrono::minutes(5))
+                          : ReconcileResult::done();
       },
       clock);
   controller.start();

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reconcile/rfc3339.h"
+#include "kube/rfc3339.h"
 
 namespace ps::reconcile {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-const TimePoint kT0 = *parseRfc3339("2026-11-27T21:00:00Z");
+const TimePoint kT0 = *kube::parseRfc3339("2026-11-27T21:00:00Z");
 const TimePoint kT1 = kT0 + seconds{60};
 
 StatusUpdate update(int64_t generation, RunState state, std::string message) {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reconcile/pod_naming.h"
+#include "api/pod_naming.h"
 
 namespace ps::reconcile {
 namespace {

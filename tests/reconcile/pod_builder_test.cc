@@ -7,8 +7,8 @@
 #include <optional>
 #include <set>
 
+#include "api/pod_naming.h"
 #include "core/digest.h"
-#include "reconcile/pod_naming.h"
 
 namespace ps::reconcile {
 namespace {
@@ -275,7 +275,7 @@ TEST(PodBuilderTest, PinsAreSortedSoThePodIsTheSameWhateverTheFileOrder) {
 
 TEST(PodBuilderTest, TmpIsASizeLimitedEmptyDir) {
   ControllerSettings settings;
-  settings.tmpSizeLimit = *Quantity::parse("16Mi");
+  settings.tmpSizeLimit = *kube::Quantity::parse("16Mi");
   const json pod = build(sampleRun(), samplePlan(), settings);
   const json& tmp = pod["spec"]["volumes"][1];
   EXPECT_EQ(tmp["name"], "tmp");
@@ -343,12 +343,12 @@ TEST(PodBuilderTest, ArgsPassThroughAfterTheLauncherOptions) {
 TEST(PodBuilderTest, LimitsAreClampedByPolicyAndSettings) {
   PluginRun run = sampleRun();
   run.timeoutSeconds = 9000;
-  run.memoryLimit = *Quantity::parse("4Gi");
-  run.cpuLimit = *Quantity::parse("1500m");
+  run.memoryLimit = *kube::Quantity::parse("4Gi");
+  run.cpuLimit = *kube::Quantity::parse("1500m");
   core::AcceptedPlan plan = samplePlan();
   plan.limits = {600, 512LL << 20};
   ControllerSettings settings;
-  settings.maxCpu = *Quantity::parse("1");
+  settings.maxCpu = *kube::Quantity::parse("1");
   const auto built = buildPod(run, plan, settings);
   ASSERT_TRUE(built.ok());
   const json& spec = built->pod["spec"];

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reconcile/rfc3339.h"
+#include "kube/rfc3339.h"
 
 namespace ps::reconcile {
 namespace {
@@ -24,8 +24,8 @@ TEST(PodObservationTest, ReadsATerminatedPluginContainer) {
   EXPECT_EQ(observed.terminated->exitCode, 3);
   EXPECT_EQ(observed.terminated->reason, "Error");
   EXPECT_EQ(observed.terminated->message, "boom\n");
-  EXPECT_EQ(observed.terminated->finishedAt, parseRfc3339("2026-11-27T21:00:05Z"));
-  EXPECT_EQ(observed.startedAt, parseRfc3339("2026-11-27T21:00:00Z"));
+  EXPECT_EQ(observed.terminated->finishedAt, kube::parseRfc3339("2026-11-27T21:00:05Z"));
+  EXPECT_EQ(observed.startedAt, kube::parseRfc3339("2026-11-27T21:00:00Z"));
 }
 
 TEST(PodObservationTest, ReadsEvictionAndDeadline) {

@@ -5,8 +5,8 @@
 namespace ps::reconcile {
 namespace {
 
-Quantity q(const char* text) {
-  return *Quantity::parse(text);
+kube::Quantity q(const char* text) {
+  return *kube::Quantity::parse(text);
 }
 
 TEST(RunLimitsTest, DefaultsApplyWhenTheRunAsksNothing) {

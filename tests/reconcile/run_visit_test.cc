@@ -8,8 +8,8 @@
 
 #include "core/key_ring.h"
 #include "core/policy.h"
+#include "kube/rfc3339.h"
 #include "reconcile/conditions.h"
-#include "reconcile/rfc3339.h"
 
 namespace ps::reconcile {
 namespace {
@@ -19,7 +19,7 @@ using std::chrono::seconds;
 namespace fs = std::filesystem;
 
 const fs::path kPlugins = fs::path(PS_SOURCE_DIR) / "plugins";
-const TimePoint kNow = *parseRfc3339("2026-11-27T21:00:00Z");
+const TimePoint kNow = *kube::parseRfc3339("2026-11-27T21:00:00Z");
 
 std::string readFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/plugin_run.h"
+#include "api/pod_naming.h"
 #include "reconcile/conditions.h"
-#include "reconcile/plugin_run.h"
-#include "reconcile/pod_naming.h"
 
 namespace ps::bench {
 

@@ -14,15 +14,16 @@
 #include <thread>
 #include <vector>
 
+#include "api/pod_naming.h"
+#include "api/resources.h"
 #include "bench_objects.h"
 #include "controller_session.h"
 #include "kube/cpprest_http_client.h"
 #include "kube/informer.h"
 #include "kube/kube_config.h"
+#include "manager/plugin_run_reconciler.h"
 #include "prometheus_text.h"
-#include "reconcile/plugin_run_reconciler.h"
 #include "reconcile/pod_builder.h"
-#include "reconcile/pod_naming.h"
 #include "run_timings.h"
 
 namespace ps::bench {

@@ -1,0 +1,68 @@
+#include "api/plugin_config_map.h"
+
+#include "core/base64.h"
+
+namespace ps::reconcile {
+namespace {
+
+using nlohmann::json;
+
+core::Rejection layoutError(const std::string& message) {
+  return core::reject("layout", "ConfigMap " + message);
+}
+
+// Adds the entries of `map` (data or binaryData) to `files`, keeping count of the bytes.
+std::optional<core::Rejection> addEntries(const json& map, bool base64,
+                                          const core::PluginDirLimits& limits,
+                                          core::PluginFiles& plugin, size_t& totalBytes) {
+  if (map.is_null()) return std::nullopt;
+  if (!map.is_object())
+    return layoutError(std::string(base64 ? "binaryData" : "data") + " is not a map");
+  for (const auto& [key, value] : map.items()) {
+    if (key.find('/') != std::string::npos || !core::isSafeRelativePath(key)) {
+      return layoutError("key \"" + key.substr(0, 64) + "\" is not a safe file name");
+    }
+    if (!value.is_string()) return layoutError("key \"" + key + "\" is not a string");
+    std::optional<std::string> bytes = value.get<std::string>();
+    if (base64) bytes = core::base64Decode(*bytes);
+    if (!bytes) return layoutError("key \"" + key + "\" is not valid base64");
+    if (bytes->size() > limits.maxFileBytes) {
+      return layoutError("key \"" + key + "\" is larger than " +
+                         std::to_string(limits.maxFileBytes) + " bytes");
+    }
+    totalBytes += bytes->size();
+    if (!plugin.files.emplace(key, std::move(*bytes)).second) {
+      return layoutError("key \"" + key + "\" is in both data and binaryData");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+core::Result<core::PluginFiles> pluginFilesFromConfigMap(const json& configMap,
+                                                         const core::PluginDirLimits& limits) {
+  if (!configMap.is_object()) return layoutError("is not an object");
+  core::PluginFiles plugin;
+  size_t totalBytes = 0;
+  const json none;
+  const auto data = configMap.find("data");
+  const auto binary = configMap.find("binaryData");
+  if (auto bad =
+          addEntries(data == configMap.end() ? none : *data, false, limits, plugin, totalBytes)) {
+    return *bad;
+  }
+  if (auto bad = addEntries(binary == configMap.end() ? none : *binary, true, limits, plugin,
+                            totalBytes)) {
+    return *bad;
+  }
+  if (plugin.files.size() > limits.maxFiles) {
+    return layoutError("has more than " + std::to_string(limits.maxFiles) + " files");
+  }
+  if (totalBytes > limits.maxTotalBytes) {
+    return layoutError("holds more than " + std::to_string(limits.maxTotalBytes) + " bytes");
+  }
+  return plugin;
+}
+
+}  // namespace ps::reconcile

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "kube/quantity.h"
+
+namespace ps::reconcile {
+
+inline constexpr const char* kApiGroup = "sandbox.plugins.dev";
+inline constexpr const char* kApiVersion = "sandbox.plugins.dev/v1alpha1";
+inline constexpr const char* kKind = "PluginRun";
+
+struct InputSource {
+  enum class Kind { ConfigMap, PersistentVolumeClaim };
+  Kind kind = Kind::ConfigMap;
+  std::string name;
+};
+
+// A PluginRun, checked: every field has the type and range DESIGN.md gives it.
+struct PluginRun {
+  std::string name;
+  std::string namespaceName = "default";
+  std::string uid;  // empty for a file not yet applied (pluginctl render)
+  int64_t generation = 0;
+  std::string pluginConfigMap;
+  std::optional<InputSource> input;
+  std::vector<std::string> args;
+  std::optional<int64_t> timeoutSeconds;
+  std::optional<kube::Quantity> cpuLimit;
+  std::optional<kube::Quantity> memoryLimit;
+  std::optional<int64_t> ttlSecondsAfterFinished;
+};
+
+// Bounds that keep a run's spec (and the Pod made from it) small; the CRD states the same.
+inline constexpr size_t kMaxArgs = 64;
+inline constexpr size_t kMaxArgBytes = 4096;
+inline constexpr int64_t kMaxTimeoutSeconds = 86400;    // one day
+inline constexpr int64_t kMaxTtlSeconds = 365 * 86400;  // one year
+
+// Reads a PluginRun object (from the API or a YAML file). Rule "spec" with a message naming the
+// field for: wrong apiVersion/kind, a missing or invalid name, no spec.plugin.configMap, more
+// than one input, a non-positive timeout, a bad quantity, unknown fields, wrong types.
+core::Result<PluginRun> parsePluginRun(const nlohmann::json& object);
+
+// DNS-1123 subdomain (object names) and label (namespaces) as the API server checks them.
+bool isDnsSubdomain(std::string_view name);
+bool isDnsLabel(std::string_view name);
+
+}  // namespace ps::reconcile

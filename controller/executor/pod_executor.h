@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "executor/run_executor.h"
+#include "kube/api_client.h"
+#include "kube/store_group.h"
+
+namespace ps::reconcile {
+
+// Runs each accepted run as a hardened Pod: creates it (and the namespace's deny-all
+// NetworkPolicy), reads it back from the Pod informer's cache, deletes it, and deletes the Pods of
+// runs that are gone, for clusters where no garbage collector follows owner references.
+class PodExecutor final : public RunExecutor {
+ public:
+  // The client and the Pod cache must outlive the executor.
+  PodExecutor(kube::KubeClient& client, const kube::StoreGroup& pods);
+
+  kube::Result<std::optional<nlohmann::json>> observe(const nlohmann::json& run, RunState state,
+                                                      const std::string& podName) override;
+  std::optional<kube::ReconcileResult> launch(const std::string& key, const nlohmann::json& run,
+                                              const VisitPlan& plan) override;
+  std::optional<std::string> launchRefusal(const std::string& key) override;
+  void forgetRefusal(const std::string& key) override;
+  std::optional<kube::KubeError> remove(const std::string& ns, const std::string& podName) override;
+  std::optional<kube::KubeError> cleanUpAfter(const std::string& key) override;
+
+ private:
+  std::optional<kube::ReconcileResult> ensureNetworkPolicy(const std::string& ns,
+                                                           const nlohmann::json& policy);
+  std::optional<kube::ReconcileResult> createPod(const std::string& key, const std::string& ns,
+                                                 const nlohmann::json& pod);
+
+  kube::KubeClient& client_;
+  const kube::StoreGroup& pods_;
+  std::mutex mutex_;
+  // The last refused Pod create of a run (403/422), reported on its next visit.
+  std::map<std::string, std::string> admissionErrors_;  // guarded by mutex_
+  // Namespaces whose deny-all NetworkPolicy this process created or found, and when: a launch then
+  // costs no extra request. Re-checked after a while in case someone deleted it.
+  std::map<std::string, std::chrono::steady_clock::time_point>
+      networkPolicyEnsured_;  // guarded by mutex_
+};
+
+}  // namespace ps::reconcile

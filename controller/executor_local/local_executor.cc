@@ -1,0 +1,270 @@
+#include "executor_local/local_executor.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "api/plugin_config_map.h"
+#include "executor_local/local_run_pod.h"
+#include "sandbox/sandbox_root.h"
+
+namespace ps::reconcile {
+
+using nlohmann::json;
+
+struct LocalExecutor::Job {
+  std::string key;     // the run's "namespace/name"
+  std::string podKey;  // "namespace/podName" in the store
+  AcceptedLaunch launch;
+  json pod;
+  int wakeRead = -1, wakeWrite = -1;  // a byte on the pipe stops the sandbox
+  bool removed = false;               // guarded by the executor's mutex_
+
+  ~Job() {
+    if (wakeRead >= 0) close(wakeRead);
+    if (wakeWrite >= 0) close(wakeWrite);
+  }
+};
+
+namespace {
+
+bool granted(const core::AcceptedPlan& plan, const std::string& permission) {
+  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
+         plan.permissions.end();
+}
+
+std::string metadataString(const json& object, const char* key) {
+  const json& metadata = object.contains("metadata") ? object["metadata"] : json();
+  return metadata.is_object() ? metadata.value(key, std::string()) : std::string();
+}
+
+// The same limits the Pod would get (timeout, CPU time, memory), and the same /tmp size.
+sandbox::SandboxLimits sandboxLimits(const RunLimits& limits, uint64_t tmpBytes) {
+  sandbox::SandboxLimits result;
+  const auto timeout = std::chrono::seconds(std::max<int64_t>(limits.timeoutSeconds, 1));
+  result.wallTime = timeout;
+  result.cpuTime = timeout;
+  result.memoryBytes = static_cast<uint64_t>(std::max<int64_t>(limits.memory.value(), 16 << 20));
+  result.tmpBytes = tmpBytes;
+  return result;
+}
+
+// Writes the input ConfigMap's files into a new directory `dir`, read-only once written. The
+// names were checked by pluginFilesFromConfigMap (flat, safe); O_EXCL|O_NOFOLLOW all the same.
+std::optional<std::string> writeInput(const core::PluginFiles& files,
+                                      const std::filesystem::path& dir) {
+  if (mkdir(dir.c_str(), 0700) != 0) return "create " + dir.string() + ": " + strerror(errno);
+  for (const auto& [name, bytes] : files.files) {
+    const std::filesystem::path path = dir / name;
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (fd < 0) return "create input file " + name + ": " + strerror(errno);
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        close(fd);
+        return "write input file " + name + ": " + strerror(errno);
+      }
+      done += static_cast<size_t>(n);
+    }
+    close(fd);
+  }
+  if (chmod(dir.c_str(), 0555) != 0) return "chmod " + dir.string() + ": " + strerror(errno);
+  return std::nullopt;
+}
+
+}  // namespace
+
+SandboxRunner makeLocalSandboxRunner() {
+  auto runner = sandbox::ToolRunner::fromEnvironment();
+  if (!runner) {
+    return [message = runner.error().message](const sandbox::SandboxRequest&) {
+      return sandbox::RunResult::setupFailed(message);
+    };
+  }
+  auto created = sandbox::LocalSandbox::create(std::move(runner.value()));
+  if (!created) {
+    return [message = created.error().message](const sandbox::SandboxRequest&) {
+      return sandbox::RunResult::setupFailed(message);
+    };
+  }
+  auto sandbox = std::make_shared<const sandbox::LocalSandbox>(std::move(created.value()));
+  return [sandbox](const sandbox::SandboxRequest& request) { return sandbox->run(request); };
+}
+
+LocalExecutor::LocalExecutor(kube::KubeClient& client, SandboxRunner runner,
+                             LocalExecutorOptions options, Changed changed)
+    : client_(client),
+      runner_(std::move(runner)),
+      options_(std::move(options)),
+      changed_(std::move(changed)) {
+  size_t slots = options_.slots;
+  if (slots == 0) slots = std::max(1u, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < slots; ++i) threads_.emplace_back([this] { work(); });
+}
+
+LocalExecutor::~LocalExecutor() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    for (auto& [podKey, job] : jobs_) cancel(job);
+  }
+  wake_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
+}
+
+kube::Result<std::optional<json>> LocalExecutor::observe(const json& run, RunState state,
+                                                         const std::string& podName) {
+  if (podName.empty()) return std::optional<json>();
+  const std::string ns = metadataString(run, "namespace");
+  if (kube::ObjectPtr stored = store_.get(ns + "/" + podName)) return std::optional<json>(*stored);
+  // Running, yet no sandbox here: it was started by a controller process that is gone.
+  if (state == RunState::Running) return std::optional<json>(lostLocalPod(ns, podName));
+  return std::optional<json>();
+}
+
+std::optional<kube::ReconcileResult> LocalExecutor::launch(const std::string& key, const json&,
+                                                           const VisitPlan& plan) {
+  if (!plan.pod || !plan.launch) return kube::ReconcileResult::failure("launch without a plan");
+  auto job = std::make_shared<Job>();
+  job->key = key;
+  job->podKey = metadataString(*plan.pod, "namespace") + "/" + metadataString(*plan.pod, "name");
+  job->launch = *plan.launch;
+  int pipeFds[2];
+  if (pipe2(pipeFds, O_CLOEXEC | O_NONBLOCK) != 0) {
+    return kube::ReconcileResult::failure(std::string("local executor: pipe: ") + strerror(errno));
+  }
+  job->wakeRead = pipeFds[0];
+  job->wakeWrite = pipeFds[1];
+  std::optional<InputSource> input = job->launch.run.input;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (jobs_.count(job->podKey) > 0) return std::nullopt;  // launched before: adopt
+    job->pod = pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), Clock::now());
+    job->pod["metadata"]["resourceVersion"] = std::to_string(++version_);
+    jobs_[job->podKey] = job;
+    store_.apply(json(job->pod));
+    if (!input || input->kind != InputSource::Kind::PersistentVolumeClaim) {
+      pending_.push_back(job);
+      wake_.notify_one();
+      return std::nullopt;
+    }
+  }
+  publish(*job, [&input](json& pod) {
+    markLocalPodFailed(pod, kInputUnavailableReason,
+                       "the local executor cannot mount PersistentVolumeClaims (input \"" +
+                           input->name + "\"); use a ConfigMap input or --executor pod");
+  });
+  return std::nullopt;
+}
+
+// Admission is the API server's: nothing refuses a local launch that way.
+std::optional<std::string> LocalExecutor::launchRefusal(const std::string&) {
+  return std::nullopt;
+}
+
+void LocalExecutor::forgetRefusal(const std::string&) {}
+
+void LocalExecutor::cancel(const JobPtr& job) {
+  job->removed = true;
+  const char byte = 'x';
+  (void)!write(job->wakeWrite, &byte, 1);
+}
+
+std::optional<kube::KubeError> LocalExecutor::remove(const std::string& ns,
+                                                     const std::string& podName) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = jobs_.find(ns + "/" + podName);
+  if (it == jobs_.end()) return std::nullopt;
+  cancel(it->second);
+  store_.remove(it->second->pod);
+  jobs_.erase(it);
+  return std::nullopt;
+}
+
+std::optional<kube::KubeError> LocalExecutor::cleanUpAfter(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->second->key != key) {
+      ++it;
+      continue;
+    }
+    cancel(it->second);
+    store_.remove(it->second->pod);
+    it = jobs_.erase(it);
+  }
+  return std::nullopt;
+}
+
+void LocalExecutor::work() {
+  for (;;) {
+    JobPtr job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      if (stopping_) return;
+      job = pending_.front();
+      pending_.pop_front();
+      if (job->removed) continue;
+    }
+    runJob(*job);
+  }
+}
+
+void LocalExecutor::publish(Job& job, std::function<void(json&)> change) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (job.removed) return;
+    change(job.pod);
+    job.pod["metadata"]["resourceVersion"] = std::to_string(++version_);
+    store_.apply(json(job.pod));
+  }
+  changed_(job.key);
+}
+
+void LocalExecutor::runJob(Job& job) {
+  publish(job, [](json& pod) { markLocalPodRunning(pod, Clock::now()); });
+  sandbox::RunResult result = runSandbox(job);
+  job.launch.files = {};  // the bytes are not needed any more; the record stays small
+  if (result.outcome == sandbox::RunOutcome::kInterrupted) return;  // removed: nobody to tell
+  publish(job, [&result](json& pod) { markLocalPodFinished(pod, result, Clock::now()); });
+}
+
+sandbox::RunResult LocalExecutor::runSandbox(Job& job) {
+  auto base = options_.base.empty() ? sandbox::SandboxRoot::privateBase()
+                                    : sandbox::SetupResult<std::filesystem::path>(options_.base);
+  if (!base) return sandbox::RunResult::setupFailed(base.error().message);
+  const AcceptedLaunch& launch = job.launch;
+  auto root = sandbox::SandboxRoot::create(launch.files, launch.accepted.files, base.value());
+  if (!root) return sandbox::RunResult::setupFailed(root.error().message);
+  sandbox::SandboxRequest request{root.value()->pluginDir(),
+                                  root.value()->mountPoint(),
+                                  std::nullopt,
+                                  launch.run.args,
+                                  granted(launch.accepted, "network"),
+                                  sandboxLimits(launch.limits, options_.tmpBytes),
+                                  sandbox::OutputSinks{-1, -1},
+                                  job.wakeRead};
+  // buildPod already refused input for a plugin without read_files; checked again all the same.
+  if (launch.run.input && granted(launch.accepted, "read_files")) {
+    const std::string ns = job.key.substr(0, job.key.find('/'));
+    auto configMap = client_.get(kube::configMapsResource(), ns, launch.run.input->name);
+    if (!configMap) {
+      return sandbox::RunResult::setupFailed("input ConfigMap \"" + launch.run.input->name +
+                                             "\": " + configMap.error().describe());
+    }
+    auto files = pluginFilesFromConfigMap(*configMap);
+    if (!files) return sandbox::RunResult::setupFailed("input: " + files.rejection().line());
+    const std::filesystem::path inputDir = root.value()->dir() / "input";
+    if (auto error = writeInput(*files, inputDir)) return sandbox::RunResult::setupFailed(*error);
+    request.inputDir = inputDir;
+  }
+  return runner_(request);
+}
+
+}  // namespace ps::reconcile

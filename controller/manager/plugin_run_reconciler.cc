@@ -1,0 +1,172 @@
+#include "manager/plugin_run_reconciler.h"
+
+#include <vector>
+
+#include "api/plugin_run.h"
+#include "api/pod_naming.h"
+#include "api/resources.h"
+#include "kube/json_member.h"
+#include "kube/rfc3339.h"
+#include "reconcile/conditions.h"
+#include "reconcile/run_slots.h"
+#include "reconcile/run_visit.h"
+
+namespace ps::reconcile {
+
+using kube::member;
+using kube::stringMember;
+using nlohmann::json;
+
+namespace {
+
+RunState stateOf(const json& run) {
+  return runStateFromStatus(member(run, "status"));
+}
+
+// The trust core reads the ConfigMap's bytes only before launch; later visits skip the GET.
+bool needsConfigMap(RunState state) {
+  return !isTerminal(state) && state != RunState::Running;
+}
+
+kube::ReconcileResult failed(const std::string& what, const kube::KubeError& error) {
+  return kube::ReconcileResult::failure(what + ": " + error.describe());
+}
+
+// How soon a run missing from a cache that has not synced yet is looked at again.
+constexpr auto kUnsyncedRetry = std::chrono::seconds(1);
+
+}  // namespace
+
+PluginRunReconciler::PluginRunReconciler(kube::KubeClient& client, const kube::StoreGroup& runs,
+                                         RunExecutor& executor, TrustProvider trust,
+                                         ReconcilerOptions options, CachesSynced synced)
+    : client_(client),
+      runs_(runs),
+      executor_(executor),
+      trust_(std::move(trust)),
+      options_(std::move(options)),
+      synced_(std::move(synced)) {}
+
+bool PluginRunReconciler::hasCapacity(const std::string& key) const {
+  if (options_.maxRunning == 0) return true;
+  std::vector<RunSlotView> views;
+  for (const kube::ObjectPtr& run : runs_.list()) {
+    auto created = kube::parseRfc3339(stringMember(member(*run, "metadata"), "creationTimestamp"));
+    views.push_back({kube::objectKey(*run), created.value_or(TimePoint{}), stateOf(*run)});
+  }
+  return runsAllowedToStart(views, options_.maxRunning).count(key) > 0;
+}
+
+// The workload comes from the executor; the plugin's ConfigMap only while the run has not launched.
+std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
+                                                            const std::string& podName,
+                                                            Observed& observed) {
+  const std::string ns = stringMember(member(run, "metadata"), "namespace");
+  const RunState state = stateOf(run);
+  auto workload = executor_.observe(run, state, podName);
+  if (!workload) return workload.error();
+  observed.pod = std::move(*workload);
+  if (needsConfigMap(state) && !observed.pod) {
+    const std::string name = stringMember(member(member(run, "spec"), "plugin"), "configMap");
+    if (!name.empty()) {
+      auto configMap = client_.get(kube::configMapsResource(), ns, name);
+      if (configMap) {
+        observed.configMap = std::move(*configMap);
+      } else if (!configMap.error().isNotFound()) {
+        return configMap.error();
+      }
+    }
+    observed.capacityAvailable = hasCapacity(kube::objectKey(run));
+  }
+  return std::nullopt;
+}
+
+// The run is gone. Its workload is removed explicitly (no garbage collector may run, and the local
+// executor has none), but only once the caches are complete: before they sync, "not in the cache"
+// does not mean "deleted".
+kube::ReconcileResult PluginRunReconciler::cleanUpAfter(const std::string& key) {
+  if (!synced_()) return kube::ReconcileResult::requeueAfter(kUnsyncedRetry);
+  if (auto error = executor_.cleanUpAfter(key)) return failed("clean up", *error);
+  return kube::ReconcileResult::done();
+}
+
+std::optional<kube::ReconcileResult> PluginRunReconciler::writeStatus(const json& run,
+                                                                      const json& status) {
+  json updated = run;
+  updated["status"] = status;
+  auto written = client_.updateStatus(pluginRunsResource(),
+                                      stringMember(member(run, "metadata"), "namespace"), updated);
+  if (written) return std::nullopt;
+  // 409: our cached copy is stale; the watch brings the newer one and we visit again.
+  if (written.error().isConflict()) return kube::ReconcileResult::requeue();
+  return failed("update status", written.error());
+}
+
+void PluginRunReconciler::recordEvents(const json& run, const VisitPlan& plan) {
+  const std::string ns = stringMember(member(run, "metadata"), "namespace");
+  for (const EventRecord& record : plan.events) {
+    kube::EventSpec event;
+    event.involvedObject = run;
+    event.type = record.type == EventRecord::Type::Warning ? "Warning" : "Normal";
+    event.reason = record.reason;
+    event.message = record.message;
+    event.component = options_.component;
+    // An Event is best effort: losing one must not redo the visit's writes.
+    if (options_.events != nullptr) {
+      options_.events->record(ns, std::move(event));
+    } else {
+      (void)client_.createEvent(ns, event);
+    }
+  }
+}
+
+kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
+  kube::ObjectPtr cached = runs_.get(key);
+  if (!cached) return cleanUpAfter(key);
+  const json& run = *cached;
+  auto parsed = parsePluginRun(run);
+  const std::string podName = parsed ? podNameFor(*parsed) : std::string();
+
+  Observed observed;
+  if (auto error = observe(run, podName, observed)) return failed("observe", *error);
+  VisitInputs inputs;
+  inputs.run = &run;
+  inputs.pod = observed.pod ? &*observed.pod : nullptr;
+  inputs.configMap = observed.configMap ? &*observed.configMap : nullptr;
+  const TrustSnapshot trust = trust_();  // held until the visit ends
+  if (!trust) return kube::ReconcileResult::failure("no trust settings loaded");  // fail closed
+  inputs.trust = trust->config();
+  inputs.settings = &options_.settings;
+  inputs.capacityAvailable = observed.capacityAvailable;
+  inputs.admissionError = executor_.launchRefusal(key);
+  inputs.now = Clock::now();
+  const VisitPlan plan = planVisit(inputs);
+  return perform(key, run, plan);
+}
+
+kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const json& run,
+                                                   const VisitPlan& plan) {
+  const std::string ns = stringMember(member(run, "metadata"), "namespace");
+  const Decision& decision = plan.decision;
+  if (decision.createPod) {
+    if (auto stop = executor_.launch(key, run, plan)) return *stop;
+  }
+  if (decision.deletePod && !plan.podName.empty()) {
+    if (auto error = executor_.remove(ns, plan.podName)) return failed("delete Pod", *error);
+  }
+  if (decision.deleteRun) {
+    auto removed =
+        client_.remove(pluginRunsResource(), ns, stringMember(member(run, "metadata"), "name"));
+    if (!removed && !removed.error().isNotFound()) return failed("delete run", removed.error());
+    return kube::ReconcileResult::done();
+  }
+  if (plan.status) {
+    if (auto stop = writeStatus(run, *plan.status)) return *stop;
+    if (isTerminal(decision.next)) executor_.forgetRefusal(key);
+  }
+  recordEvents(run, plan);
+  if (decision.requeueAfter) return kube::ReconcileResult::requeueAfter(*decision.requeueAfter);
+  return kube::ReconcileResult::done();
+}
+
+}  // namespace ps::reconcile

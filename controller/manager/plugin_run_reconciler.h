@@ -1,0 +1,69 @@
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "executor/run_executor.h"
+#include "kube/api_client.h"
+#include "kube/controller.h"
+#include "kube/event_recorder.h"
+#include "kube/store_group.h"
+#include "reconcile/controller_settings.h"
+#include "reconcile/run_visit.h"
+#include "trust/trust_snapshot.h"
+
+namespace ps::reconcile {
+
+struct ReconcilerOptions {
+  ControllerSettings settings;
+  size_t maxRunning = 0;  // 0 = no cap
+  std::string component = "plugin-controller";
+  // Posts Events off the worker (best effort, not owned); null posts them within the visit.
+  kube::EventRecorder* events = nullptr;
+};
+
+// Whether every cache the reconciler reads has synced. Until then a run missing from the cache
+// may simply not be listed yet, so nothing is cleaned up on its account.
+using CachesSynced = std::function<bool()>;
+
+// One visit of one PluginRun, performed against the API: gathers what planVisit needs (the run
+// from the informer cache, its workload from the executor, the plugin ConfigMap by a live GET)
+// and carries out the plan (launch through the executor, status with resourceVersion, Events,
+// deletes, requeue).
+class PluginRunReconciler {
+ public:
+  // The cache, the client and the executor must outlive the reconciler. `trust` is asked once
+  // per visit.
+  PluginRunReconciler(
+      kube::KubeClient& client, const kube::StoreGroup& runs, RunExecutor& executor,
+      TrustProvider trust, ReconcilerOptions options, CachesSynced synced = [] { return true; });
+
+  kube::ReconcileResult reconcile(const std::string& key);
+
+ private:
+  struct Observed {
+    std::optional<nlohmann::json> pod;
+    std::optional<nlohmann::json> configMap;
+    bool capacityAvailable = true;
+  };
+  std::optional<kube::KubeError> observe(const nlohmann::json& run, const std::string& podName,
+                                         Observed& observed);
+  bool hasCapacity(const std::string& key) const;
+  kube::ReconcileResult cleanUpAfter(const std::string& key);
+  std::optional<kube::ReconcileResult> writeStatus(const nlohmann::json& run,
+                                                   const nlohmann::json& status);
+  void recordEvents(const nlohmann::json& run, const VisitPlan& plan);
+  kube::ReconcileResult perform(const std::string& key, const nlohmann::json& run,
+                                const VisitPlan& plan);
+
+  kube::KubeClient& client_;
+  const kube::StoreGroup& runs_;
+  RunExecutor& executor_;
+  const TrustProvider trust_;
+  const ReconcilerOptions options_;
+  const CachesSynced synced_;
+};
+
+}  // namespace ps::reconcile

@@ -1,0 +1,145 @@
+#include "api/plugin_run.h"
+
+#include <gtest/gtest.h>
+
+namespace ps::reconcile {
+namespace {
+
+using nlohmann::json;
+
+json validRun() {
+  return json::parse(R"({
+    "apiVersion": "sandbox.plugins.dev/v1alpha1", "kind": "PluginRun",
+    "metadata": {"name": "scan-1", "namespace": "team-a", "uid": "1234-abcd", "generation": 2},
+    "spec": {"plugin": {"configMap": "techdebt"}, "input": {"configMap": "repo-snapshot"},
+             "args": ["--limit", "20"], "timeoutSeconds": 300,
+             "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}},
+             "ttlSecondsAfterFinished": 3600}})");
+}
+
+std::string rejectionOf(const json& object) {
+  const auto run = parsePluginRun(object);
+  return run ? "accepted" : run.rejection().line();
+}
+
+TEST(PluginRunTest, ParsesEveryField) {
+  const auto run = parsePluginRun(validRun());
+  ASSERT_TRUE(run.ok()) << run.rejection().line();
+  EXPECT_EQ(run->name, "scan-1");
+  EXPECT_EQ(run->namespaceName, "team-a");
+  EXPECT_EQ(run->uid, "1234-abcd");
+  EXPECT_EQ(run->generation, 2);
+  EXPECT_EQ(run->pluginConfigMap, "techdebt");
+  ASSERT_TRUE(run->input.has_value());
+  EXPECT_EQ(run->input->kind, InputSource::Kind::ConfigMap);
+  EXPECT_EQ(run->input->name, "repo-snapshot");
+  EXPECT_EQ(run->args, (std::vector<std::string>{"--limit", "20"}));
+  EXPECT_EQ(run->timeoutSeconds, 300);
+  EXPECT_EQ(run->cpuLimit, kube::Quantity::parse("500m"));
+  EXPECT_EQ(run->memoryLimit, kube::Quantity::parse("256Mi"));
+  EXPECT_EQ(run->ttlSecondsAfterFinished, 3600);
+}
+
+TEST(PluginRunTest, MinimalRunGetsDefaults) {
+  const auto run = parsePluginRun(json::parse(R"({
+    "apiVersion": "sandbox.plugins.dev/v1alpha1", "kind": "PluginRun",
+    "metadata": {"name": "r"}, "spec": {"plugin": {"configMap": "p"}}})"));
+  ASSERT_TRUE(run.ok()) << run.rejection().line();
+  EXPECT_EQ(run->namespaceName, "default");
+  EXPECT_TRUE(run->uid.empty());
+  EXPECT_FALSE(run->input.has_value());
+  EXPECT_FALSE(run->timeoutSeconds.has_value());
+}
+
+TEST(PluginRunTest, PersistentVolumeClaimInput) {
+  json object = validRun();
+  object["spec"]["input"] = {{"persistentVolumeClaim", "data"}};
+  const auto run = parsePluginRun(object);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->input->kind, InputSource::Kind::PersistentVolumeClaim);
+  EXPECT_EQ(run->input->name, "data");
+}
+
+struct BadCase {
+  const char* pointer;  // JSON pointer to replace (or remove with null json)
+  json value;
+  const char* expected;  // substring of the rejection line
+};
+
+TEST(PluginRunTest, RejectsBadSpecsWithClearMessages) {
+  const std::vector<BadCase> cases = {
+      {"/apiVersion", "v1", "rejected: spec: apiVersion"},
+      {"/kind", "Pod", "kind: must be PluginRun"},
+      {"/metadata/name", "Bad_Name", "metadata.name: \"Bad_Name\" is not a valid object name"},
+      {"/metadata/name", 5, "metadata.name: must be a string"},
+      {"/metadata/namespace", "a.b", "metadata.namespace"},
+      {"/spec/plugin", json::object(), "spec.plugin.configMap: is required"},
+      {"/spec/plugin", "techdebt", "spec.plugin: is required"},
+      {"/spec/plugin/configMap", "", "spec.plugin.configMap"},
+      {"/spec/plugin/secret", "x", "spec.plugin.secret: unknown field"},
+      {"/spec/input",
+       {{"configMap", "a"}, {"persistentVolumeClaim", "b"}},
+       "spec.input: give exactly one"},
+      {"/spec/input", json::object(), "spec.input: give exactly one"},
+      {"/spec/input", {{"hostPath", "/etc"}}, "spec.input.hostPath: unknown field"},
+      {"/spec/timeoutSeconds", 0, "spec.timeoutSeconds: must be at least 1"},
+      {"/spec/timeoutSeconds", -5, "spec.timeoutSeconds: must be at least 1"},
+      {"/spec/timeoutSeconds", 1.5, "spec.timeoutSeconds: must be an integer"},
+      {"/spec/timeoutSeconds", "300", "spec.timeoutSeconds: must be an integer"},
+      {"/spec/timeoutSeconds", true, "spec.timeoutSeconds: must be an integer"},
+      {"/spec/timeoutSeconds", 99999999999ULL, "spec.timeoutSeconds: must be at most 86400"},
+      {"/spec/timeoutSeconds", 86401, "spec.timeoutSeconds: must be at most 86400"},
+      {"/spec/ttlSecondsAfterFinished", 31536001, "must be at most 31536000"},
+      {"/spec/ttlSecondsAfterFinished", -1, "spec.ttlSecondsAfterFinished: must be at least 0"},
+      {"/spec/resources/limits/cpu", "lots",
+       "spec.resources.limits.cpu: \"lots\" is not a quantity"},
+      {"/spec/resources/limits/memory", "-1Gi", "spec.resources.limits.memory"},
+      {"/spec/resources/limits/memory", "0", "must be greater than zero"},
+      {"/spec/resources/limits/gpu", "1", "spec.resources.limits.gpu: unknown field"},
+      {"/spec/resources/requests", json::object(), "spec.resources.requests: unknown field"},
+      {"/spec/args", "--limit 20", "spec.args: must be a list of strings"},
+      {"/spec/args", {1, 2}, "spec.args: must be a list of strings"},
+      {"/spec/args", std::vector<std::string>(65, "x"), "at most 64 arguments"},
+      {"/spec/args", {std::string(4097, 'x')}, "longer than 4096 bytes"},
+      {"/spec/timeoutSecond", 5, "spec.timeoutSecond: unknown field"},
+      {"/spec", json::array(), "spec: is required"},
+  };
+  for (const auto& testCase : cases) {
+    json object = validRun();
+    object[json::json_pointer(testCase.pointer)] = testCase.value;
+    const std::string line = rejectionOf(object);
+    EXPECT_NE(line.find(testCase.expected), std::string::npos)
+        << testCase.pointer << " -> " << line;
+    EXPECT_EQ(line.rfind("rejected: spec: ", 0), 0u) << line;
+  }
+}
+
+TEST(PluginRunTest, RejectsMissingPartsAndNonObjects) {
+  json noSpec = validRun();
+  noSpec.erase("spec");
+  EXPECT_NE(rejectionOf(noSpec).find("spec: is required"), std::string::npos);
+  json noName = validRun();
+  noName["metadata"].erase("name");
+  EXPECT_NE(rejectionOf(noName).find("metadata.name: is required"), std::string::npos);
+  EXPECT_NE(rejectionOf(json::array()).find("must be an object"), std::string::npos);
+  EXPECT_NE(rejectionOf(json("PluginRun")).find("must be an object"), std::string::npos);
+}
+
+TEST(PluginRunTest, DnsNames) {
+  EXPECT_TRUE(isDnsSubdomain("a"));
+  EXPECT_TRUE(isDnsSubdomain("scan.v1-2"));
+  const std::string label(63, 'a');
+  const std::string longest = label + "." + label + "." + label + "." + std::string(61, 'a');
+  ASSERT_EQ(longest.size(), 253u);
+  EXPECT_TRUE(isDnsSubdomain(longest));
+  EXPECT_FALSE(isDnsSubdomain(longest + "a"));
+  EXPECT_FALSE(isDnsSubdomain(std::string(64, 'a')));  // one label too long
+  for (const char* bad : {"", "-a", "a-", "A", "a..b", ".a", "a.", "a_b", "a b", "\xC3\xA9"}) {
+    EXPECT_FALSE(isDnsSubdomain(bad)) << bad;
+  }
+  EXPECT_TRUE(isDnsLabel("team-a"));
+  EXPECT_FALSE(isDnsLabel("team.a"));
+}
+
+}  // namespace
+}  // namespace ps::reconcile

@@ -1,0 +1,33 @@
+#include "kube/rfc3339.h"
+
+#include <gtest/gtest.h>
+
+namespace ps::kube {
+namespace {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+TEST(Rfc3339Test, RoundTrips) {
+  const auto time = parseRfc3339("2026-11-27T21:05:12Z");
+  ASSERT_TRUE(time.has_value());
+  EXPECT_EQ(formatRfc3339(*time), "2026-11-27T21:05:12Z");
+  EXPECT_EQ(formatRfc3339(TimePoint{}), "1970-01-01T00:00:00Z");
+}
+
+TEST(Rfc3339Test, AcceptsFractionsAndOffsets) {
+  EXPECT_EQ(formatRfc3339(*parseRfc3339("2026-11-27T21:05:12.123456Z")), "2026-11-27T21:05:12Z");
+  EXPECT_EQ(formatRfc3339(*parseRfc3339("2026-11-27T23:05:12+02:00")), "2026-11-27T21:05:12Z");
+  EXPECT_EQ(formatRfc3339(*parseRfc3339("2026-11-27T20:35:12-00:30")), "2026-11-27T21:05:12Z");
+}
+
+TEST(Rfc3339Test, RejectsBadInput) {
+  for (const char* bad :
+       {"", "2026-11-27", "2026-11-27T21:05:12", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+        "2026-11-27T24:00:00Z", "2026-11-27T21:05:12.Z", "2026-11-27T21:05:12Zjunk",
+        "2026/11/27T21:05:12Z", "2026-11-27T21:05:12+2", "yyyy-11-27T21:05:12Z"}) {
+    EXPECT_FALSE(parseRfc3339(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ps::kube

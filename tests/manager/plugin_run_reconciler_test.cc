@@ -1,0 +1,370 @@
+#include "manager/plugin_run_reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/key_ring.h"
+#include "core/policy.h"
+#include "core/trust_env.h"
+#include "executor/pod_executor.h"
+#include "fake_http_client.h"
+#include "kube/store.h"
+
+namespace ps::reconcile {
+namespace {
+
+using kube::testing::FakeHttpClient;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const fs::path kPlugins = fs::path(PS_SOURCE_DIR) / "plugins";
+const std::string kRuns = "/apis/sandbox.plugins.dev/v1alpha1/namespaces/team-a/pluginruns/";
+const std::string kPods = "/api/v1/namespaces/team-a/pods";
+const std::string kPolicies = "/apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies";
+const std::string kConfigMaps = "/api/v1/namespaces/team-a/configmaps/";
+const std::string kEvents = "/api/v1/namespaces/team-a/events";
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+json configMapOf(const std::string& plugin) {
+  json data = json::object();
+  for (const char* name : {"manifest.json", "plugin.py"}) {
+    data[name] = readFile(kPlugins / plugin / name);
+  }
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", plugin}}},
+          {"data", data}};
+}
+
+json pluginRun(const std::string& name, const std::string& uid = "u-1") {
+  json run = json::parse(R"({
+    "apiVersion": "sandbox.plugins.dev/v1alpha1", "kind": "PluginRun",
+    "metadata": {"namespace": "team-a", "generation": 1, "resourceVersion": "7",
+                 "creationTimestamp": "2026-11-27T21:00:00Z"},
+    "spec": {"plugin": {"configMap": "techdebt"}, "timeoutSeconds": 120}})");
+  run["metadata"]["name"] = name;
+  run["metadata"]["uid"] = uid;
+  return run;
+}
+
+std::string statusReason(const json& status) {
+  for (const json& condition : status["conditions"]) {
+    if (condition["type"] == "Succeeded") return condition["reason"];
+  }
+  return "";
+}
+
+std::vector<std::string> methodsAndPaths(const std::vector<kube::HttpRequest>& requests) {
+  std::vector<std::string> lines;
+  for (const auto& request : requests) lines.push_back(request.method + " " + request.path);
+  return lines;
+}
+
+class PluginRunReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto fake = std::make_unique<FakeHttpClient>();
+    fake_ = fake.get();
+    kube::ClientOptions options;
+    options.qps = 0;
+    client_ = std::make_unique<kube::KubeClient>(std::move(fake), options);
+    auto trust = std::make_shared<core::LoadedTrust>();
+    auto policy = core::Policy::load(kPlugins / "policy.json");
+    ASSERT_TRUE(policy.ok()) << policy.rejection().line();
+    trust->policy.emplace(std::move(*policy));
+    auto keys = core::KeyRing::fromPemFile((kPlugins / "keys" / "demo.pub.pem").string());
+    ASSERT_TRUE(keys.ok()) << keys.rejection().line();
+    trust->keys.emplace(std::move(*keys));
+    trust_ = std::move(trust);
+    runGroup_.add(runs_);
+    podGroup_.add(pods_);
+    executor_ = std::make_unique<PodExecutor>(*client_, podGroup_);
+    reconciler_ =
+        std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_, fixedTrust(trust_),
+                                              ReconcilerOptions{}, [this] { return synced_; });
+  }
+
+  // The status the last PUT wrote, as the API server would store it in the cache.
+  json lastStatusWritten(const std::string& run) {
+    auto puts = fake_->requestsTo(kRuns + run + "/status");
+    EXPECT_FALSE(puts.empty());
+    if (puts.empty()) return json();
+    return json::parse(puts.back().body)["status"];
+  }
+  void storeStatus(const std::string& run, const json& status) {
+    json object = *runs_.get("team-a/" + run);
+    object["status"] = status;
+    object["metadata"]["resourceVersion"] =
+        std::to_string(std::stoi(object["metadata"]["resourceVersion"].get<std::string>()) + 1);
+    runs_.apply(std::move(object));
+  }
+  // The Pod the last POST created, as the informer would cache it.
+  json createdPod() {
+    auto posts = fake_->requestsTo(kPods);
+    EXPECT_FALSE(posts.empty());
+    json pod = json::parse(posts.back().body);
+    pod["metadata"]["uid"] = "pod-uid-1";
+    pod["metadata"]["resourceVersion"] = "100";
+    return pod;
+  }
+  // Launches run "scan-1" and brings the cache up to date: status Running, its Pod cached.
+  json launch() {
+    runs_.apply(pluginRun("scan-1"));
+    fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+    fake_->script("POST", kPolicies, {201, "{}"});
+    fake_->script("POST", kPods, {201, "{}"});
+    fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+    auto result = reconciler_->reconcile("team-a/scan-1");
+    EXPECT_FALSE(result.error) << *result.error;
+    storeStatus("scan-1", lastStatusWritten("scan-1"));
+    json pod = createdPod();
+    pods_.apply(json(pod));
+    return pod;
+  }
+
+  FakeHttpClient* fake_ = nullptr;
+  std::unique_ptr<kube::KubeClient> client_;
+  TrustSnapshot trust_;
+  kube::Store runs_, pods_;
+  kube::StoreGroup runGroup_, podGroup_;
+  std::unique_ptr<PodExecutor> executor_;
+  std::unique_ptr<PluginRunReconciler> reconciler_;
+  bool synced_ = true;
+};
+
+TEST_F(PluginRunReconcilerTest, FirstVisitOfAnAcceptedRunCreatesPolicyPodStatusAndEvent) {
+  launch();
+  auto lines = methodsAndPaths(fake_->requests());
+  ASSERT_GE(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "GET " + kConfigMaps + "techdebt");
+  EXPECT_EQ(lines[1], "POST " + kPolicies);
+  EXPECT_EQ(lines[2], "POST " + kPods);
+  EXPECT_EQ(lines[3], "PUT " + kRuns + "scan-1/status");
+  EXPECT_EQ(lines[4], "POST " + kEvents);
+  const json status = lastStatusWritten("scan-1");
+  EXPECT_EQ(statusReason(status), "Running");
+  EXPECT_EQ(status["podName"], createdPod()["metadata"]["name"]);
+  // The status PUT is conditional on the cached resourceVersion.
+  EXPECT_EQ(json::parse(fake_->requestsTo(kRuns)[0].body)["metadata"]["resourceVersion"], "7");
+}
+
+TEST_F(PluginRunReconcilerTest, NetworkPolicyIsCreatedOncePerNamespace) {
+  launch();
+  runs_.apply(pluginRun("scan-2", "u-2"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-2/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-2");
+  EXPECT_FALSE(result.error);
+  EXPECT_EQ(fake_->requestsTo(kPolicies).size(), 1u);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 2u);
+}
+
+TEST_F(PluginRunReconcilerTest, AnExistingNetworkPolicyCountsAsEnsured) {
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies,
+                {409, R"({"kind":"Status","reason":"AlreadyExists","code":409})"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);
+}
+
+TEST_F(PluginRunReconcilerTest, ARunningRunWithItsPodCachedMakesNoRequest) {
+  json pod = launch();
+  const size_t before = fake_->requests().size();
+  pod["status"] = {{"phase", "Running"}, {"startTime", "2026-11-27T21:00:01Z"}};
+  pod["metadata"]["resourceVersion"] = "101";
+  pods_.apply(std::move(pod));
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_GT(result.retryAfter.count(), 0);
+  EXPECT_EQ(fake_->requests().size(), before);
+}
+
+TEST_F(PluginRunReconcilerTest, AFinishedPodWritesTheResultAndNothingElse) {
+  json pod = launch();
+  const size_t before = fake_->requests().size();
+  pod["status"] = {
+      {"phase", "Succeeded"},
+      {"containerStatuses",
+       {{{"name", "plugin"},
+         {"state",
+          {{"terminated",
+            {{"exitCode", 0}, {"reason", "Completed"}, {"message", "42 TODOs\n"}}}}}}}}};
+  pod["metadata"]["resourceVersion"] = "101";
+  pods_.apply(std::move(pod));
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  const json status = lastStatusWritten("scan-1");
+  EXPECT_EQ(statusReason(status), "Succeeded");
+  EXPECT_EQ(status["result"], "42 TODOs\n");
+  EXPECT_EQ(status["exitCode"], 0);
+  auto lines = methodsAndPaths(fake_->requests());
+  ASSERT_EQ(lines.size(), before + 2);  // the status and its Event: no GET, no create
+  EXPECT_EQ(lines[before], "PUT " + kRuns + "scan-1/status");
+  EXPECT_EQ(lines[before + 1], "POST " + kEvents);
+}
+
+TEST_F(PluginRunReconcilerTest, ARunningRunWhosePodIsGoneIsCheckedLiveThenFailsAsPodDeleted) {
+  launch();
+  pods_.remove(createdPod());
+  fake_->script("GET", kPods, {404, R"({"kind":"Status","reason":"NotFound","code":404})"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_EQ(fake_->requestsTo(kPods + "/").size(), 1u);  // the live GET
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "PodDeleted");
+}
+
+TEST_F(PluginRunReconcilerTest, ARejectedPluginGetsAStatusAndAnEventButNoPod) {
+  runs_.apply(pluginRun("scan-1"));
+  json tampered = configMapOf("techdebt");
+  tampered["data"]["plugin.py"] = tampered["data"]["plugin.py"].get<std::string>() + "\n# evil\n";
+  fake_->script("GET", kConfigMaps + "techdebt", {200, tampered.dump()});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_TRUE(fake_->requestsTo(kPods).empty());
+  EXPECT_TRUE(fake_->requestsTo(kPolicies).empty());
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Rejected");
+  ASSERT_EQ(fake_->requestsTo(kEvents).size(), 1u);
+  EXPECT_NE(fake_->requestsTo(kEvents)[0].body.find("Rejected"), std::string::npos);
+}
+
+TEST_F(PluginRunReconcilerTest, AMissingConfigMapKeepsTheRunValidating) {
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {404, R"({"kind":"Status","reason":"NotFound","code":404})"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_TRUE(fake_->requestsTo(kPods).empty());
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Validating");
+  EXPECT_GT(result.retryAfter.count(), 0);
+}
+
+TEST_F(PluginRunReconcilerTest, AConflictOnStatusRequeuesWithoutEvents) {
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status",
+                {409, R"({"kind":"Status","reason":"Conflict","code":409})"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_TRUE(result.retry);
+  EXPECT_TRUE(fake_->requestsTo(kEvents).empty());
+}
+
+TEST_F(PluginRunReconcilerTest, ARefusedPodCreateBecomesPodAdmissionFailedOnTheNextVisit) {
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {403, R"({"kind":"Status","reason":"Forbidden","code":403,
+                          "message":"violates PodSecurity \"restricted:latest\""})"});
+  auto first = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(first.error);
+  EXPECT_TRUE(first.retry);
+  EXPECT_TRUE(fake_->requestsTo(kRuns).empty());  // nothing written yet
+
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto second = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(second.error);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);  // never a second create
+  const json status = lastStatusWritten("scan-1");
+  EXPECT_EQ(statusReason(status), "PodAdmissionFailed");
+  EXPECT_NE(status.dump().find("violates PodSecurity"), std::string::npos);
+}
+
+TEST_F(PluginRunReconcilerTest, A422OnPodCreateIsAnAdmissionFailureToo) {
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods,
+                {422, R"({"kind":"Status","reason":"Invalid","code":422,"message":"bad"})"});
+  (void)reconciler_->reconcile("team-a/scan-1");
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "PodAdmissionFailed");
+}
+
+TEST_F(PluginRunReconcilerTest, AServerErrorOnPodCreateIsRetriedNotReported) {
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {500, R"({"kind":"Status","code":500})"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_TRUE(result.error.has_value());
+  EXPECT_TRUE(fake_->requestsTo(kRuns).empty());
+}
+
+// Item 4 of issue 6: deleting a run removes its Pod even where no garbage collector runs.
+TEST_F(PluginRunReconcilerTest, AGoneRunHasItsPodDeletedWithAUidPrecondition) {
+  json pod = launch();
+  runs_.remove(*runs_.get("team-a/scan-1"));
+  fake_->script("GET", kRuns + "scan-1",
+                {404, R"({"kind":"Status","reason":"NotFound","code":404})"});
+  fake_->script("DELETE", kPods + "/", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  auto deletes = fake_->requestsTo(kPods + "/" + pod["metadata"]["name"].get<std::string>());
+  ASSERT_EQ(deletes.size(), 1u);
+  EXPECT_EQ(deletes[0].method, "DELETE");
+  EXPECT_EQ(json::parse(deletes[0].body)["preconditions"]["uid"], "pod-uid-1");
+}
+
+TEST_F(PluginRunReconcilerTest, NothingIsDeletedBeforeTheCachesSynced) {
+  json pod = launch();
+  runs_.remove(*runs_.get("team-a/scan-1"));
+  synced_ = false;
+  const size_t before = fake_->requests().size();
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_GT(result.retryAfter.count(), 0);  // looked at again once synced
+  EXPECT_EQ(fake_->requests().size(), before);
+}
+
+TEST_F(PluginRunReconcilerTest, APodOfARunThatStillExistsLiveIsKept) {
+  launch();
+  runs_.remove(*runs_.get("team-a/scan-1"));  // the cache lags behind the server
+  fake_->script("GET", kRuns + "scan-1", {200, pluginRun("scan-1").dump()});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  for (const auto& request : fake_->requests()) EXPECT_NE(request.method, "DELETE");
+}
+
+TEST_F(PluginRunReconcilerTest, APodOfAnEarlierRunUnderTheSameNameIsDeleted) {
+  launch();
+  runs_.remove(*runs_.get("team-a/scan-1"));
+  fake_->script("GET", kRuns + "scan-1", {200, pluginRun("scan-1", "u-other").dump()});
+  fake_->script("DELETE", kPods + "/", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  size_t deletes = 0;
+  for (const auto& request : fake_->requests()) deletes += request.method == "DELETE" ? 1 : 0;
+  EXPECT_EQ(deletes, 1u);
+}
+
+TEST_F(PluginRunReconcilerTest, AGoneRunWithoutPodsMakesNoRequest) {
+  auto result = reconciler_->reconcile("team-a/never-existed");
+  EXPECT_FALSE(result.error);
+  EXPECT_TRUE(fake_->requests().empty());
+}
+
+}  // namespace
+}  // namespace ps::reconcile
