@@ -139,10 +139,29 @@ build_helm() {
   log_step "built helm in $((SECONDS - start)) s"
 }
 
+# kube-router: only its NetworkPolicy firewall (iptables + ipset) runs on the node (kube-network-policies
+# cannot: its nftables `queue` rule needs CONFIG_NFT_QUEUE, which this kernel lacks); its go.mod has no
+# replace directives, so `go install` builds it as is.
+kube_router_bin() { echo "$CACHE_DIR/kube-router-$KUBE_ROUTER_VERSION/bin/kube-router"; }
+
+build_kube_router() {
+  local out dir
+  out=$(kube_router_bin); dir=$(dirname "$out")
+  if is_cached "$out" "$KUBE_ROUTER_VERSION"; then return 0; fi
+  mkdir -p "$dir"
+  log_step "building kube-router $KUBE_ROUTER_VERSION"
+  local start=$SECONDS
+  GOBIN="$dir" go install -ldflags "-s -w" \
+    "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
+  mark_cached "$out" "$KUBE_ROUTER_VERSION"
+  log_step "built kube-router in $((SECONDS - start)) s"
+}
+
 # The test node's Go parts (tests/cluster/node.sh). PS_CLUSTER_NODE_TOOLS=0 skips them.
 build_node_tools() {
   local name
   for name in $NODE_KUBE_COMMANDS; do build_kube_binary "$name"; done
+  build_kube_router
 }
 
 # build_all_locked FUNCTION: one build step under the shared cache's lock (e.g. the node's tools when

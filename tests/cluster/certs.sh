@@ -65,6 +65,15 @@ ensure_node_certificates() {
   touch "$pki/node-complete"
 }
 
+# The NetworkPolicy firewall's identity (bound by node_policy_rbac.yaml), added after the others.
+ensure_policy_certificate() {
+  local pki
+  pki=$(pki_dir)
+  [ -f "$pki/kube-router.crt" ] && return 0
+  sign_cert "$pki" kube-router "/CN=plugin-sandbox:kube-router" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
+}
+
 # write_kubeconfig FILE CLIENT: a kubeconfig for https://127.0.0.1:$APISERVER_PORT with embedded data.
 # Inside the node's network namespace the same address is the forwarder to the host's API server.
 write_kubeconfig() {

@@ -1,10 +1,11 @@
 # shellcheck shell=bash
-# The test node: kubelet, containerd + runc, Debian's CNI plugins and kube-proxy, all inside a network +
-# mount namespace of its own, so that nothing on the host's network changes. Sourced by cluster.sh (up with NODE=1, down, status, import-images, ...).
+# The test node: kubelet, containerd + runc, Debian's CNI plugins, kube-proxy and NetworkPolicy
+# enforcement (kube-router's firewall), all inside a network + mount namespace of its own, so that
+# nothing on the host's network changes. Sourced by cluster.sh (up with NODE=1, down, status, import-images, ...).
 #
 # How traffic flows (no host-side veth, route or rule):
 #   host clients -> kube-apiserver on 127.0.0.1:$APISERVER_PORT (as without a node)
-#   kubelet, kube-proxy (in the node) -> 127.0.0.1:$APISERVER_PORT inside the node ->
+#   kubelet, kube-proxy, kube-router (in the node) -> 127.0.0.1:$APISERVER_PORT inside the node ->
 #       socat -> Unix socket node/apiserver.sock -> socat on the host -> the API server
 #   Pods -> `kubernetes` Service 10.0.0.1:443 -> kube-proxy DNAT -> $NODE_IP:$APISERVER_PORT (the
 #       advertised address, the same in-node forwarder)
@@ -165,6 +166,7 @@ require_node_host() {
   esac
   local name
   for name in $NODE_KUBE_COMMANDS; do [ -x "$(kube_bin "$name")" ] || { build_all_locked build_node_tools; break; }; done
+  [ -x "$(kube_router_bin)" ] || build_all_locked build_node_tools
 }
 
 # Takes the lock (free by node_check_available), clears what a dead node of ours left, and starts the
@@ -205,6 +207,8 @@ in_node() { nsenter -t "$(cat "$(node_dir)/holder.pid")" -n -m -- "$@"; }
 containerd_ready() { ctr --address "$(node_dir)/containerd.sock" version; }
 kubelet_healthy() { in_node curl -fsS --max-time 2 http://127.0.0.1:10248/healthz; }
 kube_proxy_healthy() { in_node curl -fsS --max-time 2 http://127.0.0.1:10256/healthz; }
+# kube-router's firewall has hooked the filter table once its chains exist.
+policy_ready() { in_node iptables -t filter -S KUBE-ROUTER-FORWARD; }
 node_ready() {
   [ "$(node_kubectl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
@@ -247,6 +251,22 @@ start_node_daemons() {
   fi
 }
 
+# kube-router looks its Node up once at start: it starts after kubelet registered the node.
+start_policy_firewall() {
+  local nd
+  nd=$(node_dir)
+  ensure_policy_certificate
+  node_kubectl apply -f "$HERE/node_policy_rbac.yaml" >/dev/null
+  write_kubeconfig "$nd/kube-router.kubeconfig" kube-router
+  # NetworkPolicy only: no routing, no service proxy (kube-proxy's), no CNI config (Debian's bridge).
+  if ! node_running kube-router; then
+    node_spawn kube-router node "$(kube_router_bin)" --kubeconfig="$nd/kube-router.kubeconfig" \
+      --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+      --hostname-override="$NODE_NAME" --service-cluster-ip-range="$SERVICE_CIDR" \
+      --health-port=20244 --metrics-port=0 --v=1
+  fi
+}
+
 node_up() {
   local start=$SECONDS nd holder_fresh=0
   nd=$(node_dir)
@@ -256,7 +276,9 @@ node_up() {
   start_node_daemons
   wait_until 60 "kubelet /healthz (see $nd/kubelet.log)" kubelet_healthy
   wait_until 60 "node $NODE_NAME Ready (see $nd/kubelet.log)" node_ready
+  start_policy_firewall
   wait_until 30 "kube-proxy /healthz (see $nd/kube-proxy.log)" kube_proxy_healthy
+  wait_until 30 "kube-router's NetworkPolicy chains (see $nd/kube-router.log)" policy_ready
   # kubelet set its kernel tunables at start; the rest of the machine gets the host's values back.
   node_restore_sysctls
   if [ "$holder_fresh" = 1 ]; then log_step "node $NODE_NAME Ready in $((SECONDS - start)) s"; fi
@@ -331,7 +353,7 @@ node_status() {
   local nd name pid code=0
   nd=$(node_dir)
   [ -d "$nd" ] || { echo "node: not started here; lock: $( [ -s "$NODE_LOCK" ] && describe_owner || echo free)"; return 0; }
-  for name in holder containerd kubelet kube-proxy apiserver-host-forward \
+  for name in holder containerd kubelet kube-proxy kube-router apiserver-host-forward \
     apiserver-node-forward egress-proxy; do
     if pid=$(node_pid "$name"); then echo "node $name: running, pid $pid"
     else echo "node $name: not running"; code=3; fi

@@ -2,12 +2,19 @@
 # Configuration files of the test node's daemons, written into the node's state directory on every
 # `up` (cheap, and a changed setting takes effect at the next start). Sourced by cluster.sh.
 
+# install_config FILE < content: replaces FILE only when the content differs (kube-proxy exits as soon
+# as its configuration file is written, so an idempotent `up` must leave it untouched).
+install_config() {
+  cat >"$1.new"
+  if cmp -s "$1.new" "$1"; then rm -f "$1.new"; else mv "$1.new" "$1"; fi
+}
+
 # containerd 1.6 (Debian). Root and state sit at the standard paths, which the node's mount namespace
 # maps to its own state (node_namespace.sh); the sockets are in the state directory so that host-side
 # tools (ctr, kubelet's endpoint) reach them.
 write_containerd_config() {
   local nd="$1"
-  cat >"$nd/containerd.toml" <<TOML
+  install_config "$nd/containerd.toml" <<TOML
 version = 2
 root = "/var/lib/containerd"
 state = "/run/containerd"
@@ -48,7 +55,7 @@ TOML
 write_cni_config() {
   local nd="$1"
   mkdir -p "$nd/cni"
-  cat >"$nd/cni/10-plugin-sandbox.conflist" <<JSON
+  install_config "$nd/cni/10-plugin-sandbox.conflist" <<JSON
 {
   "cniVersion": "1.0.0",
   "name": "plugin-sandbox",
@@ -76,7 +83,7 @@ JSON
 write_kubelet_config() {
   local nd="$1" pki
   pki=$(pki_dir)
-  cat >"$nd/kubelet.yaml" <<YAML
+  install_config "$nd/kubelet.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $NODE_IP
@@ -118,7 +125,7 @@ YAML
 # the host-wide nf_conntrack_max alone.
 write_kube_proxy_config() {
   local nd="$1"
-  cat >"$nd/kube-proxy.yaml" <<YAML
+  install_config "$nd/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: $nd/kube-proxy.kubeconfig}
@@ -138,7 +145,7 @@ YAML
 }
 
 write_scheduler_config() {
-  cat >"$STATE_DIR/kube-scheduler.yaml" <<YAML
+  install_config "$STATE_DIR/kube-scheduler.yaml" <<YAML
 apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection: {kubeconfig: $STATE_DIR/kube-scheduler.kubeconfig}
@@ -149,7 +156,7 @@ YAML
 # The API server reaches kubelet and Pods (logs, exec, proxy) through node_egress_proxy.py inside the
 # node's network namespace: HTTP CONNECT over a Unix socket, the way konnectivity serves real clusters.
 write_egress_selector_config() {
-  cat >"$STATE_DIR/egress-selector.yaml" <<YAML
+  install_config "$STATE_DIR/egress-selector.yaml" <<YAML
 apiVersion: apiserver.k8s.io/v1beta1
 kind: EgressSelectorConfiguration
 egressSelections:

@@ -78,6 +78,7 @@ TEST(NodeReady, UpAgainStartsNothing) {
   const CommandResult status = clusterScript({"status"});
   EXPECT_TRUE(status.ok()) << status.out << status.err;
   EXPECT_NE(status.out.find("node kube-proxy: running"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("node kube-router: running"), std::string::npos) << status.out;
 }
 
 // No host-side device, route or rule: the node's networking lives in its own namespace.
@@ -92,6 +93,8 @@ TEST(NodeReady, LeavesTheHostNetworkAlone) {
   const CommandResult rules = runCommand({"nft", "list", "ruleset"});
   ASSERT_TRUE(rules.ok()) << rules.err;
   EXPECT_EQ(rules.out.find("KUBE-"), std::string::npos) << "kube chains on the host";
+  const CommandResult sets = runCommand({"ipset", "list", "-n"});
+  EXPECT_EQ(sets.out.find("KUBE-"), std::string::npos) << sets.out;
   EXPECT_EQ(rules.out.find("kube-proxy"), std::string::npos);
   // ... while inside the node they are there.
   const CommandResult inside = clusterScript({"node-exec", "nft", "list", "tables"});

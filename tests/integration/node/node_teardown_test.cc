@@ -119,7 +119,6 @@ TEST(NodeTeardown, DownAfterACrashLeavesNothingBehind) {
   }
   const std::string mounts = readFile("/proc/self/mountinfo");
   EXPECT_EQ(mounts.find(node.stateDir), std::string::npos) << mounts;
-  EXPECT_EQ(mounts.find("/run/netns"), std::string::npos) << mounts;
   const CommandResult links = runCommand({"ip", "-o", "link", "show"});
   EXPECT_EQ(links.out.find("cni0"), std::string::npos) << links.out;
   EXPECT_EQ(links.out.find("veth"), std::string::npos) << links.out;
