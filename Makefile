@@ -21,7 +21,7 @@ NODE_PACKAGES := containerd runc containernetworking-plugins iptables nftables c
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
-.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image cluster-tools cluster-up cluster-down cluster-import-images format clean
+.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image images cluster-tools cluster-up cluster-down cluster-import-images format clean
 
 all: build
 
@@ -67,6 +67,13 @@ bench: build
 # The image the Pods and `pluginctl run --sandbox container` use, built with no registry.
 sandbox-image: build
 	@sandbox-image/build.sh build
+
+# Both images, with no registry, and their archives build/images/{controller,sandbox}.tar
+# (docker-archive: kind load image-archive, ctr images import, docker load, minikube image load).
+# Needs only the two binaries they hold.
+images: deps build/build.ninja
+	cmake --build build -j $(JOBS) --target plugin-controller plugin-launcher
+	@deploy/images/make-images.sh build
 
 fuzz: deps
 	$(call apt_ensure,$(FUZZ_PACKAGES))

@@ -15,20 +15,11 @@ image=${IMAGE:-localhost/plugin-sandbox/sandbox:dev}
 suite=${SUITE:-bookworm}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/plugin-sandbox
 
-say() { echo "sandbox-image: $*" >&2; }
-
-# Podman first: it needs no daemon. Its default runtime crun refuses hybrid cgroup v1/v2 layouts,
-# runc works everywhere we run.
-pick_engine() {
-  if [ -n "${ENGINE:-}" ]; then echo "$ENGINE"; return; fi
-  if command -v podman >/dev/null; then echo podman; return; fi
-  if command -v docker >/dev/null && docker info >/dev/null 2>&1; then echo docker; return; fi
-  say "no container engine: install podman (apt-get install podman runc) or start docker"
-  exit 126
-}
-engine=$(pick_engine)
-engine_cmd=("$engine")
-[ "$engine" = podman ] && engine_cmd+=(--runtime runc)
+IMAGES_LOG_PREFIX=sandbox-image
+# Engine choice, build settings and OCI labels shared with the controller image.
+# shellcheck source=../deploy/images/engine.sh
+. "$root/deploy/images/engine.sh"
+say() { images_say "$@"; }
 
 # The first Debian archive apt is configured with (deb822 .sources or one-line .list).
 debian_mirror() {
@@ -47,10 +38,6 @@ base_key() {
     date=$(date -u -d "$(sed -n 's/^Date: //p' "$release" | head -n1)" +%Y%m%d 2>/dev/null || true)
   fi
   echo "${suite}-${date:-$(date -u +%Y%m%d)}"
-}
-
-image_exists() {
-  if [ "$engine" = podman ]; then podman image exists "$1"; else docker image inspect "$1" >/dev/null 2>&1; fi
 }
 
 ensure_base() {
@@ -95,11 +82,9 @@ fi
 say "building $image with $engine on $base_image"
 # The label lets tests (and people) tell which launcher build an image holds.
 launcher_digest=sha256:$(sha256sum "$launcher" | cut -d' ' -f1)
-build_args=(--network none --build-arg "BASE_IMAGE=$base_image" -t "$image" -f "$context/Dockerfile"
+mapfile -t labels < <(oci_label_args "$root")
+build_args=(--build-arg "BASE_IMAGE=$base_image" -t "$image" -f "$context/Dockerfile" "${labels[@]}"
   --label "dev.plugins.sandbox.launcher-digest=$launcher_digest")
-if [ "$engine" = podman ]; then
-  # Explicit ulimits: podman otherwise asks for more than the host's hard limits and fails.
-  podman build --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "${build_args[@]}" "$context"
-else
-  docker build "${build_args[@]}" "$context"
-fi
+# Commit time as creation time and file timestamps: the same inputs give the same image ID.
+[ "$engine" = podman ] && build_args+=(--timestamp "$(source_date_epoch "$root")" --identity-label=false)
+engine_build "${build_args[@]}" "$context"

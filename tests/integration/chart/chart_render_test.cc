@@ -64,6 +64,9 @@ TEST(ChartRender, SchemaRefusesBadValues) {
       {"image.digest=latest", "/image/digest"},
       {"sandboxImage.digest=sha256:xyz", "/sandboxImage/digest"},
       {"controller.executor=fork", "/controller/executor"},
+      // The local executor is not offered in a cluster (it would run plugins in this Pod).
+      {"controller.executor=local", "/controller/executor"},
+      {"controller.extraArgs={--executor=local}", "/controller/extraArgs/0"},
       {"watchNamespaces={Not_A_Namespace}", "/watchNamespaces/0"},
       {"replicaCount=-1", "/replicaCount"},
       {"controller.logFormat=xml", "/controller/logFormat"},
@@ -76,6 +79,18 @@ TEST(ChartRender, SchemaRefusesBadValues) {
     EXPECT_FALSE(rendered.ok()) << set << " was accepted";
     EXPECT_TRUE(contains(rendered.err, path)) << set << ": " << rendered.err;
   }
+}
+
+// The defaults name the images `make images` builds, as they are (build/images/*.tar).
+TEST(ChartRender, DefaultsNameTheBuiltImages) {
+  const auto docs = documents(renderChart("images", "ps", {}));
+  const YAML::Node deployment = ofKind(docs, "Deployment")[0];
+  const YAML::Node container = deployment["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(container["image"].as<std::string>(), "localhost/plugin-sandbox/controller:dev");
+  EXPECT_EQ(container["imagePullPolicy"].as<std::string>(), "IfNotPresent");
+  EXPECT_TRUE(hasArg(containerArgs(deployment), "--executor=pod"));
+  EXPECT_TRUE(
+      hasArg(containerArgs(deployment), "--sandbox-image=localhost/plugin-sandbox/sandbox:dev"));
 }
 
 TEST(ChartRender, DeploymentIsHardened) {
