@@ -54,7 +54,7 @@ build-asan: deps build/asan/build.ninja
 unit-test: build-asan
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 
-test: build build-asan cluster-tools
+test: build build-asan cluster-tools images
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 	cd build && ctest --output-on-failure
 
