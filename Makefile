@@ -21,7 +21,7 @@ NODE_PACKAGES := containerd runc containernetworking-plugins iptables nftables c
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
-.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image images cluster-tools cluster-up cluster-down cluster-import-images format clean
+.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
 
 all: build
 
@@ -74,6 +74,11 @@ sandbox-image: build
 images: deps build/build.ninja
 	cmake --build build -j $(JOBS) --target plugin-controller plugin-launcher
 	@deploy/images/make-images.sh build
+
+# The README's quickstart on the project's own node: load the archives, helm install, run the
+# example PluginRun, kubectl wait, print its result.
+demo-cluster: images cluster-tools
+	@deploy/example/demo-cluster.sh
 
 fuzz: deps
 	$(call apt_ensure,$(FUZZ_PACKAGES))
