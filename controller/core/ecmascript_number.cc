@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "core/number_parse.h"
+
 namespace ps::core {
 namespace {
 
@@ -45,7 +47,8 @@ std::optional<std::string> formatEcmaScriptNumber(double value) {
     if (c != '.') digits.push_back(c);
   }
   while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  const int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
+  // to_chars wrote the exponent itself ("+05", "-324"): it always parses and fits.
+  const int exponent = static_cast<int>(parseInt64(text.substr(e + 1)).value_or(0));
   return layOut(digits, exponent + 1);
 }
 

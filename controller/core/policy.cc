@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/number_parse.h"
 #include "core/schema_validator.h"
 #include "core/semver.h"
 #include "core/strict_json.h"
@@ -12,6 +13,10 @@ namespace ps::core {
 namespace {
 
 constexpr std::size_t kMaxPolicyBytes = 1 << 20;
+// The same bounds as plugins/policy_schema.json.
+constexpr int64_t kMaxTimeoutSeconds = 86400;
+constexpr int64_t kMinMemoryBytes = int64_t{1} << 20;
+constexpr int64_t kMaxMemoryBytes = int64_t{64} << 30;
 
 std::string listOf(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -27,7 +32,16 @@ bool looksLikeYaml(const std::filesystem::path& file, std::string_view text) {
   return first == std::string_view::npos || text[first] != '{';
 }
 
-PolicyEntry entryFromJson(const nlohmann::json& json) {
+// The schema bounds both limits; the checked conversion keeps an out-of-range value from wrapping
+// even if the schema and this code ever disagree.
+Result<int64_t> limitField(const std::string& id, const nlohmann::json& value, const char* name,
+                           int64_t minimum, int64_t maximum) {
+  if (auto number = jsonInteger(value, minimum, maximum)) return *number;
+  return reject("schema", "policy: /plugins/" + id + "/" + name + " must be an integer in [" +
+                              std::to_string(minimum) + ", " + std::to_string(maximum) + "]");
+}
+
+Result<PolicyEntry> entryFromJson(const std::string& id, const nlohmann::json& json) {
   PolicyEntry entry;
   entry.permissions = json.at("permissions").get<std::vector<std::string>>();
   std::sort(entry.permissions.begin(), entry.permissions.end());
@@ -35,10 +49,16 @@ PolicyEntry entryFromJson(const nlohmann::json& json) {
     entry.signers = it->get<std::vector<std::string>>();
   if (auto it = json.find("minVersion"); it != json.end())
     entry.minVersion = it->get<std::string>();
-  if (auto it = json.find("maxTimeoutSeconds"); it != json.end())
-    entry.limits.maxTimeoutSeconds = it->get<int64_t>();
-  if (auto it = json.find("maxMemory"); it != json.end())
-    entry.limits.maxMemory = it->get<int64_t>();
+  if (auto it = json.find("maxTimeoutSeconds"); it != json.end()) {
+    auto seconds = limitField(id, *it, "maxTimeoutSeconds", 1, kMaxTimeoutSeconds);
+    if (!seconds) return seconds.rejection();
+    entry.limits.maxTimeoutSeconds = *seconds;
+  }
+  if (auto it = json.find("maxMemory"); it != json.end()) {
+    auto bytes = limitField(id, *it, "maxMemory", kMinMemoryBytes, kMaxMemoryBytes);
+    if (!bytes) return bytes.rejection();
+    entry.limits.maxMemory = *bytes;
+  }
   return entry;
 }
 
@@ -108,11 +128,12 @@ Result<Policy> Policy::parse(std::string_view text, bool yaml) {
   }
   Policy policy;
   for (const auto& [id, entry] : document->at("plugins").items()) {
-    PolicyEntry parsed = entryFromJson(entry);
-    if (parsed.minVersion && !parseSemVer(*parsed.minVersion)) {
+    auto parsed = entryFromJson(id, entry);
+    if (!parsed) return parsed.rejection();
+    if (parsed->minVersion && !parseSemVer(*parsed->minVersion)) {
       return reject("schema", "policy: /plugins/" + id + "/minVersion is not a semantic version");
     }
-    policy.entries_.emplace(id, std::move(parsed));
+    policy.entries_.emplace(id, std::move(parsed).value());
   }
   return policy;
 }

@@ -5,7 +5,6 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <regex>
@@ -13,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/number_parse.h"
 #include "core/strict_json.h"
 
 namespace ps::core {
@@ -34,30 +34,27 @@ bool matches(const std::string& text, const std::regex& pattern) {
   return std::regex_match(text, pattern);
 }
 
-std::optional<nlohmann::json> resolvePlainScalar(const std::string& text) {
+// A plain scalar by the core schema's rules; the rejection's message says why it has no JSON value.
+Result<nlohmann::json> resolvePlainScalar(const std::string& text) {
   if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")
     return nlohmann::json();
   if (text == "true" || text == "True" || text == "TRUE") return nlohmann::json(true);
   if (text == "false" || text == "False" || text == "FALSE") return nlohmann::json(false);
-  auto integer = [&](std::string_view digits, int base,
-                     bool negative) -> std::optional<nlohmann::json> {
-    int64_t value = 0;
-    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-    if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-    return nlohmann::json(negative ? -value : value);
+  const std::string quoted = "\"" + text.substr(0, 64) + "\"";
+  auto integer = [&](std::string_view digits, int base) -> Result<nlohmann::json> {
+    if (auto value = parseInt64(digits, base)) return nlohmann::json(*value);
+    return reject("json", "holds the integer " + quoted + ", which is outside the 64-bit range");
   };
-  if (matches(text, kDecimalInt)) {
-    std::string_view digits(text);
-    bool negative = digits[0] == '-';
-    if (digits[0] == '-' || digits[0] == '+') digits.remove_prefix(1);
-    return integer(digits, 10, negative);
-  }
-  if (matches(text, kOctalInt)) return integer(std::string_view(text).substr(2), 8, false);
-  if (matches(text, kHexInt)) return integer(std::string_view(text).substr(2), 16, false);
+  if (matches(text, kDecimalInt)) return integer(text, 10);
+  if (matches(text, kOctalInt)) return integer(std::string_view(text).substr(2), 8);
+  if (matches(text, kHexInt)) return integer(std::string_view(text).substr(2), 16);
   if (matches(text, kFloat)) {
-    return nlohmann::json(std::stod(text));
+    if (auto value = parseFiniteDouble(text)) return nlohmann::json(*value);
+    return reject("json",
+                  "holds the number " + quoted + ", which is outside the range of a 64-bit float");
   }
-  if (matches(text, kInfOrNan)) return std::nullopt;
+  if (matches(text, kInfOrNan))
+    return reject("json", "holds " + quoted + ", which has no JSON equivalent");
   return nlohmann::json(text);
 }
 
@@ -110,8 +107,8 @@ class JsonBuilder : public YAML::EventHandler {
     if (tag != "?")
       refuse("uses the YAML tag \"" + tag.substr(0, 64) + "\", which is not supported");
     auto value = resolvePlainScalar(text);
-    if (!value) refuse("holds \"" + text.substr(0, 64) + "\", which has no JSON equivalent");
-    return *value;
+    if (!value) refuse(value.rejection().message);
+    return std::move(value).value();
   }
 
   void open(const std::string& tag, nlohmann::json container) {

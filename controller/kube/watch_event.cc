@@ -19,7 +19,12 @@ std::string WatchEvent::resourceVersion() const {
 int WatchEvent::statusCode() const {
   if (!object.is_object()) return 0;
   const auto code = object.find("code");
-  return code != object.end() && code->is_number_integer() ? code->get<int>() : 0;
+  // An HTTP status: anything else (a float, a huge number that get<int> would truncate) is none.
+  if (code == object.end() || !code->is_number_integer()) return 0;
+  const bool fits = code->is_number_unsigned()
+                        ? code->get<uint64_t>() <= 999
+                        : code->get<int64_t>() >= 0 && code->get<int64_t>() <= 999;
+  return fits ? static_cast<int>(code->get<int64_t>()) : 0;
 }
 
 Result<WatchEvent> parseWatchEvent(std::string_view line) {

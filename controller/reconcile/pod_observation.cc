@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "core/number_parse.h"
 #include "kube/rfc3339.h"
 #include "reconcile/pod_builder.h"
 
@@ -53,10 +54,9 @@ std::optional<PodObservation::Terminated> terminatedFrom(const json& containerSt
   PodObservation::Terminated result;
   const json& exitCode = member(terminated, "exitCode");
   if (exitCode.is_number_integer()) {
-    const auto value = exitCode.get<int64_t>();
-    const bool fits = value >= std::numeric_limits<int32_t>::min() &&
-                      value <= std::numeric_limits<int32_t>::max();
-    result.exitCode = fits ? static_cast<int32_t>(value) : -1;
+    const auto value = core::jsonInteger(exitCode, std::numeric_limits<int32_t>::min(),
+                                         std::numeric_limits<int32_t>::max());
+    result.exitCode = value ? static_cast<int32_t>(*value) : -1;
   }
   result.reason = text(member(terminated, "reason"));
   result.message = text(member(terminated, "message"));

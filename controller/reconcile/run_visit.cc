@@ -3,6 +3,7 @@
 #include "api/plugin_config_map.h"
 #include "api/plugin_run.h"
 #include "api/pod_naming.h"
+#include "core/number_parse.h"
 #include "kube/rfc3339.h"
 #include "reconcile/conditions.h"
 #include "reconcile/network_policy_builder.h"
@@ -66,8 +67,9 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
       field(field(inputs.pod != nullptr ? *inputs.pod : noPod, "spec"), "activeDeadlineSeconds");
   int64_t timeout = run ? run->timeoutSeconds.value_or(inputs.settings->defaultTimeoutSeconds)
                         : inputs.settings->defaultTimeoutSeconds;
-  if (deadline.is_number_integer()) {
-    timeout = deadline.get<int64_t>() - inputs.settings->deadlineGraceSeconds;
+  // Bounded before the subtraction, so that no value of the field can overflow it.
+  if (auto seconds = core::jsonInteger(deadline, 0, int64_t{1} << 40)) {
+    timeout = *seconds - inputs.settings->deadlineGraceSeconds;
   }
   facts.timeout = std::chrono::seconds{std::max<int64_t>(timeout, 1)};
   if (run && run->ttlSecondsAfterFinished) {
@@ -81,7 +83,7 @@ StatusUpdate statusUpdate(const VisitInputs& inputs, const Decision& decision,
                           const std::string& podName) {
   StatusUpdate update;
   const json& generation = field(field(*inputs.run, "metadata"), "generation");
-  update.generation = generation.is_number_integer() ? generation.get<int64_t>() : 0;
+  update.generation = core::jsonInteger(generation, 0).value_or(0);
   if (run) update.generation = run->generation;
   update.state = decision.next;
   update.message = decision.message;

@@ -112,6 +112,33 @@ TEST(Policy, RejectsInvalidPolicies) {
                 "json");
 }
 
+// Issue 13 item 4: each of these aborted pluginctl and plugin-controller (std::out_of_range).
+TEST(Policy, OutOfRangeNumbersAreRejectionsNotCrashes) {
+  for (const char* number : {"1e400", "-1e999", "1e-400", "99999999999999999999", "1.5", "1e300",
+                             "-9223372036854775809", "18446744073709551615"}) {
+    for (const char* field : {"maxMemory", "maxTimeoutSeconds"}) {
+      const std::string yaml =
+          std::string("plugins:\n  t:\n    permissions: []\n    ") + field + ": " + number + "\n";
+      auto policy = Policy::parse(yaml, true);
+      ASSERT_FALSE(policy.ok()) << yaml;
+      EXPECT_TRUE(policy.rejection().rule == "json" || policy.rejection().rule == "schema")
+          << policy.rejection().line();
+      const std::string json =
+          std::string(R"({"plugins":{"t":{"permissions":[],")") + field + "\":" + number + "}}}";
+      auto fromJson = Policy::parse(json, false);
+      ASSERT_FALSE(fromJson.ok()) << json;
+    }
+  }
+  TempDir dir;
+  writeFile(dir / "p.yaml", "plugins:\n  t:\n    permissions: []\n    maxMemory: 1e400\n");
+  auto loaded = Policy::load(dir / "p.yaml");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.rejection().line(),
+            "rejected: policy: policy file \"" + (dir / "p.yaml").string() +
+                "\": json: policy holds the number \"1e400\", which is outside the range of a "
+                "64-bit float");
+}
+
 TEST(Policy, YamlFormUsesYaml12Scalars) {
   // `on`/`no` stay strings (YAML 1.1 would make them booleans and silently change meaning).
   const std::string yaml =

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace ps::core {
 namespace {
 
@@ -61,9 +63,32 @@ TEST(YamlToJson, RejectsWhatJsonCannotSayOrWouldSayTwice) {
   expectRejected("a: b: c\n", "not valid YAML");
   expectRejected("a: [1, 2\n", "");  // unterminated flow sequence
   expectRejected("a: \"\xff\"\n", "UTF-8");
-  expectRejected("a: 99999999999999999999\n", "no JSON equivalent");
+  expectRejected("a: 99999999999999999999\n", "outside the 64-bit range");
   expectRejected("a: " + std::string(100000, '1') + "\n",
                  "longer than 1024 bytes");  // before any regex
+}
+
+// Issue 13 item 4: std::stod threw std::out_of_range on these and aborted pluginctl.
+TEST(YamlToJson, RefusesNumbersOutsideTheirRangeInsteadOfThrowing) {
+  for (const char* number : {"1e400", "-1e999", "1e-400", "+1E+400", ".1e-999", "1.0e99999"}) {
+    auto result = yamlToJson(std::string("maxMemory: ") + number + "\n", "policy");
+    ASSERT_FALSE(result.ok()) << number;
+    EXPECT_EQ(result.rejection().rule, "json");
+    EXPECT_EQ(result.rejection().message, std::string("policy holds the number \"") + number +
+                                              "\", which is outside the range of a 64-bit float");
+  }
+  for (const char* number : {"9223372036854775808", "-9223372036854775809", "0x10000000000000000",
+                             "0o7777777777777777777777"}) {
+    auto result = yamlToJson(std::string("a: [") + number + "]\n", "doc");
+    ASSERT_FALSE(result.ok()) << number;
+    EXPECT_NE(result.rejection().message.find("outside the 64-bit range"), std::string::npos)
+        << result.rejection().message;
+  }
+  auto edges = convert("a: 9223372036854775807\nb: -9223372036854775808\nc: 1e308\nd: -0.0\n");
+  EXPECT_EQ(edges["a"], std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(edges["b"], std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(edges["c"], 1e308);
+  EXPECT_TRUE(edges["d"].is_number_float());
 }
 
 TEST(YamlToJson, RejectsDeepNestingAndAliasBombs) {

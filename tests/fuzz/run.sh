@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for a bounded time: tests/fuzz/run.sh BUILD_DIR [SECONDS]
 # (default FUZZ_SECONDS or 60 per target). Seeds come from tests/fuzz/corpus/<target>/ and the
-# example plugins; new inputs go to tests/fuzz/corpus-run/ (ignored by git). Exits non-zero on a
-# crash, leaving the reproducer in BUILD_DIR/fuzz-artifacts/.
+# example plugins, words from tests/fuzz/<target>.dict when there is one; new inputs go to
+# tests/fuzz/corpus-run/ (ignored by git). Exits non-zero on a crash, leaving the reproducer in
+# BUILD_DIR/fuzz-artifacts/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: tests/fuzz/run.sh BUILD_DIR [SECONDS]}
@@ -23,7 +24,10 @@ for target in manifest_fuzz policy_fuzz; do
   fi
   log="$build/$target.log"
   echo "== $target: ${seconds}s ==" >&2
-  if "$binary" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+  dict="$root/tests/fuzz/${target%_fuzz}.dict"
+  dict_flag=()
+  [ -f "$dict" ] && dict_flag=(-dict="$dict")
+  if "$binary" "$corpus" "$seeds" "${dict_flag[@]}" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
       -timeout=10 -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else
@@ -31,7 +35,8 @@ for target in manifest_fuzz policy_fuzz; do
     status=1
   fi
   runs=$(grep -m1 '^stat::number_of_executed_units' "$log" | awk '{print $2}')
-  echo "$target: $result, ${runs:-?} executions in ${seconds}s, corpus $(ls "$corpus" | wc -l) files" \
+  speed=$(grep -m1 '^stat::average_exec_per_sec' "$log" | awk '{print $2}')
+  echo "$target: $result, ${runs:-?} executions in ${seconds}s (${speed:-?}/s), corpus $(ls "$corpus" | wc -l) files" \
        "(log: $log)"
   [ "$result" = ok ] || grep -m5 -E 'ERROR|SUMMARY|Test unit written' "$log" || true
 done
