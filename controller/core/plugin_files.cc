@@ -60,6 +60,8 @@ class DirReader {
   const PluginDirLimits& limits_;
   PluginFiles plugin_;
   std::size_t totalBytes_ = 0;
+  std::size_t directories_ = 0;
+  std::size_t entries_ = 0;
 };
 
 Check DirReader::readDir(int dirFd, const std::string& prefix, int depth) {
@@ -73,7 +75,13 @@ Check DirReader::readDir(int dirFd, const std::string& prefix, int depth) {
   std::vector<std::string> names;
   while (struct dirent* entry = ::readdir(dir.get())) {
     std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
+    if (name == "." || name == "..") continue;
+    // Counted while listing: a directory of 300,000 names stops here, not after reading them all.
+    if (++entries_ > limits_.maxEntries) {
+      return reject("layout", "more than " + std::to_string(limits_.maxEntries) +
+                                  " entries (files and directories) in the plugin directory");
+    }
+    names.push_back(std::move(name));
   }
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
@@ -100,7 +108,13 @@ Check DirReader::readEntry(int dirFd, const std::string& name, const std::string
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0)
     return reject("layout", errnoText("cannot stat \"" + path + "\""));
-  if (S_ISDIR(info.st_mode)) return readDir(fd.get(), path + "/", depth + 1);
+  if (S_ISDIR(info.st_mode)) {
+    if (++directories_ > limits_.maxDirectories) {
+      return reject("layout", "more than " + std::to_string(limits_.maxDirectories) +
+                                  " directories in the plugin directory");
+    }
+    return readDir(fd.get(), path + "/", depth + 1);
+  }
   if (!S_ISREG(info.st_mode)) {
     return reject("layout", "\"" + path + "\" is not a regular file (FIFO, socket or device)");
   }

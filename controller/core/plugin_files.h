@@ -17,8 +17,12 @@ struct PluginFiles {
       files;  // relative path ("a/b.py") -> exact bytes, incl. manifest.json
 };
 
+// Every bound holds before the bytes are read, so no tree makes pluginctl walk without end
+// before the sandbox's clock starts.
 struct PluginDirLimits {
   std::size_t maxFiles = 256;
+  std::size_t maxDirectories = 64;  // below the root
+  std::size_t maxEntries = 512;     // names of any kind, counted as each directory is listed
   std::size_t maxFileBytes = 4 << 20;
   std::size_t maxTotalBytes = 16 << 20;
   int maxDepth = 8;
@@ -26,7 +30,7 @@ struct PluginDirLimits {
 
 // Reads every file below `dir` without ever following a symlink (rule "layout" on: symlinks,
 // hard links, FIFOs, devices, sockets, names outside the strict ASCII path charset, too many
-// or too large files, too deep a tree).
+// or too large files, too many directories or entries, too deep a tree).
 Result<PluginFiles> readPluginDir(const std::filesystem::path& dir,
                                   const PluginDirLimits& limits = {});
 

@@ -102,6 +102,34 @@ TEST_F(PluginDirTest, EnforcesSizeAndCountLimits) {
   EXPECT_NE(rejectionOf(limits).message.find("larger than 10"), std::string::npos);
 }
 
+// Issue 13 item 10: empty directories cost nothing against the file limits and were all walked.
+TEST_F(PluginDirTest, BoundsEntriesWhileListingAndDirectoriesWhileWalking) {
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(::mkdir((dir_ / ("d" + std::to_string(i))).c_str(), 0755), 0);
+  }
+  Rejection flat = rejectionOf();
+  EXPECT_EQ(flat.rule, "layout");
+  EXPECT_EQ(flat.message, "more than 512 entries (files and directories) in the plugin directory");
+}
+
+TEST_F(PluginDirTest, BoundsDirectoriesAcrossTheTree) {
+  // 13 + 13 x 4 = 65 directories and 67 entries, depth 2: only the directory bound stops it.
+  for (int i = 0; i < 13; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      std::filesystem::create_directories(dir_ / ("a" + std::to_string(i)) /
+                                          ("b" + std::to_string(j)));
+    }
+  }
+  Rejection tree = rejectionOf();
+  EXPECT_EQ(tree.rule, "layout");
+  EXPECT_EQ(tree.message, "more than 64 directories in the plugin directory");
+  PluginDirLimits roomy;
+  roomy.maxDirectories = 65;
+  EXPECT_TRUE(readPluginDir(dir_.path(), roomy).ok());
+  roomy.maxEntries = 66;  // 65 directories + manifest.json + plugin.py = 67
+  EXPECT_NE(rejectionOf(roomy).message.find("more than 66 entries"), std::string::npos);
+}
+
 TEST_F(PluginDirTest, EnforcesDepthLimit) {
   std::filesystem::path deep = dir_.path();
   for (int i = 0; i < 12; ++i) deep /= "d";
