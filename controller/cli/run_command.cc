@@ -1,5 +1,8 @@
 #include "cli/run_command.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -9,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/plan_output.h"
 #include "container/sandbox_level.h"
+#include "core/number_parse.h"
 #include "core/plugin_files.h"
 #include "sandbox/interrupt_signals.h"
 #include "sandbox/sandbox_root.h"
@@ -54,8 +58,13 @@ nlohmann::json resultToJson(const core::AcceptedPlan& plan, const sandbox::RunRe
   return json;
 }
 
+// The last line on stderr is always pluginctl's verdict, on a line of its own.
 void printSummary(const core::AcceptedPlan& plan, const sandbox::RunResult& result,
-                  std::ostream& err) {
+                  const sandbox::OutputSinks& sinks, std::ostream& err) {
+  const bool stdoutShared = sinks.stdoutMode.guardOwnLines;
+  if (result.output.stderrSinkMidLine || (stdoutShared && result.output.stdoutSinkMidLine)) {
+    err << "\n";
+  }
   err << "pluginctl: " << plan.id << " " << plan.version << ": "
       << sandbox::outcomeName(result.outcome) << ", exit " << result.exitCode << " after "
       << result.duration.count() << " ms"
@@ -75,7 +84,33 @@ std::optional<core::Rejection> checkRunRequest(const RunOptions& options,
   return std::nullopt;
 }
 
+// CLI11 turns "99999999999999999999" into int64's maximum (strtoll saturates) and takes "1e3":
+// a whole number is parsed here, by the project's checked conversion.
+CLI::Validator positiveWholeNumber() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto number = core::parseInt64(text);
+        return number && *number > 0 ? "" : "must be a whole number from 1 to 2^63-1";
+      },
+      "POSITIVE");
+}
+
+bool sameFile(int a, int b) {
+  struct stat first {
+  }, second{};
+  return fstat(a, &first) == 0 && fstat(b, &second) == 0 && first.st_dev == second.st_dev &&
+         first.st_ino == second.st_ino;
+}
+
 }  // namespace
+
+sandbox::OutputSinks pluginctlSinks(bool json) {
+  sandbox::OutputSinks sinks{json ? 2 : 1, 2};
+  const bool stdoutTerminal = isatty(sinks.stdoutFd) == 1;
+  sinks.stderrMode = {isatty(2) == 1, true};
+  sinks.stdoutMode = {stdoutTerminal, stdoutTerminal || sameFile(sinks.stdoutFd, 2)};
+  return sinks;
+}
 
 sandbox::SandboxLimits effectiveLimits(const RunOptions& options,
                                        const core::PolicyLimits& policy) {
@@ -141,7 +176,7 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
         << "\n";
   } else {
-    printSummary(*plan, result, err);
+    printSummary(*plan, result, sinks, err);
   }
   return result.exitCode;
 }
@@ -158,9 +193,9 @@ void addRunCommand(CLI::App& app) {
   command->add_option("--input", options->input,
                       "directory mounted read-only at /input (needs read_files)");
   command->add_option("--timeout", options->timeoutSeconds, "wall-clock limit in seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(positiveWholeNumber());
   command->add_option("--memory", options->memoryBytes, "memory limit in bytes")
-      ->check(CLI::PositiveNumber);
+      ->check(positiveWholeNumber());
   command->add_option("--sandbox", options->sandbox,
                       "isolation level: local (kernel sandbox, default) or container (the "
                       "sandbox image under podman/docker)");
@@ -173,7 +208,7 @@ void addRunCommand(CLI::App& app) {
                     "print the outcome as one JSON object on stdout (plugin output goes to "
                     "stderr)");
   command->callback([options] {
-    sandbox::OutputSinks sinks{options->json ? 2 : 1, 2};
+    const sandbox::OutputSinks sinks = pluginctlSinks(options->json);
     std::cout.flush();
     int code = runRun(*options, std::cout, std::cerr, sinks);
     if (code != kExitOk) exitWith(code);

@@ -37,6 +37,11 @@ sandbox::SandboxLimits effectiveLimits(const RunOptions& options, const core::Po
 int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
            sandbox::OutputSinks sinks);
 
+// pluginctl's own stdout/stderr as sinks. stderr carries pluginctl's lines, so a plugin line there
+// that starts like one of them is tagged "[plugin] "; so is stdout when it is a terminal or the
+// same file as stderr. A terminal gets control characters neutralized.
+sandbox::OutputSinks pluginctlSinks(bool json);
+
 // `pluginctl run DIR [ARGS...] [--policy F] [--key F] [--input DIR] [--timeout S]
 //  [--memory BYTES] [--sandbox local|container] [--python PATH] [--image REF] [--engine E]
 //  [--json]`

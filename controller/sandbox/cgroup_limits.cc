@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "sandbox/stale_sweep.h"
+
 namespace ps::sandbox {
 namespace {
 
@@ -28,9 +30,11 @@ std::optional<SetupError> writeFile(const std::filesystem::path& file, const std
   return std::nullopt;
 }
 
+// run-<pid>-<start>-<n>: the owner's pid and start time let a later run tell a dead owner's
+// group (swept) from a live one's.
 std::string uniqueName() {
   static std::atomic<unsigned> counter{0};
-  return "run-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  return ownedNamePrefix() + std::to_string(counter++);
 }
 
 SetupResult<std::filesystem::path> makeGroup(const std::filesystem::path& hierarchy,
@@ -39,6 +43,7 @@ SetupResult<std::filesystem::path> makeGroup(const std::filesystem::path& hierar
   if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
     return SetupError{describeErrno("cgroup: mkdir " + parent.string(), errno)};
   }
+  sweepStaleCgroups(parent);  // groups left by a supervisor that was killed
   auto group = parent / name;
   if (mkdir(group.c_str(), 0755) != 0) {
     return SetupError{describeErrno("cgroup: mkdir " + group.string(), errno)};

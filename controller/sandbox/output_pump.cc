@@ -10,14 +10,18 @@
 namespace ps::sandbox {
 namespace {
 
-void writeAll(int fd, const char* data, std::size_t size) {
+// False when the sink is gone for good (the reader of a pipe exited: EPIPE, which pluginctl gets
+// as an error because it ignores SIGPIPE).
+bool writeAll(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     ssize_t n = write(fd, data, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // a closed terminal must not stop the pump
+    if (n < 0 && (errno == EPIPE || errno == EBADF)) return false;
+    if (n <= 0) return true;  // a closed terminal must not stop the pump
     data += n;
     size -= static_cast<std::size_t>(n);
   }
+  return true;
 }
 
 int millisUntil(std::chrono::steady_clock::time_point deadline) {
@@ -30,7 +34,11 @@ int millisUntil(std::chrono::steady_clock::time_point deadline) {
 
 OutputPump::OutputPump(int stdoutRead, int stderrRead, OutputSinks sinks, uint64_t capBytes,
                        std::size_t tailBytes)
-    : fds_{stdoutRead, stderrRead}, sinks_(sinks), capBytes_(capBytes), tailBytes_(tailBytes) {}
+    : fds_{stdoutRead, stderrRead},
+      sinks_(sinks),
+      capBytes_(capBytes),
+      tailBytes_(tailBytes),
+      guards_{OutputGuard(sinks.stdoutMode), OutputGuard(sinks.stderrMode)} {}
 
 OutputPump::~OutputPump() {
   for (int fd : fds_) {
@@ -54,6 +62,7 @@ OutputPump::Stop OutputPump::pumpUntil(std::chrono::steady_clock::time_point dea
       if (n <= 0) {
         close(fds_[stream]);
         fds_[stream] = -1;
+        endOfStream(stream);
         continue;
       }
       consume(stream, buffer, static_cast<std::size_t>(n));
@@ -68,17 +77,42 @@ void OutputPump::consume(int stream, const char* data, std::size_t size) {
   if (truncated_) return;
   uint64_t room = capBytes_ - forwarded_;
   std::size_t now = static_cast<std::size_t>(std::min<uint64_t>(room, size));
-  forward(stream == 0 ? sinks_.stdoutFd : sinks_.stderrFd, data, now);
+  forwardGuarded(stream, std::string_view(data, now));
   forwarded_ += now;
   if (now < size) {
     truncated_ = true;
+    for (int each = 0; each < 2; ++each) endOfStream(each);
     std::string marker = "\n[output truncated after " + std::to_string(forwarded_) + " bytes]\n";
     forward(sinks_.stderrFd, marker.data(), marker.size());
   }
 }
 
+// Whatever a guard still held (a short line start, a lead byte) goes out when its stream ends.
+void OutputPump::endOfStream(int stream) {
+  const std::string rest = guards_[stream].finish();
+  forward(sinkOf(stream), rest.data(), rest.size());
+}
+
+void OutputPump::forwardGuarded(int stream, std::string_view data) {
+  if (sinkOf(stream) < 0 || data.empty()) return;
+  if (guards_[stream].passesThrough()) {
+    forward(sinkOf(stream), data.data(), data.size());
+    return;
+  }
+  const std::string shown = guards_[stream].filter(data);
+  forward(sinkOf(stream), shown.data(), shown.size());
+}
+
 void OutputPump::forward(int sinkFd, const char* data, std::size_t size) {
-  if (sinkFd >= 0 && size > 0) writeAll(sinkFd, data, size);
+  if (sinkFd < 0 || size == 0) return;
+  for (int sink = 0; sink < 2; ++sink) {
+    if (sinkFd == sinkOf(sink)) midLine_[sink] = data[size - 1] != '\n';
+  }
+  if (writeAll(sinkFd, data, size)) return;
+  // Nobody reads that sink any more: keep draining (the plugin must not block) and keep the
+  // tail, but stop writing there.
+  if (sinks_.stdoutFd == sinkFd) sinks_.stdoutFd = -1;
+  if (sinks_.stderrFd == sinkFd) sinks_.stderrFd = -1;
 }
 
 void OutputPump::keepTail(const char* data, std::size_t size) {
@@ -104,6 +138,8 @@ CapturedOutput OutputPump::result() const {
     }
   }
   out.stdoutTail = tail_.substr(start);
+  out.stdoutSinkMidLine = midLine_[0];
+  out.stderrSinkMidLine = midLine_[1];
   return out;
 }
 

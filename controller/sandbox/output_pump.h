@@ -3,14 +3,20 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "sandbox/output_guard.h"
 
 namespace ps::sandbox {
 
 // Where pumped output goes while it is captured: usually pluginctl's own stdout and stderr,
-// -1 to discard.
+// -1 to discard; and how the plugin's bytes are shown there (pluginctl decides from what the
+// descriptors are: a terminal, its own stderr).
 struct OutputSinks {
   int stdoutFd = 1;
   int stderrFd = 2;
+  GuardMode stdoutMode{};
+  GuardMode stderrMode{};
 };
 
 struct CapturedOutput {
@@ -18,9 +24,14 @@ struct CapturedOutput {
   bool tailCut = false;     // stdout was longer than the tail
   bool truncated = false;   // forwarding stopped at the cap (the marker was printed)
   uint64_t totalBytes = 0;  // everything read from both pipes, forwarded or not
+  // The last byte written to that sink was not a newline: a line pluginctl writes next must
+  // start with one, or it would continue the plugin's line.
+  bool stdoutSinkMidLine = false;
+  bool stderrSinkMidLine = false;
 };
 
-// Reads a plugin's stdout and stderr pipes, forwards them live, and keeps a bounded tail of stdout.
+// Reads a plugin's stdout and stderr pipes, forwards them live (through each sink's OutputGuard),
+// and keeps a bounded tail of stdout (the raw bytes).
 // Past `capBytes` it stops forwarding, prints one "[output truncated after N bytes]" marker on the
 // stderr sink, and keeps draining so the plugin never blocks and memory stays bounded.
 class OutputPump {
@@ -43,7 +54,10 @@ class OutputPump {
 
  private:
   void consume(int stream, const char* data, std::size_t size);
+  void endOfStream(int stream);
   void forward(int sinkFd, const char* data, std::size_t size);
+  void forwardGuarded(int stream, std::string_view data);
+  int sinkOf(int stream) const { return stream == 0 ? sinks_.stdoutFd : sinks_.stderrFd; }
   void keepTail(const char* data, std::size_t size);
 
   int fds_[2];
@@ -55,6 +69,8 @@ class OutputPump {
   bool truncated_ = false;
   uint64_t stdoutBytes_ = 0;
   std::string tail_;  // grows to at most 2x tailBytes_ before it is trimmed
+  OutputGuard guards_[2];
+  bool midLine_[2] = {false, false};  // per sink: stdout's, stderr's
 };
 
 }  // namespace ps::sandbox

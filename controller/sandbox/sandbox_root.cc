@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <map>
 
 #include "core/digest.h"
+#include "sandbox/stale_sweep.h"
 #include "sandbox/unique_fd.h"
 
 namespace ps::sandbox {
@@ -120,7 +120,7 @@ SetupResult<SandboxRootPtr> SandboxRoot::create(const core::PluginFiles& plugin,
                                                 const std::vector<core::VerifiedFile>& verified,
                                                 const std::filesystem::path& base) {
   removeStaleRoots(base);
-  std::string pattern = (base / ("run-" + std::to_string(getpid()) + "-XXXXXX")).string();
+  std::string pattern = (base / (ownedNamePrefix() + "XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return SetupError{describeErrno("sandbox root: mkdtemp under " + base.string(), errno)};
   }
@@ -146,13 +146,7 @@ SandboxRoot::~SandboxRoot() {
 }
 
 void removeStaleRoots(const std::filesystem::path& base) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("run-", 0) != 0) continue;
-    pid_t owner = static_cast<pid_t>(std::strtol(name.c_str() + 4, nullptr, 10));
-    if (owner > 0 && kill(owner, 0) != 0 && errno == ESRCH) removeTree(entry.path());
-  }
+  sweepStaleRunDirs(base);  // owners told by pid and start time (stale_sweep.h)
 }
 
 void removeTree(const std::filesystem::path& dir) {

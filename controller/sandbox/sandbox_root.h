@@ -40,7 +40,7 @@ class SandboxRoot {
 };
 
 // Removes run directories left by a pluginctl that was SIGKILLed (its sandbox died with it through
-// PR_SET_PDEATHSIG, but it could not clean up): "run-<pid>-*" whose pid no longer exists.
+// PR_SET_PDEATHSIG, but it could not clean up): "run-<pid>-<start>-*" whose owner is dead.
 void removeStaleRoots(const std::filesystem::path& base);
 
 // Removes a tree without following symlinks, making directories writable first (the copy is

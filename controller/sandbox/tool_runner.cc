@@ -1,11 +1,14 @@
 #include "sandbox/tool_runner.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+
+#include "sandbox/interpreter_tree.h"
 
 namespace ps::sandbox {
 namespace {
@@ -16,6 +19,11 @@ bool writableByOthers(const struct stat& st) {
 
 bool ownedByRootOrUs(const struct stat& st) {
   return st.st_uid == 0 || st.st_uid == geteuid();
+}
+
+bool isUnderTmp(const std::filesystem::path& resolved) {
+  const auto text = resolved.string();
+  return text == "/tmp" || text.rfind("/tmp/", 0) == 0;
 }
 
 }  // namespace
@@ -44,6 +52,12 @@ SetupResult<ToolRunner> ToolRunner::create(const std::filesystem::path& interpre
     return SetupError{"interpreter: the directory of " + resolved.string() +
                       " may be modified by another user; refusing to run it"};
   }
+  if (isUnderTmp(resolved)) {
+    return SetupError{"interpreter: " + resolved.string() +
+                      " is under /tmp, which every sandbox replaces with its own empty tmpfs: it "
+                      "could never start there; install it outside /tmp"};
+  }
+  if (auto err = checkInterpreterTree(resolved, geteuid())) return *err;
   return ToolRunner(std::move(resolved));
 }
 
@@ -79,6 +93,11 @@ void ToolRunner::prepare(const std::vector<std::string>& args, PreparedExec& out
 }
 
 void ToolRunner::PreparedExec::exec(int errorFd) const {
+  // pluginctl ignores SIGPIPE, and an ignored signal stays ignored across execve: the plugin
+  // starts with the default disposition, as it would anywhere else.
+  struct sigaction defaultAction {};
+  defaultAction.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &defaultAction, nullptr);
   execve(path_.c_str(), argv_.data(), envp_.data());
   // Only async-signal-safe calls from here: we may be in a freshly forked child.
   const char* reason = strerror(errno);

@@ -17,7 +17,8 @@ class ToolRunner {
   static constexpr const char* kInterpreterEnv = "PLUGIN_SANDBOX_PYTHON";
 
   // Refuses anything but an absolute path that resolves to a regular, executable file that
-  // neither group nor others may write, in a directory nobody else may write.
+  // neither group nor others may write, in a directory nobody else may write, outside /tmp (the
+  // sandbox's private /tmp hides it), whose sys.path tree passes checkInterpreterTree().
   static SetupResult<ToolRunner> create(const std::filesystem::path& interpreter);
 
   // The interpreter from PLUGIN_SANDBOX_PYTHON, else kDefaultInterpreter.

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -212,3 +213,45 @@ TEST_F(PluginctlTest, ShippedExamplesValidateWithTheShippedPolicyAndDemoKey) {
 }
 
 }  // namespace
+
+// Issue 13 item 4: an out-of-range YAML number aborted pluginctl (exit 134, even with --json).
+TEST_F(PluginctlTest, OutOfRangePolicyNumbersAreOneLineRejections) {
+  const std::string plugin = (fs::path(PS_SOURCE_DIR) / "plugins" / "example").string();
+  for (const char* number : {"1e400", "-1e999", "1e-400", "99999999999999999999"}) {
+    const fs::path policy = dir_ / "policy.yaml";
+    spit(policy,
+         std::string("plugins:\n  example:\n    permissions: [read_files]\n    maxMemory: ") +
+             number + "\n");
+    for (const char* command : {"run", "validate"}) {
+      expectOneRejectionLine(
+          run(std::string(command) + " " + plugin + " --policy " + policy.string()),
+          "rejected: policy: policy file ");
+      Outcome json =
+          run(std::string(command) + " " + plugin + " --json --policy " + policy.string());
+      EXPECT_EQ(json.exitCode, 125) << number << " " << json.err;
+      auto parsed = nlohmann::json::parse(json.out, nullptr, false);
+      ASSERT_TRUE(parsed.is_object()) << json.out;
+      EXPECT_EQ(parsed["rule"], "policy");
+    }
+  }
+  // Numeric flags are checked by the command line parser: a usage error, never a crash.
+  for (const char* flag : {"--timeout 1e400", "--timeout 99999999999999999999", "--memory -1",
+                           "--memory 1e999", "--timeout nan", "--timeout 0", "--timeout 1.5",
+                           "--memory 18446744073709551616", "--timeout 0x10"}) {
+    EXPECT_EQ(run(std::string("run ") + plugin + " " + flag).exitCode, 2) << flag;
+  }
+}
+
+// Issue 13 item 10: 300,000 empty directories took ~4 s to walk before the wall clock started;
+// 1,000 are refused at the 513th name.
+TEST_F(PluginctlTest, ManyEmptyDirectoriesAreRefusedBeforeTheWalk) {
+  const fs::path plugin = dir_ / "example";
+  fs::copy(fs::path(PS_SOURCE_DIR) / "plugins" / "example", plugin, fs::copy_options::recursive);
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(::mkdir((plugin / ("d" + std::to_string(i))).c_str(), 0755), 0);
+  const auto start = std::chrono::steady_clock::now();
+  Outcome outcome = run("run " + plugin.string() + " --timeout 1");
+  const auto took = std::chrono::steady_clock::now() - start;
+  expectOneRejectionLine(outcome, "rejected: layout: more than 512 entries");
+  EXPECT_LT(took, std::chrono::seconds(2));
+}
