@@ -1,66 +1,136 @@
 #include "sandbox/seccomp_filter.h"
 
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <string>
 
+#include "sandbox/syscall_allowlist.h"
+
 namespace ps::sandbox {
 namespace {
 
-// Denied outright: each of these either escapes or weakens the sandbox, or reaches kernel
-// surface a plugin never needs.
-constexpr const char* kDenied[] = {
-    "unshare", "setns", "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount",
-    "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "ptrace",
-    "process_vm_readv", "process_vm_writev", "process_madvise", "kcmp", "pidfd_getfd", "bpf",
-    "perf_event_open", "keyctl", "add_key", "request_key", "init_module", "finit_module",
-    "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "syslog",
-    "acct", "quotactl", "quotactl_fd", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "userfaultfd", "open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "uselib", "vhangup",
-    "iopl", "ioperm", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
-    "setdomainname", "fanotify_init", "nfsservctl", "set_mempolicy_home_node",
-    "landlock_create_ruleset",
-    // Programs come only from the read-only root (/tmp is noexec): no anonymous files to run.
-    "memfd_create", "memfd_secret", "execveat"};
+constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+                                     CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
 
-constexpr uint64_t kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,    CLONE_NEWUSER,
-                                        CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME};
+// Families a plugin may create; NETLINK_ROUTE is the only netlink protocol (the C library's
+// interface and address queries), so host kobject uevents and the rest of netlink stay out.
+constexpr uint64_t kAllowedFamilies[] = {AF_UNIX, AF_INET, AF_INET6};
+constexpr uint64_t kLargestAllowedFamily = AF_NETLINK;
 
 struct ContextDeleter {
   void operator()(scmp_filter_ctx ctx) const { seccomp_release(ctx); }
 };
 using Context = std::unique_ptr<void, ContextDeleter>;
 
-int addRules(scmp_filter_ctx ctx) {
-  for (const char* name : kDenied) {
+int addNamedRules(scmp_filter_ctx ctx, std::span<const char* const> names, uint32_t action) {
+  for (const char* name : names) {
     int nr = seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) return rc;
+    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture: ENOSYS by default
+    if (int rc = seccomp_rule_add(ctx, action, nr, 0)) return rc;
   }
-  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) return rc;
-  for (uint64_t flag : kNamespaceFlags) {
+  return 0;
+}
+
+// clone without namespace flags is a fork or a thread; with any of them it is refused. clone3
+// is not listed: its ENOSYS makes the C library fall back to clone, whose flags the filter sees.
+int addCloneRules(scmp_filter_ctx ctx) {
+  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0))) {
+    return rc;
+  }
+  // Any namespace flag set: the complement of the rule above, answered EPERM.
+  for (uint64_t bit = 1; bit != 0; bit <<= 1) {
+    if ((kNamespaceFlags & bit) == 0) continue;
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                                  SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag))) {
+                                  SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit))) {
+      return rc;
+    }
+  }
+  return 0;
+}
+
+// socket() by family: the allowed ones pass, every other value (including high garbage bits,
+// which the kernel would drop) gets EPERM. libseccomp has no "not in set", so the complement is
+// spelled out: each smaller value, and everything above AF_NETLINK.
+int addSocketRules(scmp_filter_ctx ctx) {
+  for (uint64_t family : kAllowedFamilies) {
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, family))) {
+      return rc;
+    }
+  }
+  if (int rc =
+          seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+                           SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE))) {
+    return rc;
+  }
+  if (int rc =
+          seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 2,
+                           SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE))) {
+    return rc;
+  }
+  for (uint64_t family = 0; family < kLargestAllowedFamily; ++family) {
+    if (std::find(std::begin(kAllowedFamilies), std::end(kAllowedFamilies), family) !=
+        std::end(kAllowedFamilies)) {
+      continue;
+    }
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, family))) {
+      return rc;
+    }
+  }
+  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
+                                SCMP_A0(SCMP_CMP_GT, kLargestAllowedFamily))) {
+    return rc;
+  }
+  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+                                SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) {
+    return rc;
+  }
+  return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
+                          SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+}
+
+int addIoctlRules(scmp_filter_ctx ctx) {
+  for (uint64_t request : allowedIoctls()) {
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                  SCMP_A1(SCMP_CMP_EQ, request))) {
       return rc;
     }
   }
   // TIOCSTI pushes input into a terminal (CVE-2017-5226); TIOCLINUX can do the same on a console.
-  for (uint64_t request : {uint64_t{TIOCSTI}, uint64_t{TIOCLINUX}}) {
+  for (uint64_t request : deniedIoctls()) {
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, request))) {
       return rc;
     }
   }
+  return 0;
+}
+
+int addRules(scmp_filter_ctx ctx) {
+  if (int rc = addNamedRules(ctx, allowedSyscalls(), SCMP_ACT_ALLOW)) return rc;
+  if (int rc = addNamedRules(ctx, deniedSyscalls(), SCMP_ACT_ERRNO(EPERM))) return rc;
+  if (int rc = addCloneRules(ctx)) return rc;
+  if (int rc = addSocketRules(ctx)) return rc;
+  if (int rc = addIoctlRules(ctx)) return rc;
   // personality(0xffffffff) only queries; any change (e.g. ADDR_NO_RANDOMIZE) is refused.
+  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1,
+                                SCMP_A0(SCMP_CMP_EQ, 0xffffffffu))) {
+    return rc;
+  }
   return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
                           SCMP_A0(SCMP_CMP_NE, 0xffffffffu));
 }
@@ -68,8 +138,11 @@ int addRules(scmp_filter_ctx ctx) {
 }  // namespace
 
 SetupResult<SeccompProgram> SeccompProgram::build() {
-  Context ctx(seccomp_init(SCMP_ACT_ALLOW));
+  // Unknown numbers (newer kernels' calls) fail closed with ENOSYS, as a kernel without them would.
+  Context ctx(seccomp_init(SCMP_ACT_ERRNO(ENOSYS)));
   if (!ctx) return SetupError{"seccomp: cannot create a filter context"};
+  // i386 (int 0x80) and x32 numbers would bypass an x86_64 list: kill the whole process.
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
   if (int rc = addRules(ctx.get())) return SetupError{describeErrno("seccomp: adding a rule", -rc)};
   // No instruction to enable no_new_privs: the sandbox sets it itself, explicitly.
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);

@@ -8,10 +8,12 @@
 
 namespace ps::sandbox {
 
-// The compiled seccomp program every plugin process gets: default allow, with a deny list of the
-// calls a plugin has no business making (namespaces, mounts, ptrace, keyrings, bpf, perf, modules,
-// kexec/reboot, io_uring, userfaultfd, TIOCSTI, personality changes, ...), answered with EPERM
-// (clone3 with ENOSYS so that the C library falls back to clone, whose flags we can inspect).
+// The compiled seccomp program every plugin process gets: a default-deny allowlist of what
+// CPython and its standard library need on x86_64 (syscall_allowlist.h, derivation in
+// syscall_allowlist.md). Known-dangerous calls get EPERM, every other number ENOSYS (so calls of
+// newer kernels fail closed); i386 and x32 calls kill the process. socket() is limited to
+// AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK/NETLINK_ROUTE, socketpair() to AF_UNIX, whether or
+// not `network` is granted: the grant chooses the network namespace, not the families.
 // Compiled once with libseccomp, installed after fork with one prctl (no allocation).
 class SeccompProgram {
  public:
