@@ -2,7 +2,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +13,7 @@
 #include "executor_local/sandbox_subprocess.h"
 #include "kube/cpprest_http_client.h"
 #include "kube/kube_config.h"
+#include "manager/controller_flags.h"
 #include "manager/controller_manager.h"
 #include "manager/watch_namespaces.h"
 #include "observe/runtime_metrics.h"
@@ -65,51 +65,20 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == ps::reconcile::kSandboxSubprocessArg) {
     return ps::reconcile::runSandboxSubprocess(argv[2]);
   }
-  ps::reconcile::ManagerOptions options;
-  std::string kubeconfig, executor = "pod", logFormat = "json", image, namespaces;
-  int64_t maxRunning = 0;
-  double trustReloadSeconds = 2;
-  CLI::App app{"plugin-controller: runs PluginRuns in hardened sandbox Pods"};
-  app.add_option("--kubeconfig", kubeconfig, "kubeconfig file (else $KUBECONFIG, else in-cluster)");
-  app.add_option("--namespace", namespaces,
-                 "namespaces to watch, comma-separated (empty = all namespaces)");
-  app.add_option("--executor", executor,
-                 "pod (hardened Pods) or local (the kernel sandbox on this host, as root)")
-      ->check(CLI::IsMember({"pod", "local"}));
-  app.add_option("--sandbox-image", image, "image of the sandbox Pods");
-  app.add_option("--max-running", maxRunning, "cap on running plugins, 0 = none")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--workers", options.workers, "concurrent reconciles")->check(CLI::Range(1, 64));
-  // Client-side rate limit of API requests. A launch costs about two writes, so the limit must
-  // sit well above twice the runs per second wanted (client-go's 5/10 would cap at ~2 runs/s).
-  double apiQps = 200;
-  int apiBurst = 400;
-  app.add_option("--kube-api-qps", apiQps, "API requests per second, 0 = unlimited (default 200)")
-      ->check(CLI::Range(0.0, 100000.0));
-  app.add_option("--kube-api-burst", apiBurst, "API request burst (default 400)")
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--metrics-bind-address", options.metricsBindAddress, "\"0\" disables");
-  app.add_option("--health-probe-bind-address", options.healthProbeBindAddress, "\"0\" disables");
-  app.add_flag("--leader-elect", options.leaderElect, "elect a leader on a Lease");
-  options.leaseNamespace = defaultLeaseNamespace();
-  app.add_option(
-      "--leader-election-namespace", options.leaseNamespace,
-      "namespace of the Lease (default: $POD_NAMESPACE, else the pod's own, else default)");
-  app.add_option("--trust-reload-interval", trustReloadSeconds,
-                 "seconds between checks of the policy and key files, 0 = never reload")
-      ->check(CLI::Range(0.0, 3600.0));
-  app.add_option("--log-format", logFormat, "json|text")->check(CLI::IsMember({"json", "text"}));
-  CLI11_PARSE(app, argc, argv);
-
-  ps::observe::Logger log(std::cerr, *ps::observe::parseLogFormat(logFormat),
-                          ps::observe::LogLevel::kInfo);
+  auto parsed = ps::reconcile::parseControllerFlags(argc, argv, std::cout, std::cerr);
+  if (parsed.exitNow) return *parsed.exitNow;
+  ps::reconcile::ControllerFlags& flags = parsed.flags;
+  ps::reconcile::ManagerOptions& options = flags.options;
+  if (options.leaseNamespace.empty()) options.leaseNamespace = defaultLeaseNamespace();
+  ps::observe::Logger log(std::cerr, flags.logFormat, flags.logLevel);
   // Local: the same reconciler runs accepted plugins in the kernel sandbox on this host (as root).
-  options.executor =
-      executor == "local" ? ps::reconcile::ExecutorKind::Local : ps::reconcile::ExecutorKind::Pod;
-  const ps::reconcile::WatchNamespaces watched = ps::reconcile::parseWatchNamespaces(namespaces);
+  options.executor = flags.executor == "local" ? ps::reconcile::ExecutorKind::Local
+                                               : ps::reconcile::ExecutorKind::Pod;
+  const ps::reconcile::WatchNamespaces watched =
+      ps::reconcile::parseWatchNamespaces(flags.namespaces);
   if (!watched.error.empty()) {
     log.error(watched.error);
-    return 2;
+    return ps::reconcile::kUsageExit;
   }
   options.watchNamespaces = watched.names;
   ps::observe::MetricsRegistry metrics;
@@ -124,13 +93,13 @@ int main(int argc, char** argv) {
     log.warn("no policy configured: every plugin not asking for network is allowed (set " +
              std::string(ps::core::kPolicyFileEnv) + ")");
   }
-  auto config = ps::kube::loadClientConfig(kubeconfig, ps::kube::processEnvironment());
+  auto config = ps::kube::loadClientConfig(flags.kubeconfig, ps::kube::processEnvironment());
   if (!config) {
     log.error("cannot configure the API client", {{"error", config.error().describe()}});
     return 1;
   }
-  if (!image.empty()) options.reconciler.settings.sandboxImage = image;
-  options.reconciler.maxRunning = static_cast<size_t>(maxRunning);
+  if (!flags.sandboxImage.empty()) options.reconciler.settings.sandboxImage = flags.sandboxImage;
+  options.reconciler.maxRunning = static_cast<size_t>(flags.maxRunning);
   options.identity = defaultIdentity();
 
   ps::kube::StopSignal stop;
@@ -139,14 +108,14 @@ int main(int argc, char** argv) {
   ps::kube::ClientOptions clientOptions;
   clientOptions.metrics = &restMetrics;
   clientOptions.userAgent = "plugin-controller";
-  clientOptions.qps = apiQps;
-  clientOptions.burst = apiBurst;
+  clientOptions.qps = flags.apiQps;
+  clientOptions.burst = flags.apiBurst;
   ps::kube::KubeClient client(ps::kube::makeCpprestHttpClient(*config), clientOptions);
   std::thread trustReloadLoop;  // started after the signal mask, so it inherits it
-  if (trustReloadSeconds > 0) {
+  if (flags.trustReloadSeconds > 0) {
     trustReloadLoop = std::thread([&] {
       trustReloader.run(stop, std::chrono::duration_cast<ps::kube::Clock::Duration>(
-                                  std::chrono::duration<double>(trustReloadSeconds)));
+                                  std::chrono::duration<double>(flags.trustReloadSeconds)));
     });
   }
   const int status = ps::reconcile::runControllerManager(client, trustReloader.provider(), options,

@@ -23,6 +23,12 @@ struct ControllerSettings {
   // Extra time the kubelet grants beyond the launcher's own --timeout, so the launcher can
   // still write its termination message (exit 124) before the Pod is killed.
   int64_t deadlineGraceSeconds = 10;
+  // How long a run waits for its plugin ConfigMap (GitOps tools may apply it after the run)
+  // before it fails PluginNotFound, counted from the run's creation.
+  int64_t missingPluginGraceSeconds = 120;
+  // How long a Pod may fail to pull its image before the run fails ImagePullFailed, counted
+  // from the Pod's creation (Tekton fails such runs too, after its own grace period).
+  int64_t imagePullGraceSeconds = 60;
 };
 
 }  // namespace ps::reconcile

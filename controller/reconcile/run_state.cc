@@ -48,6 +48,28 @@ bool cannotStart(const PodObservation::Waiting& waiting) {
          waiting.reason == "CreateContainerConfigError";
 }
 
+// Kubelet waiting reasons of an image that cannot be pulled (yet): the kubelet retries with
+// backoff, the run fails once the grace period is over.
+bool cannotPull(const PodObservation::Waiting& waiting) {
+  return waiting.reason == "ErrImagePull" || waiting.reason == "ImagePullBackOff";
+}
+
+// A wait the user must hear about at once: the status says it and a Warning Event is posted the
+// first time its message is written, not on every visit.
+Decision warnWhileWaiting(RunState state, std::string message, std::string reason,
+                          const RunFacts& facts) {
+  Decision decision = stay(state, std::move(message));
+  if (facts.currentMessage != decision.message) {
+    decision.writeStatus = true;
+    decision.event = EventRecord{EventRecord::Type::Warning, std::move(reason), decision.message};
+  }
+  return decision;
+}
+
+seconds secondsLeft(TimePoint end, TimePoint now) {
+  return std::max(seconds{1}, std::chrono::ceil<seconds>(end - now));
+}
+
 // " (the plugin never started: ImagePullBackOff: ...)" when the container was still waiting.
 std::string neverStarted(const PodObservation& pod) {
   if (pod.terminated || !pod.waiting || pod.waiting->reason.empty()) return "";
@@ -113,6 +135,26 @@ Decision whileRunning(const RunFacts& facts) {
     return decision;
   }
   const auto started = facts.startTime ? facts.startTime : pod->startedAt;
+  if (pod->waiting && cannotPull(*pod->waiting) && started) {
+    const std::string why = pod->waiting->reason + ": " + pod->waiting->message;
+    const auto giveUp = *started + facts.imagePullGrace;
+    if (facts.now >= giveUp) {
+      Decision decision =
+          finish(RunState::ImagePullFailed,
+                 "the Pod could not pull its image within " +
+                     std::to_string(facts.imagePullGrace.count()) + " s: " + why,
+                 facts);
+      decision.deletePod = true;  // it would only retry the pull until its deadline
+      return decision;
+    }
+    Decision decision = warnWhileWaiting(
+        RunState::Running,
+        "the Pod cannot pull its image (the run fails after " +
+            std::to_string(facts.imagePullGrace.count()) + " s): " + why,
+        "ImagePullBackOff", facts);
+    decision.requeueAfter = std::min(kWaitRequeue, secondsLeft(giveUp, facts.now));
+    return decision;
+  }
   if (!started) {
     Decision decision = stay(RunState::Running, "Pod created, waiting for it to start");
     decision.requeueAfter = kWaitRequeue;
@@ -129,6 +171,29 @@ Decision whileRunning(const RunFacts& facts) {
   }
   Decision decision = stay(RunState::Running, "plugin is running");
   decision.requeueAfter = std::max(seconds{1}, std::chrono::ceil<seconds>(backstop - facts.now));
+  return decision;
+}
+
+// The plugin ConfigMap does not exist (yet): wait for it, counted from the run's creation, then
+// fail. The first visit that finds it missing posts a Warning Event.
+Decision whilePluginMissing(RunState current, const RunFacts& facts) {
+  const TimePoint since = facts.createdAt.value_or(facts.now);
+  const auto giveUp = since + facts.missingPluginGrace;
+  if (facts.now >= giveUp) {
+    return finish(RunState::PluginNotFound,
+                  facts.verdict.message + " within " +
+                      std::to_string(facts.missingPluginGrace.count()) +
+                      " s of the run's creation: create it, then create a new PluginRun",
+                  facts);
+  }
+  const std::string message = facts.verdict.message + " (waiting; the run fails after " +
+                              std::to_string(facts.missingPluginGrace.count()) + " s)";
+  Decision decision = warnWhileWaiting(RunState::Validating, message, "PluginNotFound", facts);
+  if (current != RunState::Validating) {  // it was there once (Queued): the wait starts again
+    decision.writeStatus = true;
+    decision.event = EventRecord{EventRecord::Type::Warning, "PluginNotFound", decision.message};
+  }
+  decision.requeueAfter = std::min(kWaitRequeue, secondsLeft(giveUp, facts.now));
   return decision;
 }
 
@@ -154,14 +219,8 @@ Decision beforeLaunch(RunState current, const RunFacts& facts) {
       decision.requeueAfter = seconds{1};
       return decision;
     }
-    case TrustVerdict::Kind::SourceMissing: {
-      Decision decision = current == RunState::Validating
-                              ? stay(current, facts.verdict.message)
-                              : move(RunState::Validating, facts.verdict.message);
-      decision.writeStatus = true;
-      decision.requeueAfter = kWaitRequeue;
-      return decision;
-    }
+    case TrustVerdict::Kind::SourceMissing:
+      return whilePluginMissing(current, facts);
     case TrustVerdict::Kind::Rejected:
       return finish(RunState::Rejected, facts.verdict.message, facts);
     case TrustVerdict::Kind::Accepted:
@@ -236,6 +295,10 @@ std::string_view reasonOf(RunState state) {
       return "PodEvicted";
     case RunState::PodAdmissionFailed:
       return "PodAdmissionFailed";
+    case RunState::PluginNotFound:
+      return "PluginNotFound";
+    case RunState::ImagePullFailed:
+      return "ImagePullFailed";
   }
   return "Unknown";
 }

@@ -22,13 +22,15 @@ enum class RunState {
   PodDeleted,          // terminal: the Pod disappeared before finishing
   PodEvicted,          // terminal: the kubelet evicted the Pod
   PodAdmissionFailed,  // terminal: the API server refused to create the Pod (e.g. Pod Security)
+  PluginNotFound,      // terminal: the plugin ConfigMap did not appear within its grace period
+  ImagePullFailed,     // terminal: the Pod could not pull its image within its grace period
 };
 
 inline constexpr RunState kAllRunStates[] = {
     RunState::Validating,         RunState::Queued,     RunState::Running,
     RunState::Succeeded,          RunState::Failed,     RunState::Rejected,
     RunState::TimedOut,           RunState::PodDeleted, RunState::PodEvicted,
-    RunState::PodAdmissionFailed,
+    RunState::PodAdmissionFailed, RunState::PluginNotFound, RunState::ImagePullFailed,
 };
 
 bool isTerminal(RunState state);
@@ -85,6 +87,10 @@ struct RunFacts {
   std::chrono::seconds timeout{300};          // the clamped timeout
   std::optional<TimePoint> completionTime;    // status.completionTime
   std::optional<std::chrono::seconds> ttlAfterFinished;  // spec.ttlSecondsAfterFinished
+  std::optional<TimePoint> createdAt;  // metadata.creationTimestamp: a missing plugin's wait
+  std::chrono::seconds missingPluginGrace{120};
+  std::chrono::seconds imagePullGrace{60};
+  std::string currentMessage;  // the Succeeded condition's message as status has it now
 };
 
 struct EventRecord {

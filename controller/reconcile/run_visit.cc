@@ -22,6 +22,18 @@ const json& field(const json& object, const char* key) {
   return found == object.end() ? kNull : *found;
 }
 
+// The message of status.conditions[type=Succeeded], "" when there is none.
+std::string succeededMessage(const json& status) {
+  const json& conditions = field(status, "conditions");
+  if (!conditions.is_array()) return "";
+  for (const json& condition : conditions) {
+    const json& type = field(condition, "type");
+    const json& message = field(condition, "message");
+    if (type == "Succeeded" && message.is_string()) return message.get<std::string>();
+  }
+  return "";
+}
+
 std::optional<TimePoint> timeField(const json& object, const char* key) {
   const json& value = field(object, key);
   return value.is_string() ? kube::parseRfc3339(value.get<std::string>()) : std::nullopt;
@@ -60,6 +72,10 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
   facts.admissionError = inputs.admissionError;
   facts.startTime = timeField(status, "startTime");
   facts.completionTime = timeField(status, "completionTime");
+  facts.createdAt = timeField(field(*inputs.run, "metadata"), "creationTimestamp");
+  facts.missingPluginGrace = std::chrono::seconds{inputs.settings->missingPluginGraceSeconds};
+  facts.imagePullGrace = std::chrono::seconds{inputs.settings->imagePullGraceSeconds};
+  facts.currentMessage = succeededMessage(status);
   if (inputs.pod != nullptr) facts.pod = observePod(*inputs.pod);
   // The Pod carries the clamped timeout (its deadline minus the launcher's grace).
   const json noPod;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "kube/rfc3339.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -245,7 +247,9 @@ TEST_F(PluginRunReconcilerTest, ARejectedPluginGetsAStatusAndAnEventButNoPod) {
 }
 
 TEST_F(PluginRunReconcilerTest, AMissingConfigMapKeepsTheRunValidating) {
-  runs_.apply(pluginRun("scan-1"));
+  json run = pluginRun("scan-1");
+  run["metadata"]["creationTimestamp"] = kube::formatRfc3339(std::chrono::system_clock::now());
+  runs_.apply(std::move(run));
   fake_->script("GET", kConfigMaps + "techdebt",
                 {404, R"({"kind":"Status","reason":"NotFound","code":404})"});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
@@ -254,6 +258,25 @@ TEST_F(PluginRunReconcilerTest, AMissingConfigMapKeepsTheRunValidating) {
   EXPECT_TRUE(fake_->requestsTo(kPods).empty());
   EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Validating");
   EXPECT_GT(result.retryAfter.count(), 0);
+  // The user hears of it at once: a Warning Event naming the ConfigMap.
+  ASSERT_EQ(fake_->requestsTo(kEvents).size(), 1u);
+  const std::string event = fake_->requestsTo(kEvents)[0].body;
+  EXPECT_NE(event.find("PluginNotFound"), std::string::npos) << event;
+  EXPECT_NE(event.find("Warning"), std::string::npos) << event;
+  EXPECT_NE(event.find("techdebt"), std::string::npos) << event;
+}
+
+TEST_F(PluginRunReconcilerTest, AConfigMapMissingPastTheGracePeriodFailsTheRunPluginNotFound) {
+  runs_.apply(pluginRun("scan-1"));  // created days ago
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {404, R"({"kind":"Status","reason":"NotFound","code":404})"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_TRUE(fake_->requestsTo(kPods).empty());
+  const json status = lastStatusWritten("scan-1");
+  EXPECT_EQ(statusReason(status), "PluginNotFound");
+  EXPECT_NE(status.dump().find("techdebt"), std::string::npos);
 }
 
 TEST_F(PluginRunReconcilerTest, AConflictOnStatusRequeuesWithoutEvents) {

@@ -88,7 +88,79 @@ TEST(RunStateTest, MissingSourceWaitsInsteadOfRejecting) {
   const Decision decision = transition(RunState::Validating, facts);
   EXPECT_EQ(decision.next, RunState::Validating);
   EXPECT_EQ(decision.requeueAfter, kWaitRequeue);
-  EXPECT_EQ(decision.message, facts.verdict.message);
+  EXPECT_EQ(decision.message.rfind(facts.verdict.message, 0), 0u) << decision.message;
+  EXPECT_NE(decision.message.find("the run fails after 120 s"), std::string::npos);
+}
+
+TEST(RunStateTest, MissingSourceWarnsOnceThenWaitsQuietly) {
+  RunFacts facts = baseFacts();
+  facts.createdAt = facts.now;
+  facts.verdict = {TrustVerdict::Kind::SourceMissing, "plugin ConfigMap \"techdebt\" not found"};
+  const Decision first = transition(RunState::Validating, facts);
+  ASSERT_TRUE(first.event.has_value());
+  EXPECT_EQ(first.event->type, EventRecord::Type::Warning);
+  EXPECT_EQ(first.event->reason, "PluginNotFound");
+  EXPECT_TRUE(first.writeStatus);
+  facts.currentMessage = first.message;
+  facts.now += std::chrono::seconds(10);
+  const Decision later = transition(RunState::Validating, facts);
+  EXPECT_EQ(later.next, RunState::Validating);
+  EXPECT_FALSE(later.event.has_value());
+  EXPECT_FALSE(later.writeStatus);
+  EXPECT_EQ(later.message, first.message);
+}
+
+TEST(RunStateTest, MissingSourcePastItsGraceFailsPluginNotFound) {
+  RunFacts facts = baseFacts();
+  facts.createdAt = facts.now - std::chrono::seconds(30);
+  facts.missingPluginGrace = std::chrono::seconds(30);
+  facts.verdict = {TrustVerdict::Kind::SourceMissing, "plugin ConfigMap \"techdebt\" not found"};
+  const Decision before = transition(RunState::Validating, [&] {
+    RunFacts earlier = facts;
+    earlier.now -= std::chrono::seconds(5);
+    return earlier;
+  }());
+  EXPECT_EQ(before.next, RunState::Validating);
+  EXPECT_EQ(before.requeueAfter, std::chrono::seconds(5));  // wakes exactly when the grace ends
+  const Decision decision = transition(RunState::Validating, facts);
+  EXPECT_EQ(decision.next, RunState::PluginNotFound);
+  EXPECT_TRUE(isTerminal(decision.next));
+  EXPECT_TRUE(decision.writeStatus);
+  ASSERT_TRUE(decision.event.has_value());
+  EXPECT_EQ(decision.event->type, EventRecord::Type::Warning);
+  EXPECT_NE(decision.message.find("techdebt"), std::string::npos);
+  EXPECT_NE(decision.message.find("within 30 s"), std::string::npos);
+  EXPECT_FALSE(decision.createPod);
+}
+
+TEST(RunStateTest, ImagePullFailureSpeaksAtOnceThenFailsAfterItsGrace) {
+  RunFacts facts = baseFacts();
+  facts.startTime = facts.now;
+  facts.imagePullGrace = std::chrono::seconds(60);
+  PodObservation pod;
+  pod.phase = PodPhase::Pending;
+  for (const char* reason : {"ErrImagePull", "ImagePullBackOff"}) {
+    pod.waiting = PodObservation::Waiting{reason, "pull access denied for sandbox:v9"};
+    facts.pod = pod;
+    facts.currentMessage = "plugin accepted, Pod created";
+    const Decision now = transition(RunState::Running, facts);
+    EXPECT_EQ(now.next, RunState::Running) << reason;
+    EXPECT_TRUE(now.writeStatus) << reason;
+    ASSERT_TRUE(now.event.has_value()) << reason;
+    EXPECT_EQ(now.event->type, EventRecord::Type::Warning);
+    EXPECT_NE(now.message.find(reason), std::string::npos) << now.message;
+    EXPECT_NE(now.message.find("pull access denied"), std::string::npos) << now.message;
+    RunFacts again = facts;
+    again.currentMessage = now.message;
+    EXPECT_FALSE(transition(RunState::Running, again).event.has_value()) << reason;
+    again.now += std::chrono::seconds(60);
+    const Decision failed = transition(RunState::Running, again);
+    EXPECT_EQ(failed.next, RunState::ImagePullFailed) << reason;
+    EXPECT_TRUE(failed.deletePod);
+    ASSERT_TRUE(failed.event.has_value());
+    EXPECT_EQ(failed.event->type, EventRecord::Type::Warning);
+    EXPECT_NE(failed.message.find("within 60 s"), std::string::npos) << failed.message;
+  }
 }
 
 TEST(RunStateTest, NoCapacityQueuesOnceThenWaitsQuietly) {
@@ -370,7 +442,7 @@ TEST(RunStatePropertyTest, TerminalIsTerminal) {
       ASSERT_FALSE(decision.outcome.has_value()) << reasonOf(state);
     }
   }
-  EXPECT_EQ(terminalStates, 7u);
+  EXPECT_EQ(terminalStates, 9u);
 }
 
 // Property: whatever the facts, a non-terminal run never creates a Pod while one exists, and
