@@ -82,18 +82,28 @@ std::optional<kube::ReconcileResult> PodExecutor::createPod(const std::string& k
                                                             const std::string& ns,
                                                             const json& pod) {
   auto created = client_.create(kube::podsResource(), ns, pod);
-  if (created || created.error().isAlreadyExists()) return std::nullopt;  // exists = adopt
-  const kube::KubeError& error = created.error();
-  if (error.httpStatus == 403 || error.httpStatus == 422) {
-    // Admission refused it: the next visit records PodAdmissionFailed with the server's words.
+  if (created || created.error().isAlreadyExists()) {  // exists = adopt
     std::lock_guard<std::mutex> lock(mutex_);
-    admissionErrors_[key] = error.message;
+    admissionErrors_.erase(key);
+    return std::nullopt;
+  }
+  const kube::KubeError& error = created.error();
+  const bool transient = isTransientRefusal(error.httpStatus, error.message);
+  if (transient || error.httpStatus == 403 || error.httpStatus == 422) {
+    // Admission refused it: the next visit reports it with the server's words, and either waits
+    // as Queued to retry (transient) or records PodAdmissionFailed.
+    std::lock_guard<std::mutex> lock(mutex_);
+    LaunchRefusal& refusal = admissionErrors_[key];
+    refusal.attempts = refusal.transient && transient ? refusal.attempts + 1 : 1;
+    refusal.message = error.message;
+    refusal.transient = transient;
+    refusal.retryAt = std::chrono::system_clock::now() + refusalBackoff(refusal.attempts);
     return kube::ReconcileResult::requeue();
   }
   return failed("create Pod", error);
 }
 
-std::optional<std::string> PodExecutor::launchRefusal(const std::string& key) {
+std::optional<LaunchRefusal> PodExecutor::launchRefusal(const std::string& key) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = admissionErrors_.find(key);
   if (it == admissionErrors_.end()) return std::nullopt;

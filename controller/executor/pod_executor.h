@@ -23,7 +23,7 @@ class PodExecutor final : public RunExecutor {
                                                       const std::string& podName) override;
   std::optional<kube::ReconcileResult> launch(const std::string& key, const nlohmann::json& run,
                                               const VisitPlan& plan) override;
-  std::optional<std::string> launchRefusal(const std::string& key) override;
+  std::optional<LaunchRefusal> launchRefusal(const std::string& key) override;
   void forgetRefusal(const std::string& key) override;
   std::optional<kube::KubeError> remove(const std::string& ns, const std::string& podName) override;
   std::optional<kube::KubeError> cleanUpAfter(const std::string& key) override;
@@ -37,8 +37,9 @@ class PodExecutor final : public RunExecutor {
   kube::KubeClient& client_;
   const kube::StoreGroup& pods_;
   std::mutex mutex_;
-  // The last refused Pod create of a run (403/422), reported on its next visit.
-  std::map<std::string, std::string> admissionErrors_;  // guarded by mutex_
+  // The last refused Pod create of a run, reported on its next visit; a transient one also
+  // counts the refusals in a row for the backoff. Erased when a create succeeds.
+  std::map<std::string, LaunchRefusal> admissionErrors_;  // guarded by mutex_
   // Namespaces whose deny-all NetworkPolicy this process created or found, and when: a launch then
   // costs no extra request. Re-checked after a while in case someone deleted it.
   std::map<std::string, std::chrono::steady_clock::time_point>

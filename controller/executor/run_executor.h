@@ -6,6 +6,7 @@
 
 #include "kube/controller.h"
 #include "kube/kube_error.h"
+#include "reconcile/launch_refusal.h"
 #include "reconcile/run_state.h"
 #include "reconcile/run_visit.h"
 
@@ -31,8 +32,9 @@ class RunExecutor {
                                                       const nlohmann::json& run,
                                                       const VisitPlan& plan) = 0;
 
-  // Why the last launch of `key` was refused (the API server's admission answer), if it was.
-  virtual std::optional<std::string> launchRefusal(const std::string& key) = 0;
+  // Why the last launch of `key` was refused (the API server's admission answer), if it was,
+  // and whether that refusal is retried (transient) or ends the run.
+  virtual std::optional<LaunchRefusal> launchRefusal(const std::string& key) = 0;
   // The run reached a terminal state: its refusal has been reported.
   virtual void forgetRefusal(const std::string& key) = 0;
 

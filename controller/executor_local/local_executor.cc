@@ -164,7 +164,7 @@ std::optional<kube::ReconcileResult> LocalExecutor::launch(const std::string& ke
 }
 
 // Admission is the API server's: nothing refuses a local launch that way.
-std::optional<std::string> LocalExecutor::launchRefusal(const std::string&) {
+std::optional<LaunchRefusal> LocalExecutor::launchRefusal(const std::string&) {
   return std::nullopt;
 }
 

@@ -57,7 +57,7 @@ class LocalExecutor final : public RunExecutor {
                                                       const std::string& podName) override;
   std::optional<kube::ReconcileResult> launch(const std::string& key, const nlohmann::json& run,
                                               const VisitPlan& plan) override;
-  std::optional<std::string> launchRefusal(const std::string& key) override;
+  std::optional<LaunchRefusal> launchRefusal(const std::string& key) override;
   void forgetRefusal(const std::string& key) override;
   std::optional<kube::KubeError> remove(const std::string& ns, const std::string& podName) override;
   std::optional<kube::KubeError> cleanUpAfter(const std::string& key) override;

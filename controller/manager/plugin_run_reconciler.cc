@@ -138,7 +138,13 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   inputs.trust = trust->config();
   inputs.settings = &options_.settings;
   inputs.capacityAvailable = observed.capacityAvailable;
-  inputs.admissionError = executor_.launchRefusal(key);
+  if (auto refusal = executor_.launchRefusal(key)) {
+    if (refusal->transient) {
+      inputs.retryingRefusal = std::move(*refusal);
+    } else {
+      inputs.admissionError = std::move(refusal->message);
+    }
+  }
   inputs.now = Clock::now();
   const VisitPlan plan = planVisit(inputs);
   return perform(key, run, plan);

@@ -233,6 +233,17 @@ Decision beforeLaunch(RunState current, const RunFacts& facts) {
     decision.requeueAfter = kWaitRequeue;
     return decision;
   }
+  if (facts.retryingRefusal && facts.now < facts.retryingRefusal->retryAt) {
+    // Quota, a ServiceAccount not made yet, a webhook timeout: wait as Queued, then try again.
+    Decision decision =
+        warnWhileWaiting(RunState::Queued,
+                         "the API server refused the Pod for now, retrying with backoff: " +
+                             facts.retryingRefusal->message,
+                         "PodCreateRetrying", facts);
+    if (current != RunState::Queued) decision.writeStatus = true;
+    decision.requeueAfter = secondsLeft(facts.retryingRefusal->retryAt, facts.now);
+    return decision;
+  }
   Decision decision = move(RunState::Running, "plugin accepted, Pod created");
   decision.ensureNetworkPolicy = true;
   decision.createPod = true;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "reconcile/launch_refusal.h"
+
 namespace ps::reconcile {
 
 // A PluginRun's lifecycle. Each value is also the `reason` of the Succeeded condition, so the
@@ -81,7 +83,8 @@ struct RunFacts {
   TimePoint now;
   TrustVerdict verdict;
   std::optional<PodObservation> pod;          // nullopt: no Pod with the run's name exists
-  std::optional<std::string> admissionError;  // set when the last Pod create was refused (403/422)
+  std::optional<std::string> admissionError;  // set when the last Pod create was refused for good
+  std::optional<LaunchRefusal> retryingRefusal;  // set when it was refused for now (transient)
   bool capacityAvailable = true;              // a --max-running slot is free for this run
   std::optional<TimePoint> startTime;         // status.startTime (when the Pod was created)
   std::chrono::seconds timeout{300};          // the clamped timeout

@@ -70,6 +70,7 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
   facts.now = inputs.now;
   facts.capacityAvailable = inputs.capacityAvailable;
   facts.admissionError = inputs.admissionError;
+  facts.retryingRefusal = inputs.retryingRefusal;
   facts.startTime = timeField(status, "startTime");
   facts.completionTime = timeField(status, "completionTime");
   facts.createdAt = timeField(field(*inputs.run, "metadata"), "creationTimestamp");

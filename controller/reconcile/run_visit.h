@@ -9,6 +9,7 @@
 #include "core/plugin_files.h"
 #include "core/trust_check.h"
 #include "reconcile/controller_settings.h"
+#include "reconcile/launch_refusal.h"
 #include "reconcile/run_limits.h"
 #include "reconcile/run_state.h"
 
@@ -23,7 +24,8 @@ struct VisitInputs {
   core::TrustConfig trust;
   const ControllerSettings* settings = nullptr;  // required
   bool capacityAvailable = true;
-  std::optional<std::string> admissionError;  // the last Pod create was refused (403/422)
+  std::optional<std::string> admissionError;  // the last Pod create was refused for good
+  std::optional<LaunchRefusal> retryingRefusal;  // ... or for now: wait, then create again
   TimePoint now;
 };
 

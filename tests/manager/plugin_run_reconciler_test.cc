@@ -313,6 +313,27 @@ TEST_F(PluginRunReconcilerTest, ARefusedPodCreateBecomesPodAdmissionFailedOnTheN
   EXPECT_NE(status.dump().find("violates PodSecurity"), std::string::npos);
 }
 
+TEST_F(PluginRunReconcilerTest, AFullQuotaWaitsQueuedInsteadOfFailingTheRun) {
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {403, R"({"kind":"Status","reason":"Forbidden","code":403,
+      "message":"pods \"p\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1"})"});
+  auto first = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(first.error);
+  EXPECT_TRUE(first.retry);
+
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto second = reconciler_->reconcile("team-a/scan-1");  // within the 1 s backoff
+  EXPECT_FALSE(second.error);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);
+  const json status = lastStatusWritten("scan-1");
+  EXPECT_EQ(statusReason(status), "Queued");
+  EXPECT_NE(status.dump().find("exceeded quota"), std::string::npos);
+  EXPECT_GT(second.retryAfter.count(), 0);
+}
+
 TEST_F(PluginRunReconcilerTest, A422OnPodCreateIsAnAdmissionFailureToo) {
   runs_.apply(pluginRun("scan-1"));
   fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});

@@ -202,6 +202,56 @@ TEST(RunStateTest, AdmissionRefusalFailsTheRun) {
   EXPECT_NE(decision.message.find("PodSecurity"), std::string::npos);
 }
 
+TEST(RunStateTest, ATransientRefusalWaitsQueuedThenCreatesAgain) {
+  RunFacts facts = accepted();
+  facts.retryingRefusal = LaunchRefusal{
+      "pods \"x\" is forbidden: exceeded quota: q, requested: pods=1, limit: pods=0", true, 2,
+      facts.now + seconds{2}};
+  for (RunState from : {RunState::Validating, RunState::Queued}) {
+    const Decision waiting = transition(from, facts);
+    EXPECT_EQ(waiting.next, RunState::Queued);
+    EXPECT_FALSE(waiting.createPod);
+    EXPECT_TRUE(waiting.writeStatus);
+    EXPECT_EQ(waiting.requeueAfter, seconds{2});
+    EXPECT_NE(waiting.message.find("exceeded quota"), std::string::npos) << waiting.message;
+    ASSERT_TRUE(waiting.event.has_value());
+    EXPECT_EQ(waiting.event->type, EventRecord::Type::Warning);
+    EXPECT_EQ(waiting.event->reason, "PodCreateRetrying");
+  }
+  RunFacts quiet = facts;  // the same wait, already in status: no second write or Event
+  quiet.currentMessage = transition(RunState::Queued, facts).message;
+  EXPECT_FALSE(transition(RunState::Queued, quiet).writeStatus);
+  EXPECT_FALSE(transition(RunState::Queued, quiet).event.has_value());
+  facts.now += seconds{2};
+  const Decision retry = transition(RunState::Queued, facts);
+  EXPECT_TRUE(retry.createPod);
+  EXPECT_EQ(retry.next, RunState::Running);
+}
+
+TEST(LaunchRefusalTest, TransientRefusalsAreTheOnesThatGoAwayOnTheirOwn) {
+  EXPECT_TRUE(isTransientRefusal(
+      403, "pods \"p\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, "
+           "limited: pods=1"));
+  EXPECT_TRUE(isTransientRefusal(403,
+                                 "pods \"p\" is forbidden: error looking up service account "
+                                 "ns/default: serviceaccount \"default\" not found"));
+  EXPECT_TRUE(isTransientRefusal(
+      500, "Internal error occurred: failed calling webhook \"w.example.com\": context deadline "
+           "exceeded"));
+  EXPECT_TRUE(isTransientRefusal(504, "Timeout: request did not complete within 34s"));
+  EXPECT_TRUE(isTransientRefusal(429, "too many requests"));
+  EXPECT_FALSE(isTransientRefusal(403, "violates PodSecurity \"restricted:latest\""));
+  EXPECT_FALSE(isTransientRefusal(422, "exceeded quota"));  // invalid is invalid
+  EXPECT_FALSE(isTransientRefusal(403, "admission webhook denied the request"));
+  EXPECT_FALSE(isTransientRefusal(500, "etcdserver: no leader"));
+  EXPECT_EQ(refusalBackoff(1), seconds{1});
+  EXPECT_EQ(refusalBackoff(2), seconds{2});
+  EXPECT_EQ(refusalBackoff(5), seconds{16});
+  EXPECT_EQ(refusalBackoff(7), seconds{60});
+  EXPECT_EQ(refusalBackoff(1000), seconds{60});
+  EXPECT_EQ(refusalBackoff(0), seconds{1});
+}
+
 TEST(RunStateTest, PodOutcomesMapToStates) {
   struct Case {
     PodObservation pod;
