@@ -14,7 +14,9 @@ bool contains(std::string_view text, std::string_view part) {
 bool isTransientRefusal(int httpStatus, std::string_view message) {
   if (httpStatus == 429) return true;
   if (httpStatus == 403) {
-    if (contains(message, "exceeded quota")) return true;
+    // A full quota, or one the quota controller has not counted yet.
+    if (contains(message, "exceeded quota") || contains(message, "status unknown for quota"))
+      return true;
     // "error looking up service account NS/default: serviceaccount \"default\" not found"
     if (contains(message, "serviceaccount") && contains(message, "not found")) return true;
     return false;

@@ -15,7 +15,8 @@ struct LaunchRefusal {
   std::chrono::system_clock::time_point retryAt;  // transient: when to create the Pod again
 };
 
-// Refusals that go away on their own: a full ResourceQuota (403 "exceeded quota"), a namespace
+// Refusals that go away on their own: a full ResourceQuota (403 "exceeded quota", or "status
+// unknown for quota" before the quota controller counted it), a namespace
 // whose `default` ServiceAccount the controller-manager has not made yet (403 "serviceaccount
 // ... not found", seen when GitOps applies a namespace and its runs together), an admission
 // webhook that timed out or failed to answer (500/503/504 "failed calling webhook"), and 429.

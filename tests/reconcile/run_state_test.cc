@@ -240,6 +240,7 @@ TEST(LaunchRefusalTest, TransientRefusalsAreTheOnesThatGoAwayOnTheirOwn) {
            "exceeded"));
   EXPECT_TRUE(isTransientRefusal(504, "Timeout: request did not complete within 34s"));
   EXPECT_TRUE(isTransientRefusal(429, "too many requests"));
+  EXPECT_TRUE(isTransientRefusal(403, "pods \"p\" is forbidden: status unknown for quota: q"));
   EXPECT_FALSE(isTransientRefusal(403, "violates PodSecurity \"restricted:latest\""));
   EXPECT_FALSE(isTransientRefusal(422, "exceeded quota"));  // invalid is invalid
   EXPECT_FALSE(isTransientRefusal(403, "admission webhook denied the request"));

@@ -179,6 +179,15 @@ class PluginControllerTest : public ::testing::Test {
   std::string watched_;  // --namespace; empty = this test's namespace only
 };
 
+// The Succeeded condition's message, "" when absent.
+std::string messageOf(const json& run) {
+  for (const json& entry :
+       run.value("status", json::object()).value("conditions", json::array())) {
+    if (entry.value("type", "") == "Succeeded") return entry.value("message", "");
+  }
+  return "";
+}
+
 TEST_F(PluginControllerTest, SignedAllowedPluginRunsToSuccessWithItsResult) {
   startController();
   createPluginConfigMap("example", "example");
@@ -332,6 +341,107 @@ TEST_F(PluginControllerTest, WatchesEveryListedNamespaceAndNoOther) {
   };
   EXPECT_FALSE(podsIn(second.name()).empty());
   EXPECT_TRUE(podsIn(unwatched.name()).empty());
+}
+
+}  // namespace
+}  // namespace ps::testing
+
+namespace ps::testing {
+namespace {
+
+// Issue 15: the failures that matter in real clusters speak at once (status, Warning Event) and
+// end in a terminal reason after a bounded grace, or wait and retry when they go away by
+// themselves.
+class FailuresSpeakTest : public PluginControllerTest {
+ protected:
+  // Events on `run` with `reason`, as the API server has them.
+  json eventsFor(const std::string& run, const std::string& reason) const {
+    auto result = kubectlNs({"get", "events", "--field-selector",
+                             "involvedObject.name=" + run + ",reason=" + reason, "-o", "json"});
+    json list = result.ok() ? json::parse(result.out, nullptr, false) : json();
+    return list.is_object() && list.contains("items") ? list["items"] : json::array();
+  }
+  ::testing::AssertionResult waitMessage(const std::string& run, const std::string& part) {
+    return waitFor(
+        [&] { return messageOf(get("pluginrun", run)).find(part) != std::string::npos; }, kWait,
+        run + "'s message to say " + part);
+  }
+  ::testing::AssertionResult waitWarning(const std::string& run, const std::string& reason) {
+    return waitFor(
+        [&] {
+          for (const json& event : eventsFor(run, reason)) {
+            if (event.value("type", "") == "Warning") return true;
+          }
+          return false;
+        },
+        kWait, "a Warning Event " + reason + " on " + run);
+  }
+};
+
+TEST_F(FailuresSpeakTest, ATypoInThePluginConfigMapWarnsThenFailsPluginNotFound) {
+  startController({"--missing-plugin-grace", "6"});
+  createRun("typo", "techdbet");
+  ASSERT_TRUE(waitCondition("typo", "Succeeded", "Unknown/Validating"));
+  ASSERT_TRUE(waitMessage("typo", "\"techdbet\" not found"));
+  ASSERT_TRUE(waitWarning("typo", "PluginNotFound"));
+  ASSERT_TRUE(waitCondition("typo", "Succeeded", "False/PluginNotFound"));
+  EXPECT_NE(messageOf(get("pluginrun", "typo")).find("within 6 s"), std::string::npos)
+      << get("pluginrun", "typo").dump();
+  EXPECT_EQ(condition("typo", "Stalled"), "True/PluginNotFound");
+  EXPECT_TRUE(pods().empty());
+}
+
+TEST_F(FailuresSpeakTest, AConfigMapThatArrivesWithinTheGraceRunsTheRun) {
+  startController({"--missing-plugin-grace", "60"});
+  createRun("early", "example");
+  ASSERT_TRUE(waitWarning("early", "PluginNotFound"));
+  createPluginConfigMap("example", "example");
+  ASSERT_TRUE(waitCondition("early", "Succeeded", "Unknown/Running"));
+}
+
+// An image no registry has: where the test node runs, its kubelet really fails the pull (from
+// loopback port 1, refused at once); without a node the test reports the same as the kubelet.
+TEST_F(FailuresSpeakTest, AnImagePullFailureSpeaksAtOnceThenFailsImagePullFailed) {
+  const std::string image = "localhost:1/plugin-sandbox/absent:v9";
+  startController({"--image-pull-grace", "8", "--sandbox-image", image});
+  createPluginConfigMap("example", "example");
+  createRun("pull", "example");
+  ASSERT_TRUE(waitCondition("pull", "Succeeded", "Unknown/Running"));
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  if (get("pod", pod)["spec"].value("nodeName", "").empty()) {
+    patchPod(pod,
+             {{"waiting",
+               {{"reason", "ImagePullBackOff"},
+                {"message", "Back-off pulling image \"" + image + "\""}}}},
+             "Pending");
+  }
+  ASSERT_TRUE(waitMessage("pull", "absent:v9"));
+  ASSERT_TRUE(waitWarning("pull", "ImagePullBackOff"));
+  ASSERT_TRUE(waitCondition("pull", "Succeeded", "False/ImagePullFailed"))
+      << get("pluginrun", "pull").dump();
+  EXPECT_NE(messageOf(get("pluginrun", "pull")).find("within 8 s"), std::string::npos);
+  EXPECT_TRUE(waitFor([&] { return pods().empty(); }, kWait, "the Pod to be deleted"));
+}
+
+TEST_F(FailuresSpeakTest, AFullResourceQuotaQueuesTheRunUntilThereIsRoom) {
+  json quota = {{"apiVersion", "v1"},
+                {"kind", "ResourceQuota"},
+                {"metadata", {{"name", "no-pods"}}},
+                {"spec", {{"hard", {{"pods", "0"}}}}}};
+  ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, quota.dump()).ok());
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("quota", "example");
+  ASSERT_TRUE(waitCondition("quota", "Succeeded", "Unknown/Queued"));
+  ASSERT_TRUE(waitMessage("quota", "quota"));
+  ASSERT_TRUE(waitWarning("quota", "PodCreateRetrying"));
+  EXPECT_TRUE(pods().empty());
+  EXPECT_NE(condition("quota", "Succeeded"), "False/PodAdmissionFailed");
+  quota["spec"]["hard"]["pods"] = "5";
+  ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, quota.dump()).ok());
+  ASSERT_TRUE(waitCondition("quota", "Succeeded", "Unknown/Running"));
+  EXPECT_EQ(pods().size(), 1u);
 }
 
 }  // namespace
