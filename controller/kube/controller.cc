@@ -52,6 +52,7 @@ void Controller::settle(const std::string& key, const ReconcileResult& result, d
   std::string_view label = "success";
   if (result.error) {
     label = "error";
+    if (options_.onError) options_.onError(key, *result.error);
     queue_.addRateLimited(key);
   } else if (result.retryAfter > Clock::Duration::zero()) {
     label = "requeue_after";

@@ -34,6 +34,8 @@ struct ControllerOptions {
   std::string name = "controller";
   int workers = 1;
   ReconcileMetrics* metrics = nullptr;  // not owned; may be null
+  // Told of every failed reconcile (key, error), e.g. to log it; may be empty.
+  std::function<void(const std::string& key, const std::string& error)> onError;
 };
 
 // N workers taking keys from a WorkQueue (which guarantees one worker per key) and applying

@@ -70,11 +70,14 @@ void Informer::restarted(std::vector<nlohmann::json>&& objects) {
   // asked to return it, so the process would stay at its relist peak.
   malloc_trim(0);
   lists_.fetch_add(1);
+  bool recovered = false;
   {
     std::lock_guard lock(syncMutex_);
     synced_.store(true);
+    recovered = std::exchange(failing_, false);
   }
   syncCv_.notify_all();
+  if (recovered && options_.onWatchRecovered) options_.onWatchRecovered();
 }
 
 void Informer::applied(nlohmann::json&& object) {
@@ -87,8 +90,12 @@ void Informer::deleted(nlohmann::json&& object) {
 }
 
 void Informer::failed(const KubeError& error) {
-  std::lock_guard lock(syncMutex_);
-  lastError_ = error;
+  {
+    std::lock_guard lock(syncMutex_);
+    lastError_ = error;
+    failing_ = true;
+  }
+  if (options_.onWatchError) options_.onWatchError(error);
 }
 
 void Informer::dispatch(const StoreDelta& delta) {

@@ -28,6 +28,10 @@ struct InformerOptions {
   // Applied to each object before it is cached (client-go's SetTransform), e.g.
   // stripManagedFields: memory per cached object is dominated by fields nobody reads.
   std::function<void(nlohmann::json&)> transform;
+  // Told when a list or watch fails (each failure) and when a list succeeds again after one,
+  // e.g. to log outages; may be empty. Called on the informer's thread.
+  std::function<void(const KubeError&)> onWatchError;
+  std::function<void()> onWatchRecovered;
 };
 
 // Watcher + Store + handlers (client-go's SharedIndexInformer, kube-rs reflector). Handlers run
@@ -73,6 +77,7 @@ class Informer final : private WatcherSink {
   mutable std::mutex syncMutex_;
   mutable std::condition_variable syncCv_;
   std::optional<KubeError> lastError_;  // guarded by syncMutex_
+  bool failing_ = false;                // guarded by syncMutex_: failed since the last list
   std::thread watchThread_;
   std::thread resyncThread_;
 };

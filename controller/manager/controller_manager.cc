@@ -15,6 +15,7 @@
 #include "kube/store_group.h"
 #include "kube/work_queue.h"
 #include "manager/cache_transforms.h"
+#include "manager/log_limiter.h"
 #include "observe/health_checks.h"
 #include "observe/http_server.h"
 #include "observe/runtime_metrics.h"
@@ -39,12 +40,30 @@ kube::ResourceEventHandlers enqueueOwner(kube::WorkQueue& queue) {
           add};
 }
 
-// `trim` keeps only what a visit reads (cache_transforms.h), not whole objects.
-kube::InformerOptions informerOptions(std::string labelSelector, void (*trim)(nlohmann::json&)) {
+// `trim` keeps only what a visit reads (cache_transforms.h), not whole objects. Watch outages
+// and recoveries are logged (a failing watch retries with backoff, so one line per failure).
+kube::InformerOptions informerOptions(std::string labelSelector, void (*trim)(nlohmann::json&),
+                                      observe::Logger& log, const std::string& what) {
   kube::InformerOptions options;
   options.watcher.labelSelector = std::move(labelSelector);
   options.transform = trim;
+  options.onWatchError = [&log, what](const kube::KubeError& error) {
+    log.warn("watch failed, retrying", {{"resource", what}, {"error", error.describe()}});
+  };
+  options.onWatchRecovered = [&log, what] {
+    log.info("watch recovered", {{"resource", what}});
+  };
   return options;
+}
+
+// The fix for the list that fails first on a fresh cluster: the CRD is not installed.
+std::string describeListError(const kube::KubeError& error) {
+  if (error.isNotFound()) {
+    return "the API server has no pluginruns." + std::string(kApiGroup) +
+           " resource (HTTP 404): install the CRD first (kubectl apply -f crds/, or the chart "
+           "with crds enabled)";
+  }
+  return error.describe();
 }
 
 // Starts a listener unless its address is "0"; the error text when it cannot listen.
@@ -59,12 +78,17 @@ std::optional<std::string> startServer(const std::string& bindAddress, observe::
 
 // The informers of one namespace ("" = all namespaces). No Pod informer for the local executor.
 struct NamespaceCaches {
-  NamespaceCaches(kube::KubeClient& client, const std::string& ns, bool watchPods)
-      : runs(client, pluginRunsResource(), ns, informerOptions("", trimPluginRun)) {
+  NamespaceCaches(kube::KubeClient& client, const std::string& ns, bool watchPods,
+                  observe::Logger& log)
+      : runs(client, pluginRunsResource(), ns,
+             informerOptions("", trimPluginRun, log, "pluginruns" + where(ns))) {
     if (watchPods) {
-      pods = std::make_unique<kube::Informer>(client, kube::podsResource(), ns,
-                                              informerOptions(kRunLabel, trimPod));
+      pods = std::make_unique<kube::Informer>(
+          client, kube::podsResource(), ns, informerOptions(kRunLabel, trimPod, log, "pods" + where(ns)));
     }
+  }
+  static std::string where(const std::string& ns) {
+    return ns.empty() ? " (all namespaces)" : " in " + ns;
   }
   bool hasSynced() const { return runs.hasSynced() && (!pods || pods->hasSynced()); }
   void start() {
@@ -94,7 +118,10 @@ std::string cacheProblem(const Caches& caches) {
   for (const auto& cache : caches) {
     for (const kube::Informer* informer : {&cache->runs, cache->pods.get()}) {
       if (informer == nullptr || informer->hasSynced()) continue;
-      if (auto error = informer->lastError()) return "caches not synced: " + error->describe();
+      if (auto error = informer->lastError()) {
+        return "caches not synced: " +
+               (informer == &cache->runs ? describeListError(*error) : error->describe());
+      }
     }
   }
   return "caches not synced";
@@ -148,7 +175,7 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   kube::StoreGroup podStores;
   const bool watchPods = options.executor == ExecutorKind::Pod;
   for (const std::string& ns : namespaces) {
-    caches.push_back(std::make_unique<NamespaceCaches>(client, ns, watchPods));
+    caches.push_back(std::make_unique<NamespaceCaches>(client, ns, watchPods, log));
     runStores.add(caches.back()->runs.store());
     if (watchPods) podStores.add(caches.back()->pods->store());
   }
@@ -166,6 +193,7 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   kube::EventRecorder events(client);
   ReconcilerOptions reconcilerOptions = options.reconciler;
   reconcilerOptions.events = &events;
+  reconcilerOptions.log = &log;
   if (options.executor == ExecutorKind::Local && reconcilerOptions.maxRunning == 0) {
     // Runs beyond the sandbox threads wait as Queued, their deadline not yet counting, rather
     // than as Running behind a busy thread.
@@ -174,8 +202,17 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   PluginRunReconciler reconciler(client, runStores, *executor.runs, std::move(trust),
                                  reconcilerOptions, [&caches] { return allSynced(caches); });
   observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
+  // Reconcile errors are logged, at most 10 lines in 10 s; the count of those held back is kept.
+  LogLimiter errorLines(10, std::chrono::seconds(10));
+  kube::ControllerOptions controllerOptions{"pluginrun", options.workers, &reconcileMetrics, {}};
+  controllerOptions.onError = [&log, &errorLines](const std::string& key, const std::string& error) {
+    if (auto held = errorLines.allow()) {
+      log.error("reconcile failed, retrying with backoff",
+                {{"pluginrun", key}, {"error", error}, {"suppressedSinceLast", *held}});
+    }
+  };
   kube::Controller controller(
-      {"pluginrun", options.workers, &reconcileMetrics}, queue,
+      controllerOptions, queue,
       [&reconciler](const std::string& key) { return reconciler.reconcile(key); });
 
   observe::HealthChecks liveness;

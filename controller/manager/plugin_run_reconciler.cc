@@ -169,6 +169,13 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
   if (plan.status) {
     if (auto stop = writeStatus(run, *plan.status)) return *stop;
     if (isTerminal(decision.next)) executor_.forgetRefusal(key);
+    const RunState before = stateOf(run);
+    if (options_.log != nullptr && before != decision.next) {
+      options_.log->debug("run state changed", {{"pluginrun", key},
+                                                {"from", std::string(reasonOf(before))},
+                                                {"to", std::string(reasonOf(decision.next))},
+                                                {"message", decision.message}});
+    }
   }
   recordEvents(run, plan);
   if (decision.requeueAfter) return kube::ReconcileResult::requeueAfter(*decision.requeueAfter);

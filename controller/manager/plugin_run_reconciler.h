@@ -10,6 +10,7 @@
 #include "kube/controller.h"
 #include "kube/event_recorder.h"
 #include "kube/store_group.h"
+#include "observe/logger.h"
 #include "reconcile/controller_settings.h"
 #include "reconcile/run_visit.h"
 #include "trust/trust_snapshot.h"
@@ -22,6 +23,8 @@ struct ReconcilerOptions {
   std::string component = "plugin-controller";
   // Posts Events off the worker (best effort, not owned); null posts them within the visit.
   kube::EventRecorder* events = nullptr;
+  // Each change of a run's state at debug level (not owned); null logs nothing.
+  observe::Logger* log = nullptr;
 };
 
 // Whether every cache the reconciler reads has synced. Until then a run missing from the cache

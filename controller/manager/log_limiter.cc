@@ -1,0 +1,21 @@
+#include "manager/log_limiter.h"
+
+namespace ps::reconcile {
+
+std::optional<uint64_t> LogLimiter::allow(Clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (printed_ == 0 || now - windowStart_ >= window_) {
+    windowStart_ = now;
+    printed_ = 0;
+  }
+  if (printed_ >= lines_) {
+    ++suppressed_;
+    return std::nullopt;
+  }
+  ++printed_;
+  const uint64_t held = suppressed_;
+  suppressed_ = 0;
+  return held;
+}
+
+}  // namespace ps::reconcile
