@@ -3,6 +3,7 @@
 // read back from the API server. Each case has its own restricted namespace.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -159,6 +160,7 @@ TEST(E2eRun, MemoryHogIsFailedOutOfMemory) {
   applyRun(ns, "hog-1", "hog",
            {{"timeoutSeconds", 60}, {"resources", {{"limits", {{"memory", "64Mi"}}}}}});
   const json run = waitForFinished(ns, "hog-1", 90s);
+  std::cout << "hog-1: " << statusOf(run) << "\n";
   EXPECT_EQ(reason(run), "Failed") << statusOf(run);
   EXPECT_NE(message(run).find("out of memory"), std::string::npos) << statusOf(run);
   EXPECT_EQ(result(run).find("MemoryError"), std::string::npos) << statusOf(run);
@@ -180,6 +182,7 @@ TEST(E2eRun, ForkBombEndsAndTheNodeStaysReady) {
   applyRun(ns, "fork-1", "fork",
            {{"timeoutSeconds", 10}, {"resources", {{"limits", {{"memory", "128Mi"}}}}}});
   const json run = waitForFinished(ns, "fork-1", 120s);
+  std::cout << "fork-1: " << statusOf(run) << "\n";
   EXPECT_EQ(succeededCondition(run).value("status", ""), "False") << statusOf(run);
   EXPECT_NE(reason(run), "Succeeded") << statusOf(run);
 

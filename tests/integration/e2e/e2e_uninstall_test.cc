@@ -2,6 +2,7 @@
 // or leader-election Lease behind. Its own binary: it runs after the run cases.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 
 #include "e2e_fixture.h"
@@ -20,14 +21,22 @@ std::string names(const std::string& kind, const std::string& selector) {
 TEST(E2eUninstall, LeavesNoDeploymentPodsOrLease) {
   const std::string selector = "app.kubernetes.io/instance=" + std::string(kRelease);
   ASSERT_NE(names("deployment", selector), "") << "the environment installed no Deployment";
-  // The environment turns leader election on: the controller holds a Lease while installed.
+  // The environment turns leader election on: a controller Pod of the release holds the Lease
+  // (its holderIdentity starts with the Pod's name), so a Lease left by an earlier run is no proof.
   ASSERT_TRUE(waitFor(
       [&] {
-        const CommandResult leases = cluster().kubectl(
-            {"-n", kReleaseNamespace, "get", "leases", "-o", "name", "--ignore-not-found"});
-        return leases.ok() && !leases.out.empty();
+        const CommandResult holder =
+            cluster().kubectl({"-n", kReleaseNamespace, "get", "leases", "-o",
+                               "jsonpath={.items[*].spec.holderIdentity}"});
+        const std::string pods = names("pods", selector);
+        std::istringstream lines(pods);
+        for (std::string pod; std::getline(lines, pod);) {
+          const std::string podName = pod.substr(pod.find('/') + 1);
+          if (!podName.empty() && holder.out.rfind(podName, 0) == 0) return true;
+        }
+        return false;
       },
-      60s, "the controller's Lease in " + std::string(kReleaseNamespace)));
+      60s, "a controller Pod of the release to hold a Lease in " + std::string(kReleaseNamespace)));
 
   const CommandResult removed =
       helm({"uninstall", kRelease, "-n", kReleaseNamespace, "--wait", "--timeout", "120s"});
