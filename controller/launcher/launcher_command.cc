@@ -32,7 +32,16 @@ struct CommandLine {
       std::chrono::duration_cast<std::chrono::seconds>(spec.limits.wallTime).count());
   uint64_t cpuSeconds = static_cast<uint64_t>(spec.limits.cpuTime.count());
   std::vector<std::string> expect;  // --expect NAME=sha256:HEX, as given
+  uint64_t memoryBytes = spec.limits.memoryBytes;
 };
+
+// In a Pod the memory cgroup is the cap and its OOM kill is what the run reports as "out of
+// memory". An RLIMIT_AS equal to it would fire first (virtual size runs well above resident
+// size), turning the kill into a MemoryError inside the plugin; so RLIMIT_AS is only a backstop
+// this many times above the cgroup limit.
+constexpr uint64_t kAddressSpaceHeadroom = 4;
+
+uint64_t addressSpaceLimit(uint64_t memoryBytes) { return memoryBytes * kAddressSpaceHeadroom; }
 
 void addOptions(CLI::App& app, CommandLine& line) {
   auto& spec = line.spec;
@@ -49,7 +58,9 @@ void addOptions(CLI::App& app, CommandLine& line) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{86'400}));
   app.add_option("--cpu-seconds", line.cpuSeconds, "CPU time limit")
       ->check(CLI::Range(uint64_t{1}, uint64_t{86'400}));
-  app.add_option("--memory", limits.memoryBytes, "address-space limit in bytes")
+  app.add_option("--memory", line.memoryBytes,
+                 "the Pod's memory limit in bytes; the address space is capped at " +
+                     std::to_string(kAddressSpaceHeadroom) + " times it")
       ->check(CLI::Range(uint64_t{16} << 20, uint64_t{1} << 40));
   app.add_option("--max-processes", limits.maxProcesses)->check(CLI::Range(1, 1 << 20));
   app.add_option("--max-open-files", limits.maxOpenFiles)->check(CLI::Range(16, 1 << 20));
@@ -120,6 +131,7 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
   LaunchSpec& spec = line.spec;
   spec.limits.wallTime = std::chrono::seconds(line.timeoutSeconds);
   spec.limits.cpuTime = std::chrono::seconds(line.cpuSeconds);
+  spec.limits.memoryBytes = addressSpaceLimit(line.memoryBytes);
 
   sandbox::SandboxRootPtr verifiedCopy;  // lives until the plugin has finished
   if (!expected->empty()) {

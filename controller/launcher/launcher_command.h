@@ -13,7 +13,7 @@ inline constexpr const char* kDefaultTerminationLog = "/dev/termination-log";
 
 // The whole entrypoint of the sandbox image, minus main():
 //   plugin-launcher [--root DIR] [--expect NAME=sha256:HEX]... [--termination-log PATH]
-//                   [--python PATH] [--timeout S] [--cpu-seconds S] [--memory BYTES]
+//                   [--python PATH] [--timeout S] [--cpu-seconds S] [--memory BYTES (the Pod limit; RLIMIT_AS 4x)]
 //                   [--max-processes N] [--max-open-files N] [--max-file-bytes BYTES]
 //                   [--output-bytes BYTES] [-- PLUGIN ARGS...]
 // With --expect (the Pod builder pins every verified file so), the root must hold exactly those

@@ -90,6 +90,20 @@ TEST_F(LauncherCommandTest, ExitStatusIsThePlugins) {
   EXPECT_EQ(message(), "partial\n");
 }
 
+// --memory is the Pod's cgroup limit; RLIMIT_AS is only a backstop four times above it, so a
+// memory hog meets the cgroup's OOM kill rather than a MemoryError at the limit itself.
+TEST_F(LauncherCommandTest, MemoryFlagLeavesTheAddressSpaceFourTimesAboveIt) {
+  plugin("import resource\nprint(*resource.getrlimit(resource.RLIMIT_AS))\n");
+  EXPECT_EQ(launch({"--memory", std::to_string(64ull << 20)}), 0) << stderrText();
+  EXPECT_EQ(stdoutText(), std::to_string(256ull << 20) + " " + std::to_string(256ull << 20) + "\n");
+}
+
+TEST_F(LauncherCommandTest, AllocatingTheMemoryFlagTwiceOverIsNotAMemoryError) {
+  plugin("b = bytearray(128 << 20)\nprint(len(b))\n");
+  EXPECT_EQ(launch({"--memory", std::to_string(64ull << 20)}), 0) << stderrText();
+  EXPECT_EQ(stdoutText(), std::to_string(128ull << 20) + "\n");
+}
+
 TEST_F(LauncherCommandTest, DeathBySignalIs128PlusN) {
   plugin("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n");
   EXPECT_EQ(launch(), 128 + SIGKILL);
