@@ -16,28 +16,41 @@ std::string chartDir() {
   return sourcePath("charts/plugin-sandbox");
 }
 
+namespace {
+
+// One value of `cluster.sh env` (NAME=VALUE lines; the script prints them without a cluster).
+std::string clusterEnv(const std::string& name) {
+  static const std::string env = runCommand({sourcePath("tests/cluster/cluster.sh"), "env"}).out;
+  std::istringstream lines(env);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
+  }
+  return std::string();
+}
+
+}  // namespace
+
 std::string helmPath() {
-  static const std::string path = [] {
-    const CommandResult env = cluster().clusterScript("env");
-    std::istringstream lines(env.out);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.rfind("HELM=", 0) == 0) return line.substr(5);
-    }
-    return std::string();
-  }();
-  return path;
+  return clusterEnv("HELM");
 }
 
 CommandResult helm(std::vector<std::string> args) {
-  args.insert(args.begin(), {helmPath(), "--kubeconfig", cluster().kubeconfigPath()});
+  args.insert(args.begin(), {helmPath(), "--kubeconfig", clusterEnv("KUBECONFIG")});
   return runCommand(args);
+}
+
+CommandResult templateChart(const std::string& release, const std::string& ns,
+                            const std::vector<std::string>& args) {
+  std::vector<std::string> all{"template", release, chartDir(), "--namespace", ns};
+  all.insert(all.end(), args.begin(), args.end());
+  return helm(all);
 }
 
 std::string renderChart(const std::string& release, const std::string& ns,
                         const std::vector<std::string>& sets) {
-  std::vector<std::string> args{"template", release, chartDir(), "--namespace", ns};
+  std::vector<std::string> args;
   for (const std::string& set : sets) args.insert(args.end(), {"--set", set});
-  const CommandResult rendered = helm(args);
+  const CommandResult rendered = templateChart(release, ns, args);
   EXPECT_TRUE(rendered.ok()) << describe(rendered);
   return rendered.out;
 }

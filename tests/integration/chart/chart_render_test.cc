@@ -1,4 +1,5 @@
-// The chart rendered: lint, schema, hardening, and acceptance by the real API server (dry run).
+// The chart rendered offline (helm lint and helm template, no API server): schema, hardening, and
+// what each value renders. What needs the API server is in chart_server_test.cc.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -192,46 +193,6 @@ TEST(ChartRender, PublicKeysFromValuesBecomeASecretMountedAsSigningKey) {
   EXPECT_EQ(secrets[0]["stringData"]["signing.pub.pem"].as<std::string>(), pem);
   EXPECT_TRUE(contains(withKeys.out, "value: /etc/plugin-sandbox/keys/signing.pub.pem"));
   EXPECT_FALSE(contains(withKeys.out, "PRIVATE KEY"));
-}
-
-TEST(ChartRender, NoPolicyMeansNoConfigMapAndAWarning) {
-  const CommandResult install = helm({"install", "nopolicy", chartDir(), "--namespace", "ps",
-                                      "--dry-run", "--set", "policy=null"});
-  ASSERT_TRUE(install.ok()) << describe(install);
-  EXPECT_FALSE(contains(install.out, "PLUGIN_POLICY_FILE"));
-  EXPECT_FALSE(contains(install.out, "name: nopolicy-plugin-sandbox-policy"));
-  EXPECT_TRUE(contains(install.out, "WARNING: no policy configured"));
-}
-
-TEST(ChartRender, NotesTellHowToWaitForSuccessAndFailureAndArgoHealth) {
-  const CommandResult install =
-      helm({"install", "notes", chartDir(), "--namespace", "ps", "--dry-run"});
-  ASSERT_TRUE(install.ok()) << describe(install);
-  for (const std::string expected :
-       {"--for=condition=Succeeded", "--for=condition=Stalled", "resource.customizations.health",
-        "hs.status = \"Degraded\"", "kstatus"}) {
-    EXPECT_TRUE(contains(install.out, expected)) << "NOTES lack " << expected;
-  }
-}
-
-// The API server itself accepts every rendered object (schemas, RBAC, policy/v1 PDB).
-TEST(ChartRender, ServerAcceptsDefaultAndVariantRenderings) {
-  auto system = cluster().uniqueNamespace("chart-dry");
-  auto watched = cluster().uniqueNamespace("chart-dry-w");
-  for (const std::vector<std::string>& sets :
-       {std::vector<std::string>{},
-        {"watchNamespaces={" + watched.name() + "}", "image.digest=" + kDigest,
-         "sandboxImage.digest=" + kDigest, "replicaCount=2", "metrics.serviceMonitor.enabled=false",
-         "signing.existingSecret=keys"}}) {
-    const std::string rendered = renderChart("dry", system.name(), sets);
-    ASSERT_FALSE(rendered.empty());
-    const CommandResult applied =
-        cluster().kubectl({"apply", "--dry-run=server", "--validate=strict", "-f", "-"}, rendered);
-    EXPECT_TRUE(applied.ok()) << describe(applied);
-    EXPECT_TRUE(
-        contains(applied.out, "deployment.apps/dry-plugin-sandbox created (server dry run)"))
-        << applied.out;
-  }
 }
 
 }  // namespace
