@@ -27,6 +27,14 @@ std::string renderChart(const std::string& release, const std::string& ns,
 CommandResult templateChart(const std::string& release, const std::string& ns,
                             const std::vector<std::string>& args);
 
+// NOTES.txt rendered offline with these helm flags (`helm install --dry-run` needs a cluster): a
+// copy of the chart whose extra template renders NOTES.txt through `tpl`, as the same engine with
+// the same values. Fails the test when rendering fails.
+std::string renderNotes(const std::vector<std::string>& args);
+
+// Equal YAML trees: maps by key (any order), sequences in order, scalars by their text.
+bool sameYaml(const YAML::Node& a, const YAML::Node& b);
+
 // The documents of a multi-document YAML stream (empty documents dropped).
 std::vector<YAML::Node> documents(const std::string& yaml);
 // Documents of one kind.
