@@ -1,14 +1,30 @@
 {{/* Names and labels shared by every template. */}}
 {{- define "plugin-sandbox.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* <release>-<name>, or the release alone when it already holds the name; fullnameOverride wins. */}}
 {{- define "plugin-sandbox.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A Service name is a DNS label (63 characters) even after the suffix. */}}
+{{- define "plugin-sandbox.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "plugin-sandbox.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/* The Lease of leader election: one per release, so two releases in a namespace never share it. */}}
+{{- define "plugin-sandbox.leaseName" -}}
+{{- include "plugin-sandbox.fullname" . -}}
 {{- end -}}
 
 {{- define "plugin-sandbox.selectorLabels" -}}
@@ -52,6 +68,34 @@ app.kubernetes.io/component: controller
 {{/* Several replicas without leader election would run every plugin twice. */}}
 {{- define "plugin-sandbox.leaderElect" -}}
 {{- if or .Values.controller.leaderElect (gt (int .Values.replicaCount) 1) -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
+{{/* global.imagePullSecrets then imagePullSecrets, each a name or {name: ...}, duplicates dropped. */}}
+{{- define "plugin-sandbox.imagePullSecrets" -}}
+{{- $secrets := list -}}
+{{- range concat (default list (.Values.global).imagePullSecrets) (default list .Values.imagePullSecrets) -}}
+{{- if kindIs "string" . -}}
+{{- $secrets = append $secrets (dict "name" .) -}}
+{{- else -}}
+{{- $secrets = append $secrets . -}}
+{{- end -}}
+{{- end -}}
+{{- with uniq $secrets -}}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end -}}
+
+{{/* The PodDisruptionBudget's one bound: the one given (null counts as not given), else minAvailable 1. */}}
+{{- define "plugin-sandbox.pdbBound" -}}
+{{- $pdb := .Values.podDisruptionBudget -}}
+{{- if not (kindIs "invalid" $pdb.maxUnavailable) -}}
+maxUnavailable: {{ $pdb.maxUnavailable | toJson }}
+{{- else if not (kindIs "invalid" $pdb.minAvailable) -}}
+minAvailable: {{ $pdb.minAvailable | toJson }}
+{{- else -}}
+minAvailable: 1
+{{- end -}}
 {{- end -}}
 
 {{- define "plugin-sandbox.signingSecretName" -}}

@@ -1,12 +1,17 @@
-// The chart rendered: lint, schema, hardening, and acceptance by the real API server (dry run).
+// The chart rendered offline (helm lint and helm template, no API server): schema, hardening, and
+// what each value renders. What needs the API server is in chart_server_test.cc.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <sstream>
 
 #include "chart_fixture.h"
+#include "pod_security.h"
 
 namespace ps::testing {
 namespace {
@@ -33,6 +38,54 @@ bool hasArg(const std::vector<std::string>& args, const std::string& arg) {
   return std::find(args.begin(), args.end(), arg) != args.end();
 }
 
+YAML::Node podSpec(const std::vector<YAML::Node>& docs) {
+  return ofKind(docs, "Deployment").at(0)["spec"]["template"]["spec"];
+}
+
+// The names of a list of named objects (env, volumes, mounts), in order.
+std::vector<std::string> names(const YAML::Node& list) {
+  std::vector<std::string> result;
+  for (const YAML::Node& item : list) result.push_back(item["name"].as<std::string>());
+  return result;
+}
+
+// Writes `text` to a fresh values file; removed when the object goes away.
+class ValuesFile {
+ public:
+  explicit ValuesFile(const std::string& text) {
+    static int counter = 0;
+    path_ =
+        (std::filesystem::temp_directory_path() / ("ps-chart-values-" + std::to_string(::getpid()) +
+                                                   "-" + std::to_string(++counter) + ".yaml"))
+            .string();
+    std::ofstream(path_) << text;
+  }
+  ~ValuesFile() { std::filesystem::remove(path_); }
+  ValuesFile(const ValuesFile&) = delete;
+  ValuesFile& operator=(const ValuesFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<YAML::Node> renderWithValues(const std::string& release, const std::string& values) {
+  const ValuesFile file(values);
+  const CommandResult rendered = templateChart(release, "ps", {"-f", file.path()});
+  EXPECT_TRUE(rendered.ok()) << describe(rendered);
+  return documents(rendered.out);
+}
+
+// The leading comment lines of a YAML file, and the rest.
+std::pair<std::string, std::string> splitHeader(const std::string& text) {
+  size_t end = 0;
+  while (end < text.size() && text[end] == '#') {
+    const size_t newline = text.find('\n', end);
+    end = newline == std::string::npos ? text.size() : newline + 1;
+  }
+  return {text.substr(0, end), text.substr(end)};
+}
+
 TEST(ChartRender, HelmIsAvailable) {
   ASSERT_FALSE(helmPath().empty()) << "cluster.sh env names no HELM";
   ASSERT_TRUE(std::filesystem::exists(helmPath()))
@@ -44,7 +97,15 @@ TEST(ChartRender, LintIsCleanUnderStrict) {
   for (const std::vector<std::string>& sets :
        {std::vector<std::string>{},
         {"watchNamespaces={team-a,team-b}", "image.digest=" + kDigest, "replicaCount=3",
-         "metrics.serviceMonitor.enabled=true", "signing.existingSecret=keys", "policy=null"}}) {
+         "metrics.serviceMonitor.enabled=true", "signing.existingSecret=keys", "policy=null"},
+        {"crds.enabled=false", "nameOverride=sandbox", "global.imagePullSecrets={regcred}",
+         "controller.maxRunning=0", "createWatchNamespaces=true", "watchNamespaces={team-a}",
+         "replicaCount=2", "podDisruptionBudget.maxUnavailable=1", "extraEnv[0].name=HTTPS_PROXY",
+         "extraEnv[0].value=http://proxy:3128", "extraVolumes[0].name=ca",
+         "extraVolumes[0].configMap.name=ca", "extraVolumeMounts[0].name=ca",
+         "extraVolumeMounts[0].mountPath=/etc/ssl/extra", "metrics.serviceMonitor.enabled=true",
+         "metrics.serviceMonitor.namespace=monitoring", "podSecurityContext.runAsUser=1000"},
+        {"fullnameOverride=ps", "crds.keep=false", "podDisruptionBudget.enabled=false"}}) {
     std::vector<std::string> args{"lint", "--strict", chartDir()};
     for (const std::string& set : sets) args.insert(args.end(), {"--set", set});
     const CommandResult lint = helm(args);
@@ -54,9 +115,369 @@ TEST(ChartRender, LintIsCleanUnderStrict) {
   }
 }
 
-TEST(ChartRender, ChartCrdIsTheTopLevelCrd) {
-  EXPECT_EQ(readFile(sourcePath("crds/pluginruns.yaml")),
-            readFile(chartDir() + "/crds/pluginruns.yaml"));
+// The chart's copy is crds/pluginruns.yaml below a header of its own (sync-crd.sh writes it).
+TEST(ChartRender, ChartCrdFileIsTheTopLevelCrdBelowItsHeader) {
+  const auto [sourceHeader, source] = splitHeader(readFile(sourcePath("crds/pluginruns.yaml")));
+  const auto [header, copy] = splitHeader(readFile(chartDir() + "/files/crd-pluginruns.yaml"));
+  ASSERT_FALSE(source.empty());
+  EXPECT_EQ(copy, source) << "run charts/plugin-sandbox/sync-crd.sh";
+  // Helm's crds/ folder would install a second, never upgraded copy.
+  EXPECT_FALSE(std::filesystem::exists(chartDir() + "/crds"));
+}
+
+// The chart's CRD header names only files a user of the packaged chart has.
+TEST(ChartRender, ChartCrdHeaderCitesOnlyFilesInTheChart) {
+  const std::string header = splitHeader(readFile(chartDir() + "/files/crd-pluginruns.yaml")).first;
+  ASSERT_FALSE(header.empty());
+  std::istringstream words(header);
+  int cited = 0;
+  for (std::string word; words >> word;) {
+    while (!word.empty() && std::string(".,;:()`'\"").find(word.back()) != std::string::npos) {
+      word.pop_back();
+    }
+    while (!word.empty() && std::string("(`'\"").find(word.front()) != std::string::npos) {
+      word.erase(0, 1);
+    }
+    const bool looksLikeFile = word.find('/') != std::string::npos ||
+                               word.find(".yaml") != std::string::npos ||
+                               word.find(".md") != std::string::npos;
+    if (!looksLikeFile) continue;
+    ++cited;
+    EXPECT_TRUE(std::filesystem::exists(chartDir() + "/" + word))
+        << "the header cites " << word << ", which is not in the chart";
+  }
+  EXPECT_GT(cited, 0) << "the header should say what renders it";
+  // The packaged chart leaves out the sync script; the header must not need it.
+  EXPECT_FALSE(contains(header, "sync-crd.sh"));
+  EXPECT_FALSE(contains(header, "DESIGN.md"));
+}
+
+// crds.enabled (default true) renders the CRD from the source, with the chart's labels and,
+// with crds.keep (default true), helm.sh/resource-policy: keep; helm upgrade then upgrades it.
+TEST(ChartRender, CrdIsATemplateOfTheSourceKeptByDefault) {
+  const YAML::Node source = YAML::LoadFile(sourcePath("crds/pluginruns.yaml"));
+  const auto docs = documents(renderChart("crd", "ps", {}));
+  const auto crds = ofKind(docs, "CustomResourceDefinition");
+  ASSERT_EQ(crds.size(), 1u);
+  const YAML::Node crd = crds[0];
+  EXPECT_EQ(crd["metadata"]["name"].as<std::string>(), "pluginruns.sandbox.plugins.dev");
+  EXPECT_TRUE(sameYaml(crd["spec"], source["spec"])) << "the rendered spec differs from crds/";
+  EXPECT_EQ(crd["apiVersion"].as<std::string>(), source["apiVersion"].as<std::string>());
+  EXPECT_EQ(crd["metadata"]["labels"]["app.kubernetes.io/instance"].as<std::string>(), "crd");
+  EXPECT_EQ(crd["metadata"]["labels"]["app.kubernetes.io/managed-by"].as<std::string>(), "Helm");
+  EXPECT_EQ(crd["metadata"]["annotations"]["helm.sh/resource-policy"].as<std::string>(), "keep");
+  EXPECT_FALSE(crd["metadata"]["namespace"].IsDefined());
+
+  const auto unkept =
+      ofKind(documents(renderChart("crd", "ps", {"crds.keep=false"})), "CustomResourceDefinition");
+  ASSERT_EQ(unkept.size(), 1u);
+  EXPECT_FALSE(unkept[0]["metadata"]["annotations"].IsDefined());
+  EXPECT_TRUE(ofKind(documents(renderChart("crd", "ps", {"crds.enabled=false"})),
+                     "CustomResourceDefinition")
+                  .empty());
+}
+
+TEST(ChartRender, NameOverrideAndFullnameOverrideNameEveryObject) {
+  const auto named = documents(renderChart("rel", "ps", {"nameOverride=sandbox"}));
+  EXPECT_EQ(ofKind(named, "Deployment")[0]["metadata"]["name"].as<std::string>(), "rel-sandbox");
+  EXPECT_EQ(ofKind(named, "Deployment")[0]["metadata"]["labels"]["app.kubernetes.io/name"]
+                .as<std::string>(),
+            "sandbox");
+  EXPECT_EQ(
+      ofKind(named, "Deployment")[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+          .as<std::string>(),
+      "sandbox");
+
+  const auto full = documents(renderChart("rel", "ps", {"fullnameOverride=ps-ctl"}));
+  for (const YAML::Node& doc : full) {
+    const std::string kind = doc["kind"].as<std::string>();
+    if (kind == "CustomResourceDefinition") continue;  // named by the API
+    const std::string name = doc["metadata"]["name"].as<std::string>();
+    EXPECT_EQ(name.rfind("ps-ctl", 0), 0u) << kind << " " << name;
+  }
+  EXPECT_TRUE(hasArg(containerArgs(ofKind(full, "Deployment")[0]), "--leader-election-id=ps-ctl"));
+  EXPECT_EQ(podSpec(full)["serviceAccountName"].as<std::string>(), "ps-ctl");
+}
+
+// A Service name is a DNS label: the longest full name still gives a valid metrics Service.
+TEST(ChartRender, LongestFullnameKeepsTheServiceNameALabel) {
+  const std::string longest(63, 'a');
+  const auto docs = documents(renderChart("rel", "ps", {"fullnameOverride=" + longest}));
+  const std::string service = ofKind(docs, "Service")[0]["metadata"]["name"].as<std::string>();
+  EXPECT_LE(service.size(), 63u) << service;
+  EXPECT_EQ(service.substr(service.size() - 8), "-metrics");
+  EXPECT_EQ(ofKind(docs, "Deployment")[0]["metadata"]["name"].as<std::string>(), longest);
+}
+
+// Two releases in one namespace elect on two Leases (before: both on `plugin-controller`).
+TEST(ChartRender, LeaseIsNamedAfterTheRelease) {
+  const auto first =
+      containerArgs(ofKind(documents(renderChart("one", "ps", {})), "Deployment")[0]);
+  const auto second =
+      containerArgs(ofKind(documents(renderChart("two", "ps", {})), "Deployment")[0]);
+  EXPECT_TRUE(hasArg(first, "--leader-election-id=one-plugin-sandbox"));
+  EXPECT_TRUE(hasArg(second, "--leader-election-id=two-plugin-sandbox"));
+  const auto installedAsChartName =
+      containerArgs(ofKind(documents(renderChart("plugin-sandbox", "ps", {})), "Deployment")[0]);
+  EXPECT_TRUE(hasArg(installedAsChartName, "--leader-election-id=plugin-sandbox"));
+}
+
+TEST(ChartRender, DefaultPodIsValidUnderPodSecurityRestricted) {
+  const auto problems = restrictedViolations(podSpec(documents(renderChart("psa", "ps", {}))));
+  EXPECT_TRUE(problems.empty()) << ::testing::PrintToString(problems);
+  // Also with every optional volume and a replica set.
+  const auto full = restrictedViolations(podSpec(documents(
+      renderChart("psa", "ps",
+                  {"signing.existingSecret=keys", "replicaCount=2", "extraVolumes[0].name=ca",
+                   "extraVolumes[0].configMap.name=ca", "extraVolumeMounts[0].name=ca",
+                   "extraVolumeMounts[0].mountPath=/etc/ssl/extra"}))));
+  EXPECT_TRUE(full.empty()) << ::testing::PrintToString(full);
+}
+
+// The checker itself refuses what the restricted profile refuses (so the test above can fail).
+TEST(ChartRender, RestrictedCheckRefusesWeakenedContexts) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> weakened{
+      {{"securityContext.allowPrivilegeEscalation=true"}, "allowPrivilegeEscalation"},
+      {{"securityContext.allowPrivilegeEscalation=null"}, "allowPrivilegeEscalation"},
+      {{"securityContext.privileged=true"}, "privileged"},
+      {{"securityContext.capabilities.drop=null"}, "capabilities.drop"},
+      {{"securityContext.capabilities.add={SYS_ADMIN}"}, "capabilities.add SYS_ADMIN"},
+      {{"securityContext.runAsNonRoot=null", "podSecurityContext.runAsNonRoot=null"},
+       "runAsNonRoot"},
+      {{"podSecurityContext.runAsUser=0"}, "runAsUser=0"},
+      {{"securityContext.seccompProfile.type=Unconfined"}, "seccompProfile"},
+      {{"extraVolumes[0].name=host", "extraVolumes[0].hostPath.path=/"}, "volume types"},
+  };
+  for (const auto& [sets, rule] : weakened) {
+    const auto problems = restrictedViolations(podSpec(documents(renderChart("weak", "ps", sets))));
+    EXPECT_TRUE(std::any_of(problems.begin(), problems.end(),
+                            [&](const std::string& p) { return contains(p, rule); }))
+        << ::testing::PrintToString(sets) << " passed as restricted";
+  }
+}
+
+// User values are merged over the hardened defaults, key by key; null removes one key.
+TEST(ChartRender, SecurityContextOverridesMergeOverTheHardenedDefaults) {
+  const auto docs =
+      documents(renderChart("sc", "ps",
+                            {"podSecurityContext.runAsUser=1000", "podSecurityContext.fsGroup=null",
+                             "securityContext.capabilities.add={NET_BIND_SERVICE}",
+                             "securityContext.readOnlyRootFilesystem=false"}));
+  const YAML::Node pod = podSpec(docs);
+  EXPECT_EQ(pod["securityContext"]["runAsUser"].as<int>(), 1000);
+  EXPECT_FALSE(pod["securityContext"]["fsGroup"].IsDefined());
+  EXPECT_TRUE(pod["securityContext"]["runAsNonRoot"].as<bool>());
+  EXPECT_EQ(pod["securityContext"]["seccompProfile"]["type"].as<std::string>(), "RuntimeDefault");
+  const YAML::Node container = pod["containers"][0]["securityContext"];
+  EXPECT_FALSE(container["readOnlyRootFilesystem"].as<bool>());
+  EXPECT_EQ(container["capabilities"]["add"].as<std::vector<std::string>>(),
+            std::vector<std::string>{"NET_BIND_SERVICE"});
+  EXPECT_EQ(container["capabilities"]["drop"].as<std::vector<std::string>>(),
+            std::vector<std::string>{"ALL"});
+  EXPECT_FALSE(container["allowPrivilegeEscalation"].as<bool>());
+  EXPECT_TRUE(restrictedViolations(pod).empty()) << "NET_BIND_SERVICE is allowed by restricted";
+}
+
+TEST(ChartRender, ExtraEnvVolumesAndMountsComeAfterTheChartsOwn) {
+  const auto docs = renderWithValues("extra", R"(
+extraEnv:
+  - {name: HTTPS_PROXY, value: "http://proxy:3128"}
+  - name: FROM_SECRET
+    valueFrom: {secretKeyRef: {name: s, key: k}}
+extraVolumes:
+  - name: ca
+    configMap: {name: corporate-ca}
+extraVolumeMounts:
+  - {name: ca, mountPath: /etc/ssl/corporate, readOnly: true}
+)");
+  const YAML::Node pod = podSpec(docs);
+  const YAML::Node container = pod["containers"][0];
+  EXPECT_EQ(names(container["env"]),
+            (std::vector<std::string>{"POD_NAMESPACE", "POD_NAME", "PLUGIN_POLICY_FILE",
+                                      "HTTPS_PROXY", "FROM_SECRET"}));
+  EXPECT_EQ(container["env"][3]["value"].as<std::string>(), "http://proxy:3128");
+  EXPECT_EQ(container["env"][4]["valueFrom"]["secretKeyRef"]["name"].as<std::string>(), "s");
+  EXPECT_EQ(names(pod["volumes"]), (std::vector<std::string>{"tmp", "policy", "ca"}));
+  EXPECT_EQ(pod["volumes"][2]["configMap"]["name"].as<std::string>(), "corporate-ca");
+  EXPECT_EQ(names(container["volumeMounts"]), (std::vector<std::string>{"tmp", "policy", "ca"}));
+  EXPECT_EQ(container["volumeMounts"][2]["mountPath"].as<std::string>(), "/etc/ssl/corporate");
+  // Nothing extra by default.
+  const YAML::Node plain = podSpec(documents(renderChart("extra", "ps", {})));
+  EXPECT_EQ(names(plain["volumes"]), (std::vector<std::string>{"tmp", "policy"}));
+}
+
+TEST(ChartRender, PodDisruptionBudgetTakesExactlyOneBound) {
+  auto pdbOf = [](const std::vector<std::string>& sets) {
+    return ofKind(documents(renderChart("pdb", "ps", sets)), "PodDisruptionBudget");
+  };
+  const auto byDefault = pdbOf({"replicaCount=2"});
+  ASSERT_EQ(byDefault.size(), 1u);
+  EXPECT_EQ(byDefault[0]["spec"]["minAvailable"].as<int>(), 1);
+  EXPECT_FALSE(byDefault[0]["spec"]["maxUnavailable"].IsDefined());
+
+  const auto maxUnavailable = pdbOf({"replicaCount=3", "podDisruptionBudget.maxUnavailable=1"});
+  ASSERT_EQ(maxUnavailable.size(), 1u);
+  EXPECT_EQ(maxUnavailable[0]["spec"]["maxUnavailable"].as<int>(), 1);
+  EXPECT_FALSE(maxUnavailable[0]["spec"]["minAvailable"].IsDefined());
+
+  const auto percent = pdbOf({"replicaCount=3", "podDisruptionBudget.minAvailable=50%"});
+  ASSERT_EQ(percent.size(), 1u);
+  EXPECT_EQ(percent[0]["spec"]["minAvailable"].as<std::string>(), "50%");
+
+  // null counts as not given: the other bound may then be set.
+  const auto nulled = pdbOf({"replicaCount=2", "podDisruptionBudget.minAvailable=null",
+                             "podDisruptionBudget.maxUnavailable=1"});
+  ASSERT_EQ(nulled.size(), 1u);
+  EXPECT_FALSE(nulled[0]["spec"]["minAvailable"].IsDefined());
+
+  EXPECT_TRUE(pdbOf({"replicaCount=2", "podDisruptionBudget.enabled=false"}).empty());
+  EXPECT_TRUE(pdbOf({"replicaCount=1", "podDisruptionBudget.enabled=true"}).empty())
+      << "one replica: a PDB could only block drains";
+}
+
+TEST(ChartRender, ServiceMonitorNamespaceLabelsAndRelabelings) {
+  const auto docs = renderWithValues("smon", R"(
+metrics:
+  serviceMonitor:
+    enabled: true
+    namespace: monitoring
+    labels: {release: kube-prometheus-stack}
+    relabelings:
+      - {sourceLabels: [__meta_kubernetes_pod_node_name], targetLabel: node}
+)");
+  const auto monitors = ofKind(docs, "ServiceMonitor");
+  ASSERT_EQ(monitors.size(), 1u);
+  const YAML::Node monitor = monitors[0];
+  EXPECT_EQ(monitor["metadata"]["namespace"].as<std::string>(), "monitoring");
+  EXPECT_EQ(monitor["metadata"]["labels"]["release"].as<std::string>(), "kube-prometheus-stack");
+  EXPECT_EQ(monitor["spec"]["namespaceSelector"]["matchNames"].as<std::vector<std::string>>(),
+            std::vector<std::string>{"ps"});
+  const YAML::Node endpoint = monitor["spec"]["endpoints"][0];
+  EXPECT_EQ(endpoint["relabelings"][0]["targetLabel"].as<std::string>(), "node");
+  // Beside the Service, no selector of namespaces is needed.
+  const auto local =
+      ofKind(documents(renderChart("smon", "ps", {"metrics.serviceMonitor.enabled=true"})),
+             "ServiceMonitor");
+  ASSERT_EQ(local.size(), 1u);
+  EXPECT_EQ(local[0]["metadata"]["namespace"].as<std::string>(), "ps");
+  EXPECT_FALSE(local[0]["spec"]["namespaceSelector"].IsDefined());
+  EXPECT_FALSE(local[0]["spec"]["endpoints"][0]["relabelings"].IsDefined());
+}
+
+// global.imagePullSecrets was accepted and ignored; now it comes first, names or objects alike.
+TEST(ChartRender, GlobalAndLocalImagePullSecretsAreHonoured) {
+  const auto docs = renderWithValues("pull", R"(
+global:
+  imagePullSecrets: [mirror, {name: shared}]
+imagePullSecrets:
+  - name: shared
+  - own
+)");
+  EXPECT_EQ(names(podSpec(docs)["imagePullSecrets"]),
+            (std::vector<std::string>{"mirror", "shared", "own"}));
+  const auto onlyGlobal =
+      documents(renderChart("pull", "ps", {"global.imagePullSecrets={mirror}"}));
+  EXPECT_EQ(names(podSpec(onlyGlobal)["imagePullSecrets"]), std::vector<std::string>{"mirror"});
+  EXPECT_FALSE(podSpec(documents(renderChart("pull", "ps", {})))["imagePullSecrets"].IsDefined());
+}
+
+TEST(ChartRender, MaxRunningZeroMeansNoCap) {
+  const auto args = containerArgs(
+      ofKind(documents(renderChart("cap", "ps", {"controller.maxRunning=0"})), "Deployment")[0]);
+  EXPECT_TRUE(hasArg(args, "--max-running=0"));
+}
+
+// createWatchNamespaces makes the missing ones (restricted, kept on uninstall), never the
+// release's own. Offline, lookup sees no cluster, so every listed one counts as missing.
+TEST(ChartRender, CreateWatchNamespacesRendersRestrictedKeptNamespaces) {
+  const auto docs = documents(renderChart(
+      "nsc", "ps", {"createWatchNamespaces=true", "watchNamespaces={team-a,ps,team-b}"}));
+  std::vector<std::string> created;
+  for (const YAML::Node& ns : ofKind(docs, "Namespace")) {
+    created.push_back(ns["metadata"]["name"].as<std::string>());
+    EXPECT_EQ(ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"].as<std::string>(),
+              "restricted");
+    EXPECT_EQ(ns["metadata"]["annotations"]["helm.sh/resource-policy"].as<std::string>(), "keep");
+  }
+  EXPECT_EQ(created, (std::vector<std::string>{"team-a", "team-b"}));
+  EXPECT_TRUE(ofKind(documents(renderChart("nsc", "ps", {"watchNamespaces={team-a}"})), "Namespace")
+                  .empty());
+  // Without a cluster the existence check cannot run, so helm template still renders.
+  EXPECT_EQ(
+      ofKind(documents(renderChart("nsc", "ps", {"watchNamespaces={team-a}"})), "Role").size(), 2u);
+}
+
+// The default policy lists no plugin: NOTES say so and how to allow the example, instead of
+// suggesting a run that can only be Rejected.
+TEST(ChartRender, NotesSayTheDefaultPolicyAllowsNothing) {
+  const std::string notes = renderNotes({});
+  EXPECT_TRUE(contains(notes, "the policy allows no plugin")) << notes;
+  EXPECT_TRUE(contains(notes, "The policy does not allow techdebt")) << notes;
+  EXPECT_TRUE(contains(notes, "helm upgrade notes charts/plugin-sandbox -n ps --reuse-values"))
+      << notes;
+  EXPECT_TRUE(contains(notes, "policy=$(cat plugins/policy.json)")) << notes;
+  EXPECT_TRUE(contains(notes, "kubectl -n NAMESPACE create configmap techdebt")) << notes;
+}
+
+TEST(ChartRender, NotesWithTheExamplePolicyShowARunThatIsAllowed) {
+  const std::string policy = readFile(sourcePath("plugins/policy.json"));
+  ASSERT_FALSE(policy.empty());
+  const std::string notes =
+      renderNotes({"--set-json", "policy=" + policy, "--set", "watchNamespaces={plugin-demo}"});
+  EXPECT_FALSE(contains(notes, "allows no plugin")) << notes;
+  EXPECT_FALSE(contains(notes, "does not allow techdebt")) << notes;
+  EXPECT_TRUE(contains(notes, "kubectl -n plugin-demo create configmap techdebt")) << notes;
+  EXPECT_TRUE(contains(notes, "kubectl -n plugin-demo wait pluginrun/techdebt-1")) << notes;
+  // A policy allowing other plugins only: NOTES name them.
+  const std::string other = renderNotes(
+      {"--set-json", R"(policy={"plugins":{"example":{"permissions":["read_files"]}}})"});
+  EXPECT_TRUE(contains(other, "The policy does not allow techdebt (it allows example)")) << other;
+  EXPECT_FALSE(contains(other, "allows no plugin (")) << other;
+}
+
+// Every value of values.yaml is described by the schema, and every top-level one is in the
+// README's chart section.
+TEST(ChartRender, EveryValueIsInTheSchemaAndTheReadme) {
+  const YAML::Node values = YAML::LoadFile(chartDir() + "/values.yaml");
+  const YAML::Node schema = YAML::LoadFile(chartDir() + "/values.schema.json");
+  const std::string readme = readFile(sourcePath("README.md"));
+  const size_t begin = readme.find("<!-- section:chart -->");
+  const size_t end = readme.find("<!-- /section:chart -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const std::string chartSection = readme.substr(begin, end - begin);
+  // The properties a schema node describes: its own, its $ref's and its allOf's.
+  std::function<void(const YAML::Node&, std::map<std::string, YAML::Node>&)> collect =
+      [&](const YAML::Node& node, std::map<std::string, YAML::Node>& into) {
+        if (!node.IsMap()) return;
+        for (const auto& property : node["properties"]) {
+          into.emplace(property.first.as<std::string>(), property.second);
+        }
+        if (node["$ref"]) {
+          const std::string ref = node["$ref"].as<std::string>();  // #/definitions/NAME
+          collect(schema["definitions"][ref.substr(ref.rfind('/') + 1)], into);
+        }
+        for (const YAML::Node& part : node["allOf"]) collect(part, into);
+      };
+  std::function<void(const YAML::Node&, const YAML::Node&, const std::string&)> walk =
+      [&](const YAML::Node& value, const YAML::Node& described, const std::string& path) {
+        std::map<std::string, YAML::Node> properties;
+        collect(described, properties);
+        if (properties.empty()) return;  // a free-form object (resources, nodeSelector, ...)
+        for (const auto& entry : value) {
+          const std::string key = entry.first.as<std::string>();
+          const std::string here = path.empty() ? key : path + "." + key;
+          const auto found = properties.find(key);
+          EXPECT_NE(found, properties.end()) << here << " is not in values.schema.json";
+          if (found != properties.end() && entry.second.IsMap())
+            walk(entry.second, found->second, here);
+        }
+      };
+  walk(values, schema, "");
+  for (const auto& entry : schema["properties"]) {
+    const std::string key = entry.first.as<std::string>();
+    EXPECT_TRUE(contains(chartSection, "`" + key)) << key << " is not in README's chart section";
+  }
 }
 
 TEST(ChartRender, SchemaRefusesBadValues) {
@@ -72,7 +493,41 @@ TEST(ChartRender, SchemaRefusesBadValues) {
       {"controller.logFormat=xml", "/controller/logFormat"},
       {"signing.existingSecretKey=../etc/passwd", "/signing/existingSecretKey"},
       {"unknownTopLevel=1", "unknownTopLevel"},
+      {"crds.enabled=maybe", "/crds/enabled"},
+      {"crds.keep=1", "/crds/keep"},
+      {"crds.install=true", "/crds"},
+      {"nameOverride=Not_A_Name", "/nameOverride"},
+      {"fullnameOverride=" + std::string(64, 'a'), "/fullnameOverride"},
+      {"podSecurityContext.runAsUsr=1000", "/podSecurityContext"},
+      {"podSecurityContext.runAsUser=-1", "/podSecurityContext/runAsUser"},
+      {"securityContext.privileged=yes", "/securityContext/privileged"},
+      {"securityContext.seccompProfile.type=Permissive", "/securityContext/seccompProfile/type"},
+      {"extraEnv[0].value=x", "/extraEnv/0"},  // no name
+      {"extraEnv[0].name=PLUGIN_SIGNING_KEY", "/extraEnv/0/name"},
+      {"extraEnv[0].name=POD_NAMESPACE", "/extraEnv/0/name"},
+      {"extraVolumes[0].name=tmp", "/extraVolumes/0/name"},
+      {"extraVolumes[0].name=ca", "/extraVolumes/0"},            // no source
+      {"extraVolumeMounts[0].name=ca", "/extraVolumeMounts/0"},  // no mountPath
+      {"extraVolumeMounts[0].mountPath=relative", "/extraVolumeMounts/0"},
+      {"podDisruptionBudget.minAvailable=150%", "/podDisruptionBudget/minAvailable"},
+      {"podDisruptionBudget.maxUnavailable=-1", "/podDisruptionBudget/maxUnavailable"},
+      {"podDisruptionBudget.enabled=yes", "/podDisruptionBudget/enabled"},
+      {"metrics.serviceMonitor.namespace=Bad_NS", "/metrics/serviceMonitor/namespace"},
+      {"metrics.serviceMonitor.relabelings=drop", "/metrics/serviceMonitor/relabelings"},
+      {"metrics.serviceMonitor.interval=soon", "/metrics/serviceMonitor/interval"},
+      {"global.imagePullSecrets[0].nme=x", "/global/imagePullSecrets/0"},
+      {"imagePullSecrets={Bad_Secret}", "/imagePullSecrets/0"},
+      {"controller.maxRunning=-1", "/controller/maxRunning"},
+      {"createWatchNamespaces=yes", "/createWatchNamespaces"},
   };
+  // Both PodDisruptionBudget bounds at once (the API server would refuse the object).
+  {
+    const CommandResult both = templateChart("bad", "ps",
+                                             {"--set", "podDisruptionBudget.minAvailable=1",
+                                              "--set", "podDisruptionBudget.maxUnavailable=1"});
+    EXPECT_FALSE(both.ok()) << "minAvailable and maxUnavailable were both accepted";
+    EXPECT_TRUE(contains(both.err, "/podDisruptionBudget")) << both.err;
+  }
   for (const auto& [set, path] : bad) {
     const CommandResult rendered =
         helm({"template", "bad", chartDir(), "--namespace", "ps", "--set", set});
@@ -192,46 +647,6 @@ TEST(ChartRender, PublicKeysFromValuesBecomeASecretMountedAsSigningKey) {
   EXPECT_EQ(secrets[0]["stringData"]["signing.pub.pem"].as<std::string>(), pem);
   EXPECT_TRUE(contains(withKeys.out, "value: /etc/plugin-sandbox/keys/signing.pub.pem"));
   EXPECT_FALSE(contains(withKeys.out, "PRIVATE KEY"));
-}
-
-TEST(ChartRender, NoPolicyMeansNoConfigMapAndAWarning) {
-  const CommandResult install = helm({"install", "nopolicy", chartDir(), "--namespace", "ps",
-                                      "--dry-run", "--set", "policy=null"});
-  ASSERT_TRUE(install.ok()) << describe(install);
-  EXPECT_FALSE(contains(install.out, "PLUGIN_POLICY_FILE"));
-  EXPECT_FALSE(contains(install.out, "name: nopolicy-plugin-sandbox-policy"));
-  EXPECT_TRUE(contains(install.out, "WARNING: no policy configured"));
-}
-
-TEST(ChartRender, NotesTellHowToWaitForSuccessAndFailureAndArgoHealth) {
-  const CommandResult install =
-      helm({"install", "notes", chartDir(), "--namespace", "ps", "--dry-run"});
-  ASSERT_TRUE(install.ok()) << describe(install);
-  for (const std::string expected :
-       {"--for=condition=Succeeded", "--for=condition=Stalled", "resource.customizations.health",
-        "hs.status = \"Degraded\"", "kstatus"}) {
-    EXPECT_TRUE(contains(install.out, expected)) << "NOTES lack " << expected;
-  }
-}
-
-// The API server itself accepts every rendered object (schemas, RBAC, policy/v1 PDB).
-TEST(ChartRender, ServerAcceptsDefaultAndVariantRenderings) {
-  auto system = cluster().uniqueNamespace("chart-dry");
-  auto watched = cluster().uniqueNamespace("chart-dry-w");
-  for (const std::vector<std::string>& sets :
-       {std::vector<std::string>{},
-        {"watchNamespaces={" + watched.name() + "}", "image.digest=" + kDigest,
-         "sandboxImage.digest=" + kDigest, "replicaCount=2", "metrics.serviceMonitor.enabled=false",
-         "signing.existingSecret=keys"}}) {
-    const std::string rendered = renderChart("dry", system.name(), sets);
-    ASSERT_FALSE(rendered.empty());
-    const CommandResult applied =
-        cluster().kubectl({"apply", "--dry-run=server", "--validate=strict", "-f", "-"}, rendered);
-    EXPECT_TRUE(applied.ok()) << describe(applied);
-    EXPECT_TRUE(
-        contains(applied.out, "deployment.apps/dry-plugin-sandbox created (server dry run)"))
-        << applied.out;
-  }
 }
 
 }  // namespace
