@@ -31,7 +31,15 @@ void WorkQueue::addAfter(const std::string& key, Clock::Duration delay) {
     addLocked(key);
     return;
   }
-  waiting_.push({clock_.now() + delay, key});
+  // One timer per key, as client-go's delaying queue: the earliest ready time wins; a later
+  // one for a key already waiting is dropped, an earlier one supersedes the heap entry.
+  const Clock::TimePoint readyAt = clock_.now() + delay;
+  const auto [pending, inserted] = waitingUntil_.try_emplace(key, readyAt);
+  if (!inserted) {
+    if (pending->second <= readyAt) return;
+    pending->second = readyAt;
+  }
+  waiting_.push({readyAt, key});
   cv_.notify_all();  // a sleeping get() may need to wake earlier
 }
 
@@ -69,9 +77,12 @@ int WorkQueue::retries(const std::string& key) const {
 void WorkQueue::promoteReadyLocked() {
   const auto now = clock_.now();
   while (!waiting_.empty() && waiting_.top().readyAt <= now) {
-    const std::string key = waiting_.top().key;
+    const Delayed entry = waiting_.top();
     waiting_.pop();
-    addLocked(key);
+    const auto pending = waitingUntil_.find(entry.key);
+    if (pending == waitingUntil_.end() || pending->second != entry.readyAt) continue;  // superseded
+    waitingUntil_.erase(pending);
+    addLocked(entry.key);
   }
 }
 
@@ -145,12 +156,7 @@ std::size_t WorkQueue::len() const {
 
 std::size_t WorkQueue::delayed() const {
   std::lock_guard lock(mutex_);
-  return waiting_.size();
-}
-
-std::size_t WorkQueue::inProgress() const {
-  std::lock_guard lock(mutex_);
-  return processing_.size();
+  return waitingUntil_.size();
 }
 
 }  // namespace ps::kube

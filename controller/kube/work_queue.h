@@ -51,9 +51,8 @@ class WorkQueue {
   bool shutDownWithDrain(Clock::Duration deadline);
   bool shuttingDown() const;
 
-  std::size_t len() const;         // ready to be handed out
-  std::size_t delayed() const;     // waiting for their time
-  std::size_t inProgress() const;  // handed out, not yet done
+  std::size_t len() const;      // ready to be handed out
+  std::size_t delayed() const;  // keys waiting for their time
 
  private:
   struct Delayed {
@@ -76,6 +75,7 @@ class WorkQueue {
   std::unordered_map<std::string, Clock::TimePoint> addedAt_;                   // guarded by mutex_
   std::unordered_map<std::string, int> failures_;                               // guarded by mutex_
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> waiting_;  // guarded by mutex_
+  std::unordered_map<std::string, Clock::TimePoint> waitingUntil_;  // guarded by mutex_; one per key
   bool shuttingDown_ = false;                                                   // guarded by mutex_
   bool draining_ = false;                                                       // guarded by mutex_
 };
