@@ -1,0 +1,53 @@
+#pragma once
+
+// A mutex that clang's -Wthread-safety can check (libstdc++'s std::mutex carries no annotations).
+// Under g++ the macros expand to nothing.
+
+#include <condition_variable>
+#include <mutex>
+
+#if defined(__clang__)
+#define PS_THREAD_ANNOTATION(x) __attribute__((x))
+#else
+#define PS_THREAD_ANNOTATION(x)
+#endif
+
+#define CAPABILITY(x) PS_THREAD_ANNOTATION(capability(x))
+#define SCOPED_CAPABILITY PS_THREAD_ANNOTATION(scoped_lockable)
+#define GUARDED_BY(x) PS_THREAD_ANNOTATION(guarded_by(x))
+#define PT_GUARDED_BY(x) PS_THREAD_ANNOTATION(pt_guarded_by(x))
+#define REQUIRES(...) PS_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
+#define EXCLUDES(...) PS_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+#define ACQUIRE(...) PS_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
+#define RELEASE(...) PS_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+
+namespace ps {
+
+class CAPABILITY("mutex") Mutex {
+ public:
+  void lock() ACQUIRE() { mutex_.lock(); }
+  void unlock() RELEASE() { mutex_.unlock(); }
+
+ private:
+  std::mutex mutex_;
+};
+
+// Holds a Mutex for its scope; wait() releases it while blocked on the condition variable.
+class SCOPED_CAPABILITY MutexLock {
+ public:
+  explicit MutexLock(Mutex& mutex) ACQUIRE(mutex) : mutex_(mutex) { mutex_.lock(); }
+  ~MutexLock() RELEASE() { mutex_.unlock(); }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+
+  void wait(std::condition_variable_any& cv) { cv.wait(mutex_); }
+  template <typename TimePoint>
+  std::cv_status waitUntil(std::condition_variable_any& cv, const TimePoint& deadline) {
+    return cv.wait_until(mutex_, deadline);
+  }
+
+ private:
+  Mutex& mutex_;
+};
+
+}  // namespace ps
