@@ -33,25 +33,50 @@ class CAPABILITY("mutex") Mutex {
   void unlock() RELEASE() { mutex_.unlock(); }
 
  private:
+  friend class MutexLock;
   std::mutex mutex_;
 };
 
-// Holds a Mutex for its scope; wait() releases it while blocked on the condition variable.
+// Holds a Mutex for its scope, or until unlock(); the wait functions release it while blocked.
 class SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex& mutex) ACQUIRE(mutex) : mutex_(mutex) { mutex_.lock(); }
-  ~MutexLock() RELEASE() { mutex_.unlock(); }
+  ~MutexLock() RELEASE() {
+    if (held_) mutex_.unlock();
+  }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
+
+  void unlock() RELEASE() {
+    mutex_.unlock();
+    held_ = false;
+  }
+  void lock() ACQUIRE() {
+    mutex_.lock();
+    held_ = true;
+  }
 
   void wait(std::condition_variable_any& cv) { cv.wait(mutex_); }
   template <typename TimePoint>
   std::cv_status waitUntil(std::condition_variable_any& cv, const TimePoint& deadline) {
     return cv.wait_until(mutex_, deadline);
   }
+  // Returns wait(std::unique_lock<std::mutex>&) on the held mutex, for a std::condition_variable or
+  // an interface that takes one (kube::Clock::waitUntil). `wait` must hold the lock again when it
+  // returns or throws, as condition_variable's waits do.
+  template <typename Wait>
+  decltype(auto) withStdLock(Wait&& wait) {
+    std::unique_lock<std::mutex> lock(mutex_.mutex_, std::adopt_lock);
+    struct Disown {
+      std::unique_lock<std::mutex>& lock;
+      ~Disown() { lock.release(); }
+    } disown{lock};
+    return wait(lock);
+  }
 
  private:
   Mutex& mutex_;
+  bool held_ = true;
 };
 
 // A readers-writer mutex: WriterMutexLock for writes, ReaderMutexLock for reads.

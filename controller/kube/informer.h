@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/annotated_mutex.h"
 #include "kube/store.h"
 #include "kube/watcher.h"
 
@@ -70,9 +71,9 @@ class Informer final : private WatcherSink {
   std::mutex dispatchMutex_;                     // one handler call at a time
   std::atomic<bool> synced_{false};
   std::atomic<int> lists_{0};
-  mutable std::mutex syncMutex_;
+  mutable Mutex syncMutex_;
   mutable std::condition_variable syncCv_;
-  std::optional<KubeError> lastError_;  // guarded by syncMutex_
+  std::optional<KubeError> lastError_ GUARDED_BY(syncMutex_);
   std::thread watchThread_;
   std::thread resyncThread_;
 };
