@@ -15,13 +15,15 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev 
   libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap curl util-linux \
   podman runc debootstrap ccache
 FUZZ_PACKAGES := clang libclang-rt-14-dev
+# clang's -Wthread-safety checks the GUARDED_BY/REQUIRES annotations (core/annotated_mutex.h).
+THREAD_SAFETY_PACKAGES := clang
 # The test node (tests/cluster/node.sh): CRI runtime, OCI runtime, CNI plugins, kube-proxy's and the
 # NetworkPolicy agent's netfilter tools, and the forwarder into the node's network namespace.
 NODE_PACKAGES := containerd runc containernetworking-plugins iptables nftables conntrack ipset socat
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
-.PHONY: all deps build build-asan test unit-test run bench fuzz sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
+.PHONY: all deps build build-asan test unit-test thread-safety run bench fuzz sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
 
 all: build
 
@@ -54,7 +56,13 @@ build-asan: deps build/asan/build.ninja
 unit-test: build-asan
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 
-test: build build-asan cluster-tools images
+# clang -Wthread-safety -Werror=thread-safety over the sources that use the annotated mutex, after
+# proving it rejects an unguarded write (tests/thread_safety/check.sh).
+thread-safety: deps
+	$(call apt_ensure,$(THREAD_SAFETY_PACKAGES))
+	JOBS=$(JOBS) tests/thread_safety/check.sh
+
+test: thread-safety build build-asan cluster-tools images
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 	cd build && ctest --output-on-failure
 

@@ -14,7 +14,7 @@ BearerTokenSource::BearerTokenSource(std::string fixedToken, std::filesystem::pa
 
 std::string BearerTokenSource::current() {
   if (tokenFile_.empty()) return fixedToken_;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = clock_.now();
   if (loaded_ && now - lastRead_ < refreshEvery_) return cached_;
   lastRead_ = now;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/annotated_mutex.h"
 #include "kube/clock.h"
 
 namespace ps::kube {
@@ -24,10 +25,10 @@ class BearerTokenSource {
   const std::filesystem::path tokenFile_;
   const Clock& clock_;
   const Clock::Duration refreshEvery_;
-  std::mutex mutex_;
-  std::string cached_;           // guarded by mutex_
-  bool loaded_ = false;          // guarded by mutex_
-  Clock::TimePoint lastRead_{};  // guarded by mutex_
+  Mutex mutex_;
+  std::string cached_ GUARDED_BY(mutex_);
+  bool loaded_ GUARDED_BY(mutex_) = false;
+  Clock::TimePoint lastRead_ GUARDED_BY(mutex_){};
 };
 
 }  // namespace ps::kube

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/annotated_mutex.h"
 #include "kube/bearer_token.h"
 
 namespace ps::kube {
@@ -119,7 +120,7 @@ class CpprestHttpClient final : public HttpClient {
   // One client per inactivity timeout: watches need a longer one than ordinary requests.
   http_client& clientFor(std::chrono::milliseconds timeout) {
     if (timeout.count() == 0) timeout = defaultTimeout_;
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto found = clients_.find(timeout);
     if (found != clients_.end()) return *found->second;
     http_client_config settings;
@@ -141,8 +142,8 @@ class CpprestHttpClient final : public HttpClient {
   const ClientConfig config_;
   const std::chrono::milliseconds defaultTimeout_;
   BearerTokenSource token_;
-  std::mutex mutex_;
-  std::map<std::chrono::milliseconds, std::unique_ptr<http_client>> clients_;  // guarded by mutex_
+  Mutex mutex_;
+  std::map<std::chrono::milliseconds, std::unique_ptr<http_client>> clients_ GUARDED_BY(mutex_);
 };
 
 }  // namespace

@@ -31,7 +31,7 @@ EventRecorder::EventRecorder(KubeClient& client, std::size_t capacity)
 EventRecorder::~EventRecorder() {
   flush(std::chrono::duration_cast<std::chrono::milliseconds>(kShutdownFlush));
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     dropped_ += queue_.size();
     queue_.clear();
@@ -43,7 +43,7 @@ EventRecorder::~EventRecorder() {
 void EventRecorder::record(std::string ns, EventSpec event) {
   event.involvedObject = identityOf(event.involvedObject);
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ || queue_.size() >= capacity_) {
       ++dropped_;
       return;
@@ -54,24 +54,29 @@ void EventRecorder::record(std::string ns, EventSpec event) {
 }
 
 bool EventRecorder::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  return idle_.wait_for(lock, timeout, [this] { return queue_.empty() && !posting_; });
+  MutexLock lock(mutex_);
+  return lock.withStdLock([&](std::unique_lock<std::mutex>& held) {
+    return idle_.wait_for(held, timeout,
+                          [this]() REQUIRES(mutex_) { return queue_.empty() && !posting_; });
+  });
 }
 
 std::size_t EventRecorder::dropped() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return dropped_;
 }
 
 std::size_t EventRecorder::failed() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return failed_;
 }
 
 void EventRecorder::postLoop() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    lock.withStdLock([&](std::unique_lock<std::mutex>& held) {
+      wake_.wait(held, [this]() REQUIRES(mutex_) { return stopping_ || !queue_.empty(); });
+    });
     if (stopping_) return;
     Pending next = std::move(queue_.front());
     queue_.pop_front();

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "core/annotated_mutex.h"
 #include "kube/api_client.h"
 
 namespace ps::kube {
@@ -39,14 +40,14 @@ class EventRecorder {
 
   KubeClient& client_;
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<Pending> queue_;  // guarded by mutex_
-  bool posting_ = false;       // guarded by mutex_: one Event is in flight
-  bool stopping_ = false;      // guarded by mutex_
-  std::size_t dropped_ = 0;    // guarded by mutex_
-  std::size_t failed_ = 0;     // guarded by mutex_
+  std::deque<Pending> queue_ GUARDED_BY(mutex_);
+  bool posting_ GUARDED_BY(mutex_) = false;  // one Event is in flight
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::size_t dropped_ GUARDED_BY(mutex_) = 0;
+  std::size_t failed_ GUARDED_BY(mutex_) = 0;
   std::thread thread_;
 };
 

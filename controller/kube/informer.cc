@@ -49,12 +49,14 @@ void Informer::stop() {
 }
 
 bool Informer::waitForSync(Clock::Duration timeout) const {
-  std::unique_lock lock(syncMutex_);
-  return syncCv_.wait_for(lock, timeout, [this] { return synced_.load(); });
+  MutexLock lock(syncMutex_);
+  return lock.withStdLock([&](std::unique_lock<std::mutex>& held) {
+    return syncCv_.wait_for(held, timeout, [this] { return synced_.load(); });
+  });
 }
 
 std::optional<KubeError> Informer::lastError() const {
-  std::lock_guard lock(syncMutex_);
+  MutexLock lock(syncMutex_);
   return lastError_;
 }
 
@@ -72,7 +74,7 @@ void Informer::restarted(std::vector<nlohmann::json>&& objects) {
   lists_.fetch_add(1);
   bool recovered = false;
   {
-    std::lock_guard lock(syncMutex_);
+    MutexLock lock(syncMutex_);
     synced_.store(true);
     recovered = std::exchange(failing_, false);
   }
@@ -91,7 +93,7 @@ void Informer::deleted(nlohmann::json&& object) {
 
 void Informer::failed(const KubeError& error) {
   {
-    std::lock_guard lock(syncMutex_);
+    MutexLock lock(syncMutex_);
     lastError_ = error;
     failing_ = true;
   }

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/annotated_mutex.h"
 #include "kube/store.h"
 #include "kube/watcher.h"
 
@@ -74,10 +75,10 @@ class Informer final : private WatcherSink {
   std::mutex dispatchMutex_;                     // one handler call at a time
   std::atomic<bool> synced_{false};
   std::atomic<int> lists_{0};
-  mutable std::mutex syncMutex_;
+  mutable Mutex syncMutex_;
   mutable std::condition_variable syncCv_;
-  std::optional<KubeError> lastError_;  // guarded by syncMutex_
-  bool failing_ = false;                // guarded by syncMutex_: failed since the last list
+  std::optional<KubeError> lastError_ GUARDED_BY(syncMutex_);
+  bool failing_ GUARDED_BY(syncMutex_) = false;  // failed since the last list
   std::thread watchThread_;
   std::thread resyncThread_;
 };

@@ -22,12 +22,12 @@ LeaderElector::LeaderElector(KubeClient& client, LeaderElectionConfig config,
       clock_(clock) {}
 
 bool LeaderElector::isLeader() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return leading_ && clock_.now() - lastRenew_ < config_.renewDeadline;
 }
 
 std::string LeaderElector::observedLeader() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return observedSpec_.is_object() ? observedSpec_.value("holderIdentity", "") : "";
 }
 
@@ -42,7 +42,7 @@ void LeaderElector::run(StopSignal& stop) {
   }
   const bool stillLeading = isLeader();
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     leading_ = false;
   }
   if (stop.stopped() && stillLeading && config_.releaseOnStop) release();
@@ -71,7 +71,7 @@ bool LeaderElector::createLease() {
       {"spec", leaseSpec(json::object())}};
   auto created = client_.create(leasesResource(), config_.leaseNamespace, lease);
   if (!created) return false;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   observedSpec_ = created->value("spec", json::object());
   observedTime_ = lastRenew_ = clock_.now();
   leading_ = true;
@@ -86,7 +86,7 @@ bool LeaderElector::tryAcquireOrRenew() {
   bool leaderChanged = false;
   bool heldByOther = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (spec != observedSpec_) {
       const std::string previous =
           observedSpec_.is_object() ? observedSpec_.value("holderIdentity", "") : "";
@@ -107,7 +107,7 @@ bool LeaderElector::tryAcquireOrRenew() {
   updated["spec"] = leaseSpec(spec);
   auto replaced = client_.replace(leasesResource(), config_.leaseNamespace, updated);
   if (!replaced) return false;  // a 409 means another candidate won this round
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   observedSpec_ = replaced->value("spec", json::object());
   observedTime_ = lastRenew_ = clock_.now();
   leading_ = true;

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/annotated_mutex.h"
 #include "kube/api_client.h"
 #include "kube/api_time.h"
 #include "kube/clock.h"
@@ -53,11 +54,11 @@ class LeaderElector {
   const LeaderElectionConfig config_;
   const LeaderCallbacks callbacks_;
   const Clock& clock_;
-  mutable std::mutex mutex_;
-  bool leading_ = false;             // guarded by mutex_
-  Clock::TimePoint lastRenew_{};     // guarded by mutex_
-  nlohmann::json observedSpec_;      // guarded by mutex_
-  Clock::TimePoint observedTime_{};  // guarded by mutex_
+  mutable Mutex mutex_;
+  bool leading_ GUARDED_BY(mutex_) = false;
+  Clock::TimePoint lastRenew_ GUARDED_BY(mutex_){};
+  nlohmann::json observedSpec_ GUARDED_BY(mutex_);
+  Clock::TimePoint observedTime_ GUARDED_BY(mutex_){};
 };
 
 }  // namespace ps::kube

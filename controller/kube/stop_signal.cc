@@ -5,7 +5,7 @@ namespace ps::kube {
 void StopSignal::stop() {
   std::vector<std::pair<int, std::function<void()>>> callbacks;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopped_) return;
     stopped_ = true;
     callbacks.swap(callbacks_);
@@ -15,7 +15,7 @@ void StopSignal::stop() {
 }
 
 bool StopSignal::stopped() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return stopped_;
 }
 
@@ -24,14 +24,16 @@ bool StopSignal::sleepFor(const Clock& clock, Clock::Duration duration) {
 }
 
 bool StopSignal::sleepUntil(const Clock& clock, Clock::TimePoint deadline) {
-  std::unique_lock lock(mutex_);
-  while (!stopped_ && clock.now() < deadline) clock.waitUntil(cv_, lock, deadline);
+  MutexLock lock(mutex_);
+  while (!stopped_ && clock.now() < deadline)
+    lock.withStdLock(
+        [&](std::unique_lock<std::mutex>& held) { clock.waitUntil(cv_, held, deadline); });
   return !stopped_;
 }
 
 int StopSignal::onStop(std::function<void()> callback) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!stopped_) {
       callbacks_.emplace_back(nextId_, std::move(callback));
       return nextId_++;
@@ -42,7 +44,7 @@ int StopSignal::onStop(std::function<void()> callback) {
 }
 
 void StopSignal::removeCallback(int id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::erase_if(callbacks_, [id](const auto& entry) { return entry.first == id; });
 }
 

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/annotated_mutex.h"
 #include "kube/clock.h"
 
 namespace ps::kube {
@@ -23,11 +24,11 @@ class StopSignal {
   void removeCallback(int id);
 
  private:
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable cv_;
-  bool stopped_ = false;                                          // guarded by mutex_
-  int nextId_ = 0;                                                // guarded by mutex_
-  std::vector<std::pair<int, std::function<void()>>> callbacks_;  // guarded by mutex_
+  bool stopped_ GUARDED_BY(mutex_) = false;
+  int nextId_ GUARDED_BY(mutex_) = 0;
+  std::vector<std::pair<int, std::function<void()>>> callbacks_ GUARDED_BY(mutex_);
 };
 
 }  // namespace ps::kube

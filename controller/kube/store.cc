@@ -1,7 +1,5 @@
 #include "kube/store.h"
 
-#include <mutex>
-
 namespace ps::kube {
 
 std::string objectKey(const nlohmann::json& object) {
@@ -26,7 +24,7 @@ std::vector<StoreDelta> Store::replace(std::vector<nlohmann::json>&& objects) {
     fresh[std::move(key)] = std::make_shared<const nlohmann::json>(std::move(object));
   }
   std::vector<StoreDelta> deltas;
-  std::unique_lock lock(mutex_);
+  WriterMutexLock lock(mutex_);
   for (const auto& [key, old] : objects_) {
     if (!fresh.contains(key)) deltas.push_back({StoreDelta::Kind::kDeleted, old, old});
   }
@@ -45,7 +43,7 @@ std::vector<StoreDelta> Store::replace(std::vector<nlohmann::json>&& objects) {
 std::optional<StoreDelta> Store::apply(nlohmann::json&& object) {
   auto key = objectKey(object);
   auto current = std::make_shared<const nlohmann::json>(std::move(object));
-  std::unique_lock lock(mutex_);
+  WriterMutexLock lock(mutex_);
   auto found = objects_.find(key);
   if (found == objects_.end()) {
     objects_.emplace(std::move(key), current);
@@ -57,7 +55,7 @@ std::optional<StoreDelta> Store::apply(nlohmann::json&& object) {
 }
 
 std::optional<StoreDelta> Store::remove(const nlohmann::json& object) {
-  std::unique_lock lock(mutex_);
+  WriterMutexLock lock(mutex_);
   auto found = objects_.find(objectKey(object));
   if (found == objects_.end()) return std::nullopt;
   ObjectPtr old = std::move(found->second);
@@ -66,13 +64,13 @@ std::optional<StoreDelta> Store::remove(const nlohmann::json& object) {
 }
 
 ObjectPtr Store::get(const std::string& key) const {
-  std::shared_lock lock(mutex_);
+  ReaderMutexLock lock(mutex_);
   const auto found = objects_.find(key);
   return found == objects_.end() ? nullptr : found->second;
 }
 
 std::vector<ObjectPtr> Store::list() const {
-  std::shared_lock lock(mutex_);
+  ReaderMutexLock lock(mutex_);
   std::vector<ObjectPtr> all;
   all.reserve(objects_.size());
   for (const auto& [key, object] : objects_) all.push_back(object);
@@ -80,7 +78,7 @@ std::vector<ObjectPtr> Store::list() const {
 }
 
 std::vector<std::string> Store::keys() const {
-  std::shared_lock lock(mutex_);
+  ReaderMutexLock lock(mutex_);
   std::vector<std::string> all;
   all.reserve(objects_.size());
   for (const auto& [key, object] : objects_) all.push_back(key);
@@ -88,7 +86,7 @@ std::vector<std::string> Store::keys() const {
 }
 
 std::size_t Store::size() const {
-  std::shared_lock lock(mutex_);
+  ReaderMutexLock lock(mutex_);
   return objects_.size();
 }
 

@@ -3,10 +3,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "core/annotated_mutex.h"
 
 namespace ps::kube {
 
@@ -42,8 +43,8 @@ class Store {
   std::size_t size() const;
 
  private:
-  mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, ObjectPtr> objects_;  // guarded by mutex_
+  mutable SharedMutex mutex_;
+  std::unordered_map<std::string, ObjectPtr> objects_ GUARDED_BY(mutex_);
 };
 
 }  // namespace ps::kube

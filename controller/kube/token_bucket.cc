@@ -9,7 +9,7 @@ TokenBucket::TokenBucket(double qps, int burst, const Clock& clock)
     : qps_(qps), burst_(std::max(1, burst)), clock_(clock), tokens_(burst_), last_(clock.now()) {}
 
 Clock::Duration TokenBucket::reserve() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (qps_ <= 0) return Clock::Duration::zero();  // unlimited
   const auto now = clock_.now();
   const double elapsed = std::chrono::duration<double>(now - last_).count();

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "core/annotated_mutex.h"
 #include "kube/clock.h"
 
 namespace ps::kube {
@@ -20,9 +21,9 @@ class TokenBucket {
   const double qps_;
   const double burst_;
   const Clock& clock_;
-  std::mutex mutex_;
-  double tokens_;          // guarded by mutex_; negative when reservations are outstanding
-  Clock::TimePoint last_;  // guarded by mutex_
+  Mutex mutex_;
+  double tokens_ GUARDED_BY(mutex_);  // negative when reservations are outstanding
+  Clock::TimePoint last_ GUARDED_BY(mutex_);
 };
 
 }  // namespace ps::kube

@@ -9,7 +9,7 @@ WorkQueue::WorkQueue(WorkQueueOptions options, const Clock& clock)
     : options_(options), clock_(clock), bucket_(options.qps, options.burst, clock) {}
 
 void WorkQueue::add(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   addLocked(key);
 }
 
@@ -25,13 +25,21 @@ void WorkQueue::addLocked(const std::string& key) {
 }
 
 void WorkQueue::addAfter(const std::string& key, Clock::Duration delay) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (shuttingDown_ || draining_) return;
   if (delay <= Clock::Duration::zero()) {
     addLocked(key);
     return;
   }
-  waiting_.push({clock_.now() + delay, key});
+  // One timer per key, as client-go's delaying queue: the earliest ready time wins; a later
+  // one for a key already waiting is dropped, an earlier one supersedes the heap entry.
+  const Clock::TimePoint readyAt = clock_.now() + delay;
+  const auto [pending, inserted] = waitingUntil_.try_emplace(key, readyAt);
+  if (!inserted) {
+    if (pending->second <= readyAt) return;
+    pending->second = readyAt;
+  }
+  waiting_.push({readyAt, key});
   cv_.notify_all();  // a sleeping get() may need to wake earlier
 }
 
@@ -47,7 +55,7 @@ Clock::Duration WorkQueue::backoffLocked(const std::string& key) {
 void WorkQueue::addRateLimited(const std::string& key) {
   Clock::Duration delay;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (shuttingDown_ || draining_) return;
     delay = backoffLocked(key);
     if (options_.metrics != nullptr) options_.metrics->retried();
@@ -56,12 +64,12 @@ void WorkQueue::addRateLimited(const std::string& key) {
 }
 
 void WorkQueue::forget(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   failures_.erase(key);
 }
 
 int WorkQueue::retries(const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto found = failures_.find(key);
   return found == failures_.end() ? 0 : found->second;
 }
@@ -69,22 +77,27 @@ int WorkQueue::retries(const std::string& key) const {
 void WorkQueue::promoteReadyLocked() {
   const auto now = clock_.now();
   while (!waiting_.empty() && waiting_.top().readyAt <= now) {
-    const std::string key = waiting_.top().key;
+    const Delayed entry = waiting_.top();
     waiting_.pop();
-    addLocked(key);
+    const auto pending = waitingUntil_.find(entry.key);
+    if (pending == waitingUntil_.end() || pending->second != entry.readyAt) continue;  // superseded
+    waitingUntil_.erase(pending);
+    addLocked(entry.key);
   }
 }
 
 std::optional<std::string> WorkQueue::get() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (true) {
     if (!shuttingDown_) promoteReadyLocked();
     if (!queue_.empty() && !shuttingDown_) break;
     if (shuttingDown_ || (draining_ && queue_.empty() && processing_.empty())) return std::nullopt;
     if (waiting_.empty() || draining_) {
-      cv_.wait(lock);
+      lock.withStdLock([&](std::unique_lock<std::mutex>& held) { cv_.wait(held); });
     } else {
-      clock_.waitUntil(cv_, lock, waiting_.top().readyAt);
+      const Clock::TimePoint readyAt = waiting_.top().readyAt;
+      lock.withStdLock(
+          [&](std::unique_lock<std::mutex>& held) { clock_.waitUntil(cv_, held, readyAt); });
     }
   }
   std::string key = std::move(queue_.front());
@@ -102,7 +115,7 @@ std::optional<std::string> WorkQueue::get() {
 }
 
 void WorkQueue::done(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   processing_.erase(key);
   if (dirty_.contains(key)) {
     queue_.push_back(key);
@@ -113,19 +126,20 @@ void WorkQueue::done(const std::string& key) {
 
 void WorkQueue::shutDown() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     shuttingDown_ = true;
   }
   cv_.notify_all();
 }
 
 bool WorkQueue::shutDownWithDrain(Clock::Duration deadline) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   draining_ = true;
   cv_.notify_all();
   const auto until = clock_.now() + deadline;
   while (!(queue_.empty() && processing_.empty()) && clock_.now() < until)
-    clock_.waitUntil(cv_, lock, until);
+    lock.withStdLock(
+        [&](std::unique_lock<std::mutex>& held) { clock_.waitUntil(cv_, held, until); });
   const bool drained = queue_.empty() && processing_.empty();
   shuttingDown_ = true;
   lock.unlock();
@@ -134,23 +148,18 @@ bool WorkQueue::shutDownWithDrain(Clock::Duration deadline) {
 }
 
 bool WorkQueue::shuttingDown() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return shuttingDown_ || draining_;
 }
 
 std::size_t WorkQueue::len() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return queue_.size();
 }
 
 std::size_t WorkQueue::delayed() const {
-  std::lock_guard lock(mutex_);
-  return waiting_.size();
-}
-
-std::size_t WorkQueue::inProgress() const {
-  std::lock_guard lock(mutex_);
-  return processing_.size();
+  MutexLock lock(mutex_);
+  return waitingUntil_.size();
 }
 
 }  // namespace ps::kube

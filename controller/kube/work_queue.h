@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/annotated_mutex.h"
 #include "kube/clock.h"
 #include "kube/instrumentation.h"
 #include "kube/token_bucket.h"
@@ -51,9 +52,8 @@ class WorkQueue {
   bool shutDownWithDrain(Clock::Duration deadline);
   bool shuttingDown() const;
 
-  std::size_t len() const;         // ready to be handed out
-  std::size_t delayed() const;     // waiting for their time
-  std::size_t inProgress() const;  // handed out, not yet done
+  std::size_t len() const;      // ready to be handed out
+  std::size_t delayed() const;  // keys waiting for their time
 
  private:
   struct Delayed {
@@ -61,23 +61,25 @@ class WorkQueue {
     std::string key;
     bool operator>(const Delayed& other) const { return readyAt > other.readyAt; }
   };
-  void addLocked(const std::string& key);
-  void promoteReadyLocked();
-  Clock::Duration backoffLocked(const std::string& key);
+  void addLocked(const std::string& key) REQUIRES(mutex_);
+  void promoteReadyLocked() REQUIRES(mutex_);
+  Clock::Duration backoffLocked(const std::string& key) REQUIRES(mutex_);
 
   const WorkQueueOptions options_;
   const Clock& clock_;
   TokenBucket bucket_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;                                               // guarded by mutex_
-  std::unordered_set<std::string> dirty_;                                       // guarded by mutex_
-  std::unordered_set<std::string> processing_;                                  // guarded by mutex_
-  std::unordered_map<std::string, Clock::TimePoint> addedAt_;                   // guarded by mutex_
-  std::unordered_map<std::string, int> failures_;                               // guarded by mutex_
-  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> waiting_;  // guarded by mutex_
-  bool shuttingDown_ = false;                                                   // guarded by mutex_
-  bool draining_ = false;                                                       // guarded by mutex_
+  std::deque<std::string> queue_ GUARDED_BY(mutex_);
+  std::unordered_set<std::string> dirty_ GUARDED_BY(mutex_);
+  std::unordered_set<std::string> processing_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, Clock::TimePoint> addedAt_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, int> failures_ GUARDED_BY(mutex_);
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> waiting_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, Clock::TimePoint> waitingUntil_
+      GUARDED_BY(mutex_);  // one per key
+  bool shuttingDown_ GUARDED_BY(mutex_) = false;
+  bool draining_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace ps::kube

@@ -7,6 +7,7 @@
 
 #include "api/pod_naming.h"
 #include "api/resources.h"
+#include "core/annotated_mutex.h"
 #include "executor/pod_executor.h"
 #include "executor_local/sandbox_subprocess.h"
 #include "kube/controller.h"
@@ -238,8 +239,10 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   for (auto& cache : caches) cache->start();
   std::atomic<bool> lostLease{false};
   std::atomic<bool> started{false};
-  std::mutex startMutex;
-  bool shuttingDown = false;  // guarded by startMutex: no worker starts after this is set
+  struct {
+    Mutex mutex;
+    bool shuttingDown GUARDED_BY(mutex) = false;  // no worker starts after this is set
+  } startGate;
   // The elector has its own stop: the Lease is released only after the workers drained, so a
   // successor never acts while this replica still finishes its queue.
   kube::StopSignal electionStop;
@@ -253,8 +256,8 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
     config.identity = options.identity;
     kube::LeaderCallbacks callbacks;
     callbacks.onStartedLeading = [&] {
-      std::lock_guard<std::mutex> lock(startMutex);
-      if (shuttingDown) return;
+      MutexLock lock(startGate.mutex);
+      if (startGate.shuttingDown) return;
       log.info("started leading", {{"identity", options.identity}});
       started = true;
       controller.start();
@@ -282,8 +285,8 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
 
   log.info("shutting down");
   {
-    std::lock_guard<std::mutex> lock(startMutex);
-    shuttingDown = true;
+    MutexLock lock(startGate.mutex);
+    startGate.shuttingDown = true;
   }
   bool drained = true;
   if (started) {

@@ -3,14 +3,14 @@
 namespace ps::observe {
 
 void HealthChecks::add(std::string name, Check check) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   checks_.emplace_back(std::move(name), std::move(check));
 }
 
 ServerResponse HealthChecks::evaluate() const {
   std::vector<std::pair<std::string, Check>> checks;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     checks = checks_;
   }
   std::string failures;

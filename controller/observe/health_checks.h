@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/annotated_mutex.h"
 #include "observe/http_server.h"
 #include "observe/metrics_registry.h"
 
@@ -21,8 +22,8 @@ class HealthChecks {
   ServerResponse evaluate() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::vector<std::pair<std::string, Check>> checks_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::vector<std::pair<std::string, Check>> checks_ GUARDED_BY(mutex_);
 };
 
 // /metrics (Prometheus text), /healthz (liveness) and /readyz (readiness, e.g. caches synced).

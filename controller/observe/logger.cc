@@ -90,7 +90,7 @@ std::string Logger::formatLine(LogLevel level, std::string_view message,
 void Logger::log(LogLevel level, std::string_view message, const nlohmann::json& fields) {
   if (!enabled(level)) return;
   const std::string line = formatLine(level, message, fields) + "\n";
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   out_ << line << std::flush;
 }
 

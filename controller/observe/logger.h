@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/annotated_mutex.h"
+
 namespace ps::observe {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
@@ -47,8 +49,8 @@ class Logger {
   std::string formatLine(LogLevel level, std::string_view message,
                          const nlohmann::json& fields) const;
 
-  std::mutex mutex_;
-  std::ostream& out_;  // guarded by mutex_
+  Mutex mutex_;
+  std::ostream& out_ GUARDED_BY(mutex_);
   const LogFormat format_;
   const LogLevel minimum_;
   const WallClock now_;

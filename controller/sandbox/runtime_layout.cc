@@ -1,8 +1,8 @@
 #include "sandbox/runtime_layout.h"
 
 #include <map>
-#include <mutex>
 
+#include "core/annotated_mutex.h"
 #include "sandbox/elf_dependencies.h"
 
 namespace ps::sandbox {
@@ -27,13 +27,16 @@ std::vector<std::filesystem::path> extensionModules(const std::filesystem::path&
 }  // namespace
 
 SetupResult<RuntimeLayout> RuntimeLayout::forInterpreter(const std::filesystem::path& interpreter) {
-  static std::mutex mutex;
-  static std::map<std::filesystem::path, RuntimeLayout> cache;  // guarded by mutex
-  std::lock_guard<std::mutex> lock(mutex);
-  auto found = cache.find(interpreter);
-  if (found != cache.end()) return found->second;
+  struct Cache {
+    Mutex mutex;
+    std::map<std::filesystem::path, RuntimeLayout> layouts GUARDED_BY(mutex);
+  };
+  static Cache cache;
+  MutexLock lock(cache.mutex);
+  auto found = cache.layouts.find(interpreter);
+  if (found != cache.layouts.end()) return found->second;
   auto layout = compute(interpreter);
-  if (layout) cache.emplace(interpreter, layout.value());
+  if (layout) cache.layouts.emplace(interpreter, layout.value());
   return layout;
 }
 

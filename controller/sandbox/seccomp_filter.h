@@ -23,8 +23,6 @@ class SeccompProgram {
   // Async-signal-safe: returns 0 or errno.
   int install() const;
 
-  std::size_t instructionCount() const { return instructions_.size(); }
-
  private:
   std::vector<sock_filter> instructions_;
 };

@@ -106,14 +106,14 @@ core::Result<TrustReloaderPtr> TrustReloader::load(core::TrustSources sources,
   for (int i = 1; i < kStartAttempts && !attempt.stable; ++i) attempt = reloader->attemptLoad();
   if (!attempt.result) return attempt.result.rejection();
   // Unstable after all attempts: `before` may not match what loaded, so the next poll loads again.
-  std::lock_guard lock(reloader->pollMutex_);
+  MutexLock lock(reloader->pollMutex_);
   reloader->seen_ = std::move(attempt.before);
   reloader->accept(std::move(attempt.result.value()));
   return reloader;
 }
 
 TrustSnapshot TrustReloader::snapshot() const {
-  std::lock_guard lock(snapshotMutex_);
+  MutexLock lock(snapshotMutex_);
   return snapshot_;
 }
 
@@ -122,7 +122,7 @@ TrustProvider TrustReloader::provider() const {
 }
 
 std::optional<core::Rejection> TrustReloader::lastRejection() const {
-  std::lock_guard lock(pollMutex_);
+  MutexLock lock(pollMutex_);
   return rejection_;
 }
 
@@ -148,7 +148,7 @@ std::vector<std::string> TrustReloader::changedSources(const Fingerprint& now) c
 }
 
 ReloadOutcome TrustReloader::poll() {
-  std::lock_guard lock(pollMutex_);
+  MutexLock lock(pollMutex_);
   if (fingerprint() == seen_) return ReloadOutcome::kUnchanged;  // the common case: one read
   Attempt attempt = attemptLoad();
   if (!attempt.stable) {
@@ -193,7 +193,7 @@ void TrustReloader::run(kube::StopSignal& stop, kube::Clock::Duration interval,
 void TrustReloader::accept(core::LoadedTrust&& trust) {
   auto next = std::make_shared<const core::LoadedTrust>(std::move(trust));
   {
-    std::lock_guard lock(snapshotMutex_);
+    MutexLock lock(snapshotMutex_);
     snapshot_ = std::move(next);
   }
   lastSuccessful_.Set(1);

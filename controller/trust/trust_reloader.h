@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/annotated_mutex.h"
 #include "core/result.h"
 #include "core/trust_env.h"
 #include "kube/clock.h"
@@ -81,8 +82,8 @@ class TrustReloader {
                 WallClock wallClock);
   Fingerprint fingerprint() const;
   Attempt attemptLoad() const;
-  std::vector<std::string> changedSources(const Fingerprint& now) const;
-  void accept(core::LoadedTrust&& trust);
+  std::vector<std::string> changedSources(const Fingerprint& now) const REQUIRES(pollMutex_);
+  void accept(core::LoadedTrust&& trust) REQUIRES(pollMutex_);
   void reportRejected(const core::Rejection& rejection, const std::vector<std::string>& changed);
 
   const core::TrustSources sources_;
@@ -95,12 +96,12 @@ class TrustReloader {
   prometheus::Counter& reloads_;
   prometheus::Counter& failures_;
 
-  mutable std::mutex snapshotMutex_;
-  TrustSnapshot snapshot_;  // guarded by snapshotMutex_
+  mutable Mutex snapshotMutex_;
+  TrustSnapshot snapshot_ GUARDED_BY(snapshotMutex_);
 
-  mutable std::mutex pollMutex_;              // one poll at a time; orders the members below
-  Fingerprint seen_;                          // guarded by pollMutex_
-  std::optional<core::Rejection> rejection_;  // guarded by pollMutex_
+  mutable Mutex pollMutex_;  // one poll at a time; orders the members below
+  Fingerprint seen_ GUARDED_BY(pollMutex_);
+  std::optional<core::Rejection> rejection_ GUARDED_BY(pollMutex_);
 };
 
 }  // namespace ps::reconcile

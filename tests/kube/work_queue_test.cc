@@ -131,6 +131,29 @@ TEST(WorkQueueTest, AddAfterWaitsOnTheClockAndWakesABlockedWorker) {
   EXPECT_EQ(taken.get(), "later");
 }
 
+TEST(WorkQueueTest, AddAfterKeepsOneTimerPerKeyAndTheEarliestDeadline) {
+  testing::ManualClock clock;
+  WorkQueue queue(unlimitedBucket(), clock);
+  queue.addAfter("hot", seconds(10));
+  for (int i = 0; i < 998; ++i) queue.addAfter("hot", seconds(60));
+  queue.addAfter("hot", seconds(5));
+  EXPECT_EQ(queue.delayed(), 1u) << "1000 addAfter of one key leave one pending entry";
+  clock.advance(seconds(4));
+  EXPECT_EQ(queue.len(), 0u);
+  clock.advance(seconds(1));
+  EXPECT_EQ(queue.get(), "hot") << "the earliest deadline (5s) wins";
+  queue.done("hot");
+  EXPECT_EQ(queue.delayed(), 0u);
+  auto taken = std::async(std::launch::async, [&] { return queue.get(); });
+  clock.advance(seconds(60));
+  EXPECT_EQ(taken.wait_for(milliseconds(50)), std::future_status::timeout)
+      << "the superseded 10s and 60s timers do not fire again";
+  queue.addAfter("hot", seconds(1));
+  clock.advance(seconds(1));
+  ASSERT_EQ(taken.wait_for(seconds(5)), std::future_status::ready);
+  EXPECT_EQ(taken.get(), "hot") << "a key re-added after firing gets a fresh timer";
+}
+
 TEST(WorkQueueTest, ShutDownWakesWorkersAndDropsNewWork) {
   WorkQueue queue(unlimitedBucket());
   auto taken = std::async(std::launch::async, [&] { return queue.get(); });
