@@ -73,15 +73,17 @@ class ChartController : public ::testing::Test {
     std::string list;
     for (const auto& ns : watched) list += (list.empty() ? "" : ",") + ns;
     const CommandResult installed =
-        helm({"install", release_, chartDir(), "--namespace", system_->name(), "--skip-crds",
-              "--set", "watchNamespaces={" + list + "}", "--set", "controller.leaderElect=true",
-              "--set-json", R"(policy={"plugins":{"example":{"permissions":["read_files"]}}})",
-              "--set-file", "signing.publicKeys=" + sourcePath("plugins/keys/demo.pub.pem")});
+        helm({"install", release_, chartDir(), "--namespace", system_->name(), "--set",
+              "crds.enabled=false", "--set", "watchNamespaces={" + list + "}", "--set",
+              "controller.leaderElect=true", "--set-json",
+              R"(policy={"plugins":{"example":{"permissions":["read_files"]}}})", "--set-file",
+              "signing.publicKeys=" + sourcePath("plugins/keys/demo.pub.pem")});
     ASSERT_TRUE(installed.ok()) << describe(installed);
   }
 
-  // A kubeconfig whose only credential is a fresh token of the release's ServiceAccount.
-  void writeServiceAccountKubeconfig() {
+  // A kubeconfig whose only credential is a fresh token of the release's ServiceAccount; ready
+  // once that identity may list PluginRuns in `probe` (a namespace the release watches).
+  void writeServiceAccountKubeconfig(const std::string& probe) {
     const CommandResult token = cluster().kubectl(
         {"create", "token", fullname_, "-n", system_->name(), "--duration", "1h"});
     ASSERT_TRUE(token.ok()) << describe(token);
@@ -97,7 +99,7 @@ class ChartController : public ::testing::Test {
     // The authorizer learns new RoleBindings through a watch: wait until the grant is visible.
     ASSERT_TRUE(waitFor(
         [&] {
-          return asServiceAccount({"-n", watched_->name(), "get", "pluginruns"}).ok();
+          return asServiceAccount({"-n", probe, "get", "pluginruns"}).ok();
         },
         30s, "the ServiceAccount to be allowed to list PluginRuns"));
   }
@@ -156,7 +158,7 @@ class ChartController : public ::testing::Test {
 
   void installAndStart(const std::vector<std::string>& watched) {
     ASSERT_NO_FATAL_FAILURE(install(watched));
-    ASSERT_NO_FATAL_FAILURE(writeServiceAccountKubeconfig());
+    ASSERT_NO_FATAL_FAILURE(writeServiceAccountKubeconfig(watched.at(0)));
     std::string list;
     for (const auto& ns : watched) list += (list.empty() ? "" : ",") + ns;
     startController(list);
@@ -336,13 +338,59 @@ TEST_F(ChartController, RunsPluginsEndToEndWithOnlyTheChartsRbac) {
       kWait, "a Rejected Event on the denied run"));
   EXPECT_EQ(status(watched_->name(), "denied").value("podName", ""), "");
 
-  // The Lease lives in the release namespace, held by this controller.
-  const CommandResult holder = admin(system_->name(), {"get", "lease", "plugin-controller", "-o",
-                                                       "jsonpath={.spec.holderIdentity}"});
+  // The Lease lives in the release namespace, is named after the release
+  // (--leader-election-id), and is held by this controller.
+  const CommandResult holder =
+      admin(system_->name(), {"get", "lease", fullname_, "-o", "jsonpath={.spec.holderIdentity}"});
   EXPECT_TRUE(holder.ok()) << describe(holder);
   EXPECT_NE(controller_->log().find("\"identity\":\"" + holder.out + "\""), std::string::npos)
       << "Lease holder " << holder.out;
   expectNothingForbidden();
+}
+
+// Two releases in one namespace elect on two Leases, each named after its release (before, both
+// used `plugin-controller`: one never led while its /readyz said 200). The first release's
+// controller keeps running while the fixture installs and starts the second.
+TEST_F(ChartController, TwoReleasesInOneNamespaceEachLeadOnTheirOwnLease) {
+  ASSERT_NO_FATAL_FAILURE(installAndStart({watched_->name()}));
+  const std::string firstRelease = release_;
+  const std::string firstLease = fullname_;
+  const std::filesystem::path firstDir = workDir_;
+  std::unique_ptr<ControllerProcess> first = std::move(controller_);
+  struct UninstallFirst {
+    std::string release, ns;
+    std::filesystem::path dir;
+    ~UninstallFirst() {
+      helm({"uninstall", release, "--namespace", ns});
+      std::filesystem::remove_all(dir);
+    }
+  } uninstallFirst{firstRelease, system_->name(), firstDir};
+
+  release_ = firstRelease + "-b";
+  fullname_ = release_ + "-plugin-sandbox";
+  workDir_ = firstDir / "second";
+  std::filesystem::create_directories(workDir_);
+  ASSERT_NO_FATAL_FAILURE(installAndStart({other_->name()}));
+
+  EXPECT_NE(first->log().find("\"started leading\""), std::string::npos) << first->log();
+  for (const auto& [lease, log] :
+       {std::pair{firstLease, first->log()}, std::pair{fullname_, controller_->log()}}) {
+    const CommandResult holder =
+        admin(system_->name(), {"get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}"});
+    ASSERT_TRUE(holder.ok()) << describe(holder);
+    ASSERT_FALSE(holder.out.empty()) << "Lease " << lease << " has no holder";
+    EXPECT_NE(log.find("\"identity\":\"" + holder.out + "\""), std::string::npos)
+        << "Lease " << lease << " is held by " << holder.out << ", not by its release's controller";
+  }
+  EXPECT_FALSE(admin(system_->name(), {"get", "lease", "plugin-controller"}).ok())
+      << "a release still elects on the shared Lease plugin-controller";
+  // Each one works: a run in each release's namespace succeeds.
+  createPluginConfigMap(other_->name(), "example");
+  expectRunSucceeds(other_->name(), "second");
+  createPluginConfigMap(watched_->name(), "example");
+  expectRunSucceeds(watched_->name(), "first");
+  expectNothingForbidden();
+  if (HasFailure()) std::cerr << "first controller log:\n" << first->log();
 }
 
 TEST_F(ChartController, TtlAndDeletionCleanUpWithOnlyTheChartsRbac) {
@@ -368,7 +416,7 @@ TEST_F(ChartController, TtlAndDeletionCleanUpWithOnlyTheChartsRbac) {
 
 TEST_F(ChartController, IdentityCannotReadSecretsOrCreatePodsOutsideWatchedNamespaces) {
   ASSERT_NO_FATAL_FAILURE(install({watched_->name()}));
-  ASSERT_NO_FATAL_FAILURE(writeServiceAccountKubeconfig());
+  ASSERT_NO_FATAL_FAILURE(writeServiceAccountKubeconfig(watched_->name()));
   const std::string pod =
       "apiVersion: v1\nkind: Pod\nmetadata: {name: probe}\nspec:\n  containers:\n"
       "  - {name: c, image: sandbox}\n";

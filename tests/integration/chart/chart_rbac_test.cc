@@ -32,8 +32,8 @@ class ChartRbac : public ::testing::Test {
   }
 
   CommandResult install(const std::vector<std::string>& sets) {
-    std::vector<std::string> args{"install",     release_,        chartDir(),
-                                  "--namespace", system_->name(), "--skip-crds"};
+    std::vector<std::string> args{"install",       release_, chartDir(),          "--namespace",
+                                  system_->name(), "--set",  "crds.enabled=false"};
     for (const std::string& set : sets) args.insert(args.end(), {"--set", set});
     return helm(args);
   }

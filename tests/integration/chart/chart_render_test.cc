@@ -115,6 +115,19 @@ TEST(ChartRender, LintIsCleanUnderStrict) {
   }
 }
 
+// deploy/controller/plugin-sandbox.yaml is the chart rendered by deploy/controller/render.sh:
+// default values, the CRD left to crds/.
+TEST(PlainManifests, ControllerManifestIsTheChartRenderedWithDefaults) {
+  const std::string rendered =
+      renderChart("plugin-sandbox", "plugin-sandbox-system", {"crds.enabled=false"});
+  ASSERT_FALSE(rendered.empty());
+  const std::string committed = readFile(sourcePath("deploy/controller/plugin-sandbox.yaml"));
+  const std::string body =
+      committed.substr(std::min(committed.find("\n---"), committed.size()) + 1);
+  EXPECT_EQ(body, rendered) << "run deploy/controller/render.sh";
+  EXPECT_FALSE(contains(rendered, "kind: CustomResourceDefinition"));
+}
+
 // The chart's copy is crds/pluginruns.yaml below a header of its own (sync-crd.sh writes it).
 TEST(ChartRender, ChartCrdFileIsTheTopLevelCrdBelowItsHeader) {
   const auto [sourceHeader, source] = splitHeader(readFile(sourcePath("crds/pluginruns.yaml")));
@@ -179,14 +192,15 @@ TEST(ChartRender, CrdIsATemplateOfTheSourceKeptByDefault) {
 
 TEST(ChartRender, NameOverrideAndFullnameOverrideNameEveryObject) {
   const auto named = documents(renderChart("rel", "ps", {"nameOverride=sandbox"}));
-  EXPECT_EQ(ofKind(named, "Deployment")[0]["metadata"]["name"].as<std::string>(), "rel-sandbox");
-  EXPECT_EQ(ofKind(named, "Deployment")[0]["metadata"]["labels"]["app.kubernetes.io/name"]
+  EXPECT_EQ(ofKind(named, "Deployment").at(0)["metadata"]["name"].as<std::string>(), "rel-sandbox");
+  EXPECT_EQ(ofKind(named, "Deployment")
+                .at(0)["metadata"]["labels"]["app.kubernetes.io/name"]
                 .as<std::string>(),
             "sandbox");
-  EXPECT_EQ(
-      ofKind(named, "Deployment")[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
-          .as<std::string>(),
-      "sandbox");
+  EXPECT_EQ(ofKind(named, "Deployment")
+                .at(0)["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+                .as<std::string>(),
+            "sandbox");
 
   const auto full = documents(renderChart("rel", "ps", {"fullnameOverride=ps-ctl"}));
   for (const YAML::Node& doc : full) {
@@ -195,7 +209,8 @@ TEST(ChartRender, NameOverrideAndFullnameOverrideNameEveryObject) {
     const std::string name = doc["metadata"]["name"].as<std::string>();
     EXPECT_EQ(name.rfind("ps-ctl", 0), 0u) << kind << " " << name;
   }
-  EXPECT_TRUE(hasArg(containerArgs(ofKind(full, "Deployment")[0]), "--leader-election-id=ps-ctl"));
+  EXPECT_TRUE(
+      hasArg(containerArgs(ofKind(full, "Deployment").at(0)), "--leader-election-id=ps-ctl"));
   EXPECT_EQ(podSpec(full)["serviceAccountName"].as<std::string>(), "ps-ctl");
 }
 
@@ -203,22 +218,22 @@ TEST(ChartRender, NameOverrideAndFullnameOverrideNameEveryObject) {
 TEST(ChartRender, LongestFullnameKeepsTheServiceNameALabel) {
   const std::string longest(63, 'a');
   const auto docs = documents(renderChart("rel", "ps", {"fullnameOverride=" + longest}));
-  const std::string service = ofKind(docs, "Service")[0]["metadata"]["name"].as<std::string>();
+  const std::string service = ofKind(docs, "Service").at(0)["metadata"]["name"].as<std::string>();
   EXPECT_LE(service.size(), 63u) << service;
   EXPECT_EQ(service.substr(service.size() - 8), "-metrics");
-  EXPECT_EQ(ofKind(docs, "Deployment")[0]["metadata"]["name"].as<std::string>(), longest);
+  EXPECT_EQ(ofKind(docs, "Deployment").at(0)["metadata"]["name"].as<std::string>(), longest);
 }
 
 // Two releases in one namespace elect on two Leases (before: both on `plugin-controller`).
 TEST(ChartRender, LeaseIsNamedAfterTheRelease) {
   const auto first =
-      containerArgs(ofKind(documents(renderChart("one", "ps", {})), "Deployment")[0]);
+      containerArgs(ofKind(documents(renderChart("one", "ps", {})), "Deployment").at(0));
   const auto second =
-      containerArgs(ofKind(documents(renderChart("two", "ps", {})), "Deployment")[0]);
+      containerArgs(ofKind(documents(renderChart("two", "ps", {})), "Deployment").at(0));
   EXPECT_TRUE(hasArg(first, "--leader-election-id=one-plugin-sandbox"));
   EXPECT_TRUE(hasArg(second, "--leader-election-id=two-plugin-sandbox"));
   const auto installedAsChartName =
-      containerArgs(ofKind(documents(renderChart("plugin-sandbox", "ps", {})), "Deployment")[0]);
+      containerArgs(ofKind(documents(renderChart("plugin-sandbox", "ps", {})), "Deployment").at(0));
   EXPECT_TRUE(hasArg(installedAsChartName, "--leader-election-id=plugin-sandbox"));
 }
 
@@ -383,7 +398,7 @@ imagePullSecrets:
 
 TEST(ChartRender, MaxRunningZeroMeansNoCap) {
   const auto args = containerArgs(
-      ofKind(documents(renderChart("cap", "ps", {"controller.maxRunning=0"})), "Deployment")[0]);
+      ofKind(documents(renderChart("cap", "ps", {"controller.maxRunning=0"})), "Deployment").at(0));
   EXPECT_TRUE(hasArg(args, "--max-running=0"));
 }
 
@@ -539,7 +554,7 @@ TEST(ChartRender, SchemaRefusesBadValues) {
 // The defaults name the images `make images` builds, as they are (build/images/*.tar).
 TEST(ChartRender, DefaultsNameTheBuiltImages) {
   const auto docs = documents(renderChart("images", "ps", {}));
-  const YAML::Node deployment = ofKind(docs, "Deployment")[0];
+  const YAML::Node deployment = ofKind(docs, "Deployment").at(0);
   const YAML::Node container = deployment["spec"]["template"]["spec"]["containers"][0];
   EXPECT_EQ(container["image"].as<std::string>(), "localhost/plugin-sandbox/controller:dev");
   EXPECT_EQ(container["imagePullPolicy"].as<std::string>(), "IfNotPresent");
@@ -576,7 +591,7 @@ TEST(ChartRender, DefaultsWatchAllNamespacesWithOneReplicaAndAPolicy) {
   EXPECT_TRUE(ofKind(docs, "PodDisruptionBudget").empty());
   EXPECT_TRUE(ofKind(docs, "ServiceMonitor").empty());
   EXPECT_TRUE(ofKind(docs, "Secret").empty());
-  const auto args = containerArgs(ofKind(docs, "Deployment")[0]);
+  const auto args = containerArgs(ofKind(docs, "Deployment").at(0));
   EXPECT_TRUE(hasArg(args, "--leader-elect=false"));
   EXPECT_TRUE(std::none_of(args.begin(), args.end(),
                            [](const std::string& a) { return a.rfind("--namespace", 0) == 0; }));
@@ -601,7 +616,7 @@ TEST(ChartRender, VariantPinsDigestsScopesRbacAndForcesLeaderElection) {
   EXPECT_EQ(roleNamespaces, (std::vector<std::string>{"ps", "team-a", "team-b"}));
   EXPECT_EQ(ofKind(docs, "PodDisruptionBudget").size(), 1u);
   EXPECT_TRUE(ofKind(docs, "Secret").empty()) << "an existing Secret is referenced, not made";
-  const YAML::Node deployment = ofKind(docs, "Deployment")[0];
+  const YAML::Node deployment = ofKind(docs, "Deployment").at(0);
   const YAML::Node container = deployment["spec"]["template"]["spec"]["containers"][0];
   EXPECT_EQ(container["image"].as<std::string>(), "localhost/plugin-sandbox/controller@" + kDigest);
   const auto args = containerArgs(deployment);
@@ -621,7 +636,7 @@ TEST(ChartRender, ServiceMonitorOnlyWhenEnabled) {
   EXPECT_TRUE(ofKind(documents(renderChart("sm", "ps", {})), "ServiceMonitor").empty());
   const auto docs = documents(renderChart("sm", "ps", {"metrics.serviceMonitor.enabled=true"}));
   ASSERT_EQ(ofKind(docs, "ServiceMonitor").size(), 1u);
-  EXPECT_EQ(ofKind(docs, "ServiceMonitor")[0]["spec"]["endpoints"][0]["port"].as<std::string>(),
+  EXPECT_EQ(ofKind(docs, "ServiceMonitor").at(0)["spec"]["endpoints"][0]["port"].as<std::string>(),
             "metrics");
 }
 

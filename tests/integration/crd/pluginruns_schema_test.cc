@@ -3,23 +3,12 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace {
 
 const std::string kCrd = std::string(PS_SOURCE_DIR) + "/crds/pluginruns.yaml";
-const std::string kChartCopy =
-    std::string(PS_SOURCE_DIR) + "/charts/plugin-sandbox/crds/pluginruns.yaml";
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 YAML::Node version() {
   return YAML::LoadFile(kCrd)["spec"]["versions"][0];
@@ -56,12 +45,7 @@ void collectProblems(const YAML::Node& schema, const std::string& path,
   }
 }
 
-TEST(PluginRunsCrd, ChartShipsAnIdenticalCopy) {
-  const std::string source = readFile(kCrd);
-  ASSERT_FALSE(source.empty()) << kCrd;
-  EXPECT_EQ(source, readFile(kChartCopy))
-      << kChartCopy << " differs from " << kCrd << ": cp crds/pluginruns.yaml " << kChartCopy;
-}
+// The chart's copy of this file is checked by tests/integration/chart (ChartRender).
 
 TEST(PluginRunsCrd, NamesAsTheDesignSays) {
   const YAML::Node crd = YAML::LoadFile(kCrd);
