@@ -22,7 +22,7 @@ step "load build/images/controller.tar build/images/sandbox.tar"
 # 2. Install the chart with the example policy and the demo signing key.
 step "helm upgrade --install plugin-sandbox charts/plugin-sandbox ..."
 helm upgrade --install plugin-sandbox charts/plugin-sandbox \
-  --namespace plugin-sandbox-system --create-namespace \
+  --namespace plugin-sandbox-system --create-namespace --set crds.enabled=false \
   --set-json "policy=$(cat plugins/policy.json)" \
   --set-file signing.publicKeys=plugins/keys/demo.pub.pem \
   --wait --timeout 120s >&2

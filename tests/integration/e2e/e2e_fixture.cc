@@ -161,7 +161,7 @@ CommandResult installChart() {
   for (const auto& key : caseKeys()) watched.push_back(caseNamespace(key));
   // A new controller archive under the same tag must restart the Deployment.
   const std::string digest = sha256Of(sourceDir() + "/build/images/controller.tar");
-  return helm({"upgrade",
+  return helm({"upgrade", "--set", "crds.enabled=false",
                "--install",
                kRelease,
                sourceDir() + "/charts/plugin-sandbox",
