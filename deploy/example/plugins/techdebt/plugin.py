@@ -43,12 +43,33 @@ def count_markers(path):
     return counts
 
 
+def files_root(root):
+    """The directory whose tree holds the input's files, each once.
+
+    A ConfigMap volume (the kubelet's atomic writer) keeps its files in the directory its `..data`
+    link names; the visible names are symlinks into it, which are never followed. Scanning that
+    directory counts every key once, under its own name. ConfigMap keys cannot start with "..", so
+    only the kubelet's entries do.
+    """
+    link = os.path.join(root, "..data")
+    if not os.path.islink(link):
+        return root
+    target = os.readlink(link)
+    candidate = os.path.join(root, target)
+    if target.startswith("..") and "/" not in target and os.path.isdir(candidate) \
+            and not os.path.islink(candidate):
+        return candidate
+    return root
+
+
 def scan(root, limit):
-    report = {"root": root, "filesScanned": 0, "filesSkipped": 0, "truncated": False,
+    shown = root
+    root = files_root(root)
+    report = {"root": shown, "filesScanned": 0, "filesSkipped": 0, "truncated": False,
               "totals": {"TODO": 0, "FIXME": 0, "XXX": 0}, "files": []}
     hits = []
     for directory, subdirs, names in os.walk(root, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".git"))
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith((".git", "..")))
         for name in sorted(names):
             if report["filesScanned"] + report["filesSkipped"] >= MAX_FILES:
                 report["truncated"] = True
