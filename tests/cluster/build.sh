@@ -139,6 +139,26 @@ build_helm() {
   log_step "built helm in $((SECONDS - start)) s"
 }
 
+# The CRD tests' Flux and Argo CD status readers (tests/integration/crd/status_readers: kstatus from
+# sigs.k8s.io/cli-utils, Argo CD's health Lua in gopher-lua), keyed by the hash of their sources.
+status_readers_key() {
+  cat "$REPO/tests/integration/crd/status_readers/"{go.mod,go.sum,main.go} | sha256sum | cut -c1-12
+}
+status_readers_bin() { echo "$CACHE_DIR/status-readers-$(status_readers_key)/bin/status-readers"; }
+
+build_status_readers() {
+  local out key
+  out=$(status_readers_bin); key=$(status_readers_key)
+  if is_cached "$out" "$key"; then return 0; fi
+  mkdir -p "$(dirname "$out")"
+  log_step "building status-readers $key"
+  local start=$SECONDS
+  (cd "$REPO/tests/integration/crd/status_readers" && go build -mod=readonly -o "$out.tmp" .)
+  mv "$out.tmp" "$out"
+  mark_cached "$out" "$key"
+  log_step "built status-readers in $((SECONDS - start)) s"
+}
+
 # kube-router: only its NetworkPolicy firewall (iptables + ipset) runs on the node (kube-network-policies
 # cannot: its nftables `queue` rule needs CONFIG_NFT_QUEUE, which this kernel lacks); its go.mod has no
 # replace directives, so `go install` builds it as is.
@@ -192,5 +212,6 @@ build_all() {
   fi
   # helm serves the chart's tests only; PS_CLUSTER_HELM=0 skips its (7 min cold) build.
   [ "${PS_CLUSTER_HELM:-1}" = 0 ] || build_helm
+  build_status_readers
   [ "${PS_CLUSTER_NODE_TOOLS:-1}" = 0 ] || build_node_tools
 }

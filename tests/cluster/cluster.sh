@@ -48,6 +48,7 @@ print_env() {
   echo "KUBE_CONTROLLER_MANAGER=$(kube_bin kube-controller-manager)"
   echo "KUBECTL=$(command -v kubectl || kube_bin kubectl)"
   echo "HELM=$CACHE_DIR/helm-$HELM_VERSION/bin/helm"
+  echo "STATUS_READERS=$(status_readers_bin)"
   echo "KUBECONFIG=$STATE_DIR/kubeconfig"
   if with_controller_manager; then echo "CONTROLLER_MANAGER=1"; else echo "CONTROLLER_MANAGER=0"; fi
   if node_running holder 2>/dev/null; then echo "NODE=1"; else echo "NODE=0"; fi
