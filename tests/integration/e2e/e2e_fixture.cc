@@ -60,15 +60,20 @@ std::string describe(const std::string& what, const CommandResult& result) {
          "\nstderr: " + result.err;
 }
 
-// The test plugins' ids, added to the policy next to plugins/policy.json's own entries.
-const std::vector<std::string> kTestPlugins = {"e2e-exit3", "e2e-files", "e2e-sleeper", "e2e-hog",
-                                               "e2e-forkbomb"};
+// The test plugins' ids and the permissions the policy grants them, added next to
+// plugins/policy.json's own entries.
+const std::map<std::string, std::vector<std::string>> kTestPlugins = {
+    {"e2e-exit3", {"read_files"}},   {"e2e-files", {"read_files"}},
+    {"e2e-sleeper", {"read_files"}}, {"e2e-hog", {"read_files"}},
+    {"e2e-fork", {"read_files"}},    {"e2e-changed", {"read_files"}},
+    {"e2e-net-denied", {}},          {"e2e-net-granted", {"network"}},
+    {"e2e-adopt", {"read_files"}},   {"e2e-handover", {"read_files"}}};
 
 std::string policyJson() {
   json policy = json::parse(readFile(sourceDir() + "/plugins/policy.json"));
   const json signers = policy["plugins"]["example"]["signers"];
-  for (const auto& id : kTestPlugins) {
-    policy["plugins"][id] = {{"permissions", json::array({"read_files"})}, {"signers", signers}};
+  for (const auto& [id, permissions] : kTestPlugins) {
+    policy["plugins"][id] = {{"permissions", permissions}, {"signers", signers}};
   }
   return policy.dump();
 }
@@ -136,8 +141,9 @@ std::string sourceDir() {
 }
 
 const std::vector<std::string>& caseKeys() {
-  static const std::vector<std::string> keys = {"techdebt", "exit3", "files",    "sleeper",
-                                                "hog",      "fork",  "uninstall"};
+  static const std::vector<std::string> keys = {"techdebt", "exit3",    "files",    "sleeper",
+                                                "hog",      "fork",     "changed",  "net",
+                                                "adopt",    "handover", "uninstall"};
   return keys;
 }
 
@@ -156,41 +162,50 @@ CommandResult helm(const std::vector<std::string>& args) {
   return runCommand(argv);
 }
 
-CommandResult installChart() {
+CommandResult installChart(const std::vector<std::string>& extraSets) {
   json watched = json::array();
   for (const auto& key : caseKeys()) watched.push_back(caseNamespace(key));
   // A new controller archive under the same tag must restart the Deployment.
   const std::string digest = sha256Of(sourceDir() + "/build/images/controller.tar");
-  return helm({"upgrade", "--set", "crds.enabled=false",
-               "--install",
-               kRelease,
-               sourceDir() + "/charts/plugin-sandbox",
-               "--namespace",
-               kReleaseNamespace,
-               "--create-namespace",
-               "--set-json",
-               "policy=" + policyJson(),
-               "--set-file",
-               "signing.publicKeys=" + sourceDir() + "/plugins/keys/demo.pub.pem",
-               "--set-json",
-               "watchNamespaces=" + watched.dump(),
-               "--set",
-               "controller.leaderElect=true",
-               "--set-string",
-               "podAnnotations.e2e\\.plugins\\.dev/controller-archive=" + digest.substr(0, 16),
-               "--wait",
-               "--timeout",
-               "180s"});
+  std::vector<std::string> args{
+      "upgrade",
+      "--set",
+      "crds.enabled=false",
+      "--install",
+      kRelease,
+      sourceDir() + "/charts/plugin-sandbox",
+      "--namespace",
+      kReleaseNamespace,
+      "--create-namespace",
+      "--set-json",
+      "policy=" + policyJson(),
+      "--set-file",
+      "signing.publicKeys=" + sourceDir() + "/plugins/keys/demo.pub.pem",
+      "--set-json",
+      "watchNamespaces=" + watched.dump(),
+      "--set",
+      "controller.leaderElect=true",
+      "--set-string",
+      "podAnnotations.e2e\\.plugins\\.dev/controller-archive=" + digest.substr(0, 16),
+      "--wait",
+      "--timeout",
+      "180s"};
+  for (const auto& set : extraSets) {
+    args.push_back("--set");
+    args.push_back(set);
+  }
+  return helm(args);
 }
 
-std::string signedTestPlugin(const std::string& id, const std::string& pluginPy) {
+std::string signedTestPlugin(const std::string& id, const std::string& pluginPy,
+                             const std::vector<std::string>& permissions) {
   const std::string dir = std::string(PS_BINARY_DIR) + "/e2e-plugins/" + id;
   fs::create_directories(dir);
   writeFile(dir + "/plugin.py", pluginPy);
   const json manifest = {{"id", id},
                          {"version", "1.0.0"},
                          {"description", "e2e test plugin " + id},
-                         {"permissions", json::array({"read_files"})},
+                         {"permissions", permissions},
                          {"files", json::object()}};
   writeFile(dir + "/manifest.json", manifest.dump(2) + "\n");
   const CommandResult signedDir = runCommand(
@@ -217,6 +232,14 @@ void applyRun(const std::string& ns, const std::string& name, const std::string&
               {"spec", {{"plugin", {{"configMap", configMap}}}}}};
   run["spec"].update(spec);
   node::applyObject(ns, run);
+}
+
+json runPlugin(const std::string& key, const std::string& pluginPy, const json& spec,
+               std::chrono::seconds timeout) {
+  const std::string ns = caseNamespace(key);
+  applyPluginConfigMap(ns, key, signedTestPlugin("e2e-" + key, pluginPy));
+  applyRun(ns, key + "-1", key, spec);
+  return waitForFinished(ns, key + "-1", timeout);
 }
 
 json getRun(const std::string& ns, const std::string& name) {

@@ -31,12 +31,15 @@ std::string caseNamespace(const std::string& key);
 // tests/cluster/cluster.sh env's HELM, with the cluster's kubeconfig.
 CommandResult helm(const std::vector<std::string>& args);
 
-// The chart installed as the suite installs it (upgrade --install ... --wait).
-CommandResult installChart();
+// The chart installed as the suite installs it (upgrade --install ... --wait); `extraSets` are
+// more `--set` values (e.g. "replicaCount=2").
+CommandResult installChart(const std::vector<std::string>& extraSets = {});
 
 // A plugin directory made under the build tree with `pluginPy` and signed by
-// `pluginctl sign --key plugins/keys/demo-UNSAFE-private.pem`; returns the directory.
-std::string signedTestPlugin(const std::string& id, const std::string& pluginPy);
+// `pluginctl sign --key plugins/keys/demo-UNSAFE-private.pem`; returns the directory. The policy
+// must know `id` (kTestPlugins in e2e_fixture.cc).
+std::string signedTestPlugin(const std::string& id, const std::string& pluginPy,
+                             const std::vector<std::string>& permissions = {"read_files"});
 
 // A ConfigMap `name` in `ns` with the files of plugin directory `dir` (manifest.json, plugin.py).
 void applyPluginConfigMap(const std::string& ns, const std::string& name, const std::string& dir);
@@ -44,6 +47,11 @@ void applyPluginConfigMap(const std::string& ns, const std::string& name, const 
 // A PluginRun `name` in `ns` for ConfigMap `configMap`; `spec` is merged into its spec.
 void applyRun(const std::string& ns, const std::string& name, const std::string& configMap,
               const json& spec = json::object());
+
+// The case `key`'s plugin `e2e-<key>` (signed `pluginPy`) in ConfigMap `key`, run once as
+// PluginRun `<key>-1` with `spec` merged in; waits for it to finish and returns the run.
+json runPlugin(const std::string& key, const std::string& pluginPy, const json& spec,
+               std::chrono::seconds timeout);
 
 json getRun(const std::string& ns, const std::string& name);
 

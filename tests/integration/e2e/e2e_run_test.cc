@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "e2e_fixture.h"
 #include "node_fixture.h"
@@ -50,6 +51,13 @@ TEST(E2eRun, TechdebtSucceedsWithItsJsonReportInStatusAndLogs) {
   EXPECT_EQ(report["totals"]["FIXME"], 1) << report.dump();
   EXPECT_EQ(report["totals"]["XXX"], 1) << report.dump();
   EXPECT_EQ(report.value("filesScanned", 0), 2) << report.dump();
+  // Each key once, under its own name: not the kubelet's `..<timestamp>/` copy, and the visible
+  // names (symlinks into it) not counted as skipped files.
+  EXPECT_EQ(report.value("filesSkipped", -1), 0) << report.dump();
+  std::vector<std::string> paths;
+  for (const json& file : report.value("files", json::array()))
+    paths.push_back(file.value("path", ""));
+  EXPECT_EQ(paths, (std::vector<std::string>{"main.py", "notes.txt"})) << report.dump();
 
   const CommandResult logs = runLogs(ns, "techdebt-1");
   ASSERT_TRUE(logs.ok()) << logs.err;
@@ -59,14 +67,11 @@ TEST(E2eRun, TechdebtSucceedsWithItsJsonReportInStatusAndLogs) {
 }
 
 TEST(E2eRun, ExitThreeIsFailedWithExitCodeThree) {
-  const std::string ns = caseNamespace("exit3");
-  const std::string dir = signedTestPlugin("e2e-exit3",
-                                           "import sys\n"
-                                           "print('exiting with 3', flush=True)\n"
-                                           "sys.exit(3)\n");
-  applyPluginConfigMap(ns, "exit3", dir);
-  applyRun(ns, "exit3-1", "exit3", {{"timeoutSeconds", 60}});
-  const json run = waitForFinished(ns, "exit3-1", 90s);
+  const json run = runPlugin("exit3",
+                             "import sys\n"
+                             "print('exiting with 3', flush=True)\n"
+                             "sys.exit(3)\n",
+                             {{"timeoutSeconds", 60}}, 90s);
   ASSERT_EQ(reason(run), "Failed") << statusOf(run);
   EXPECT_EQ(succeededCondition(run).value("status", ""), "False");
   EXPECT_EQ(run["status"].value("exitCode", -1), 3) << statusOf(run);
@@ -74,13 +79,53 @@ TEST(E2eRun, ExitThreeIsFailedWithExitCodeThree) {
   EXPECT_NE(result(run).find("exiting with 3"), std::string::npos) << statusOf(run);
 }
 
+// The plugin's ConfigMap edited after the controller checked it and pinned its digests, before the
+// kubelet mounts it (the node is cordoned meanwhile, so the Pod waits unscheduled): the launcher
+// reads the kubelet's real `..data` layout, finds plugin.py's bytes changed and refuses with 126;
+// the run is Failed and its message names the file.
+TEST(E2eRun, PluginChangedAfterTheCheckIsRefusedByTheLauncher) {
+  const std::string ns = caseNamespace("changed");
+  const std::string dir = signedTestPlugin("e2e-changed", "print('the signed bytes ran')\n");
+  applyPluginConfigMap(ns, "changed", dir);
+  const std::string nodeName = node::facts().name;
+  ASSERT_TRUE(cluster().kubectl({"cordon", nodeName}).ok());
+  struct Uncordon {
+    std::string name;
+    ~Uncordon() { cluster().kubectl({"uncordon", name}); }
+  } uncordon{nodeName};
+
+  applyRun(ns, "changed-1", "changed", {{"timeoutSeconds", 60}});
+  const std::string selector = "sandbox.plugins.dev/pluginrun=changed-1";
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const CommandResult pods =
+            cluster().kubectl({"-n", ns, "get", "pods", "-l", selector, "-o", "name"});
+        return pods.ok() && !pods.out.empty();
+      },
+      60s, "the controller to create the run's Pod"));
+  const CommandResult edited = cluster().kubectl(
+      {"-n", ns, "patch", "configmap", "changed", "--type=merge", "-p",
+       json({{"data", {{"plugin.py", "print('bytes nobody signed')\n"}}}}).dump()});
+  ASSERT_TRUE(edited.ok()) << edited.err;
+  ASSERT_TRUE(cluster().kubectl({"uncordon", nodeName}).ok());
+
+  const json run = waitForFinished(ns, "changed-1", 90s);
+  EXPECT_EQ(reason(run), "Failed") << statusOf(run);
+  EXPECT_EQ(run["status"].value("exitCode", -1), 126) << statusOf(run);
+  EXPECT_NE(message(run).find("plugin changed after the check: plugin.py digest differs"),
+            std::string::npos)
+      << statusOf(run);
+  EXPECT_EQ(result(run).find("nobody signed"), std::string::npos) << statusOf(run);
+  EXPECT_EQ(result(run).find("the signed bytes ran"), std::string::npos) << statusOf(run);
+}
+
 // Writes outside /tmp fail with an errno the plugin prints: the root, /etc, and the plugin's
 // ConfigMap volume (/sandbox; the launcher runs a verified copy of it from under /tmp). /tmp takes
 // small files but refuses to grow past its size limit (64Mi, ControllerSettings::tmpSizeLimit),
 // written as 4 MiB files so that no per-file limit is what stops it.
 TEST(E2eRun, WritesOutsideTmpFailAndTmpIsSizeLimited) {
-  const std::string ns = caseNamespace("files");
-  const std::string dir = signedTestPlugin("e2e-files", R"(import errno, os
+  const json run =
+      runPlugin("files", R"(import errno, os
 
 def attempt(path):
     try:
@@ -107,11 +152,8 @@ try:
 except OSError as error:
     outcome = errno.errorcode.get(error.errno, str(error.errno))
 print("fill: %s after %d MiB" % (outcome, total), flush=True)
-)");
-  applyPluginConfigMap(ns, "files", dir);
-  applyRun(ns, "files-1", "files",
-           {{"timeoutSeconds", 60}, {"resources", {{"limits", {{"memory", "256Mi"}}}}}});
-  const json run = waitForFinished(ns, "files-1", 90s);
+)",
+                {{"timeoutSeconds", 60}, {"resources", {{"limits", {{"memory", "256Mi"}}}}}}, 90s);
   ASSERT_EQ(reason(run), "Succeeded") << statusOf(run);
   const std::string out = result(run);
   for (const std::string where : {"root", "volume", "etc"}) {
@@ -134,14 +176,11 @@ print("fill: %s after %d MiB" % (outcome, total), flush=True)
 }
 
 TEST(E2eRun, SleeperPastItsTimeoutIsTimedOut) {
-  const std::string ns = caseNamespace("sleeper");
-  const std::string dir = signedTestPlugin("e2e-sleeper",
-                                           "import time\n"
-                                           "print('sleeping', flush=True)\n"
-                                           "time.sleep(600)\n");
-  applyPluginConfigMap(ns, "sleeper", dir);
-  applyRun(ns, "sleeper-1", "sleeper", {{"timeoutSeconds", 5}});
-  const json run = waitForFinished(ns, "sleeper-1", 90s);
+  const json run = runPlugin("sleeper",
+                             "import time\n"
+                             "print('sleeping', flush=True)\n"
+                             "time.sleep(600)\n",
+                             {{"timeoutSeconds", 5}}, 90s);
   EXPECT_EQ(reason(run), "TimedOut") << statusOf(run);
   EXPECT_EQ(succeededCondition(run).value("status", ""), "False");
 }
@@ -149,17 +188,14 @@ TEST(E2eRun, SleeperPastItsTimeoutIsTimedOut) {
 // The Pod's memory limit (64Mi) OOM-kills a hog (the launcher's RLIMIT_AS is only a 4x backstop,
 // commit 4709e45), and the condition says so.
 TEST(E2eRun, MemoryHogIsFailedOutOfMemory) {
-  const std::string ns = caseNamespace("hog");
-  const std::string dir = signedTestPlugin("e2e-hog",
-                                           "blocks = []\n"
-                                           "while True:\n"
-                                           "    blocks.append(b'\\1' * (1 << 20))\n"
-                                           "    if len(blocks) % 16 == 0:\n"
-                                           "        print(len(blocks), 'MiB', flush=True)\n");
-  applyPluginConfigMap(ns, "hog", dir);
-  applyRun(ns, "hog-1", "hog",
-           {{"timeoutSeconds", 60}, {"resources", {{"limits", {{"memory", "64Mi"}}}}}});
-  const json run = waitForFinished(ns, "hog-1", 90s);
+  const json run =
+      runPlugin("hog",
+                "blocks = []\n"
+                "while True:\n"
+                "    blocks.append(b'\\1' * (1 << 20))\n"
+                "    if len(blocks) % 16 == 0:\n"
+                "        print(len(blocks), 'MiB', flush=True)\n",
+                {{"timeoutSeconds", 60}, {"resources", {{"limits", {{"memory", "64Mi"}}}}}}, 90s);
   std::cout << "hog-1: " << statusOf(run) << "\n";
   EXPECT_EQ(reason(run), "Failed") << statusOf(run);
   EXPECT_NE(message(run).find("out of memory"), std::string::npos) << statusOf(run);
@@ -170,18 +206,16 @@ TEST(E2eRun, MemoryHogIsFailedOutOfMemory) {
 // Succeeded, and the node stays Ready.
 TEST(E2eRun, ForkBombEndsAndTheNodeStaysReady) {
   const std::string ns = caseNamespace("fork");
-  const std::string dir = signedTestPlugin("e2e-forkbomb",
-                                           "import os, time\n"
-                                           "print('forking', flush=True)\n"
-                                           "while True:\n"
-                                           "    try:\n"
-                                           "        os.fork()\n"
-                                           "    except OSError:\n"
-                                           "        time.sleep(0.05)\n");
-  applyPluginConfigMap(ns, "fork", dir);
-  applyRun(ns, "fork-1", "fork",
-           {{"timeoutSeconds", 10}, {"resources", {{"limits", {{"memory", "128Mi"}}}}}});
-  const json run = waitForFinished(ns, "fork-1", 120s);
+  const json run =
+      runPlugin("fork",
+                "import os, time\n"
+                "print('forking', flush=True)\n"
+                "while True:\n"
+                "    try:\n"
+                "        os.fork()\n"
+                "    except OSError:\n"
+                "        time.sleep(0.05)\n",
+                {{"timeoutSeconds", 10}, {"resources", {{"limits", {{"memory", "128Mi"}}}}}}, 120s);
   std::cout << "fork-1: " << statusOf(run) << "\n";
   EXPECT_EQ(succeededCondition(run).value("status", ""), "False") << statusOf(run);
   EXPECT_NE(reason(run), "Succeeded") << statusOf(run);
