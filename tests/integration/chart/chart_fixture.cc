@@ -24,11 +24,7 @@ namespace {
 // One value of `cluster.sh env` (NAME=VALUE lines; the script prints them without a cluster).
 std::string clusterEnv(const std::string& name) {
   static const std::string env = runCommand({sourcePath("tests/cluster/cluster.sh"), "env"}).out;
-  std::istringstream lines(env);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
-  }
-  return std::string();
+  return envValue(env, name);
 }
 
 }  // namespace

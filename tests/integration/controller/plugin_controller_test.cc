@@ -181,8 +181,7 @@ class PluginControllerTest : public ::testing::Test {
 
 // The Succeeded condition's message, "" when absent.
 std::string messageOf(const json& run) {
-  for (const json& entry :
-       run.value("status", json::object()).value("conditions", json::array())) {
+  for (const json& entry : run.value("status", json::object()).value("conditions", json::array())) {
     if (entry.value("type", "") == "Succeeded") return entry.value("message", "");
   }
   return "";
@@ -362,9 +361,8 @@ class FailuresSpeakTest : public PluginControllerTest {
     return list.is_object() && list.contains("items") ? list["items"] : json::array();
   }
   ::testing::AssertionResult waitMessage(const std::string& run, const std::string& part) {
-    return waitFor(
-        [&] { return messageOf(get("pluginrun", run)).find(part) != std::string::npos; }, kWait,
-        run + "'s message to say " + part);
+    return waitFor([&] { return messageOf(get("pluginrun", run)).find(part) != std::string::npos; },
+                   kWait, run + "'s message to say " + part);
   }
   ::testing::AssertionResult waitWarning(const std::string& run, const std::string& reason) {
     return waitFor(

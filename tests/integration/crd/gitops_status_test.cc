@@ -20,14 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string envValue(const std::string& envOutput, const std::string& name) {
-  std::istringstream lines(envOutput);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
-  }
-  return "";
-}
-
 // The README's Argo CD health script: the lines after its argocd-cm key up to `return hs`.
 std::string readmeArgoScript() {
   std::ifstream readme(std::string(PS_SOURCE_DIR) + "/README.md");

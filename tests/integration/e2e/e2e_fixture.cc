@@ -36,14 +36,6 @@ void writeFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
-std::string envValue(const std::string& envOutput, const std::string& name) {
-  std::istringstream lines(envOutput);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
-  }
-  return "";
-}
-
 std::string suffix() {
   static const std::string value = [] {
     std::random_device device;

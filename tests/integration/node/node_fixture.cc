@@ -12,14 +12,6 @@ namespace {
 
 const std::string kClusterScript = std::string(PS_SOURCE_DIR) + "/tests/cluster/cluster.sh";
 
-std::string envValue(const std::string& envOutput, const std::string& name) {
-  std::istringstream lines(envOutput);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
-  }
-  return "";
-}
-
 }  // namespace
 
 CommandResult clusterScript(const std::vector<std::string>& args,

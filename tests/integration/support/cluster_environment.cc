@@ -29,15 +29,6 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-// `cluster.sh env` prints NAME=VALUE lines: where the tools and the kubeconfig are.
-std::string envValue(const std::string& envOutput, const std::string& name) {
-  std::istringstream lines(envOutput);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
-  }
-  return "";
-}
-
 std::string randomSuffix() {
   static std::mt19937_64 generator{std::random_device{}()};
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -48,6 +39,15 @@ std::string randomSuffix() {
 }
 
 }  // namespace
+
+// `cluster.sh env` prints NAME=VALUE lines: where the tools and the kubeconfig are.
+std::string envValue(const std::string& envOutput, const std::string& name) {
+  std::istringstream lines(envOutput);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
+  }
+  return "";
+}
 
 void ClusterEnvironment::SetUp() {
   const CommandResult up = clusterScript("up");

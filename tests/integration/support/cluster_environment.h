@@ -25,6 +25,9 @@ struct CommandResult {
   bool ok() const { return exitCode == 0; }
 };
 
+// The value of NAME in `cluster.sh env`'s NAME=VALUE lines ("" when absent).
+std::string envValue(const std::string& envOutput, const std::string& name);
+
 // Runs argv[0] (looked up on PATH) with no shell, feeding `stdinText`, capturing both outputs.
 CommandResult runCommand(const std::vector<std::string>& argv, const std::string& stdinText = "");
 
