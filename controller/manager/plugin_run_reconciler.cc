@@ -90,16 +90,16 @@ kube::ReconcileResult PluginRunReconciler::cleanUpAfter(const std::string& key) 
   return kube::ReconcileResult::done();
 }
 
-std::optional<kube::ReconcileResult> PluginRunReconciler::writeStatus(const json& run,
-                                                                      const json& status) {
+kube::VisitStep PluginRunReconciler::writeStatus(const json& run, const json& status) {
   json updated = run;
   updated["status"] = status;
   auto written = client_.updateStatus(pluginRunsResource(),
                                       stringMember(member(run, "metadata"), "namespace"), updated);
-  if (written) return std::nullopt;
+  if (written) return kube::VisitStep::goOn();
   // 409: our cached copy is stale; the watch brings the newer one and we visit again.
-  if (written.error().isConflict()) return kube::ReconcileResult::requeue();
-  return failed("update status", written.error());
+  if (written.error().isConflict())
+    return kube::VisitStep::endVisit(kube::ReconcileResult::requeue());
+  return kube::VisitStep::endVisit(failed("update status", written.error()));
 }
 
 void PluginRunReconciler::recordEvents(const json& run, const VisitPlan& plan) {
@@ -155,7 +155,7 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
   const std::string ns = stringMember(member(run, "metadata"), "namespace");
   const Decision& decision = plan.decision;
   if (decision.createPod) {
-    if (auto stop = executor_.launch(key, run, plan)) return *stop;
+    if (auto step = executor_.launch(key, run, plan); step.endsVisit()) return step.result();
   }
   if (decision.deletePod && !plan.podName.empty()) {
     if (auto error = executor_.remove(ns, plan.podName)) return failed("delete Pod", *error);
@@ -167,7 +167,7 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
     return kube::ReconcileResult::done();
   }
   if (plan.status) {
-    if (auto stop = writeStatus(run, *plan.status)) return *stop;
+    if (auto step = writeStatus(run, *plan.status); step.endsVisit()) return step.result();
     if (isTerminal(decision.next)) executor_.forgetRefusal(key);
     const RunState before = stateOf(run);
     if (options_.log != nullptr && before != decision.next) {

@@ -55,8 +55,7 @@ class PluginRunReconciler {
                                          Observed& observed);
   bool hasCapacity(const std::string& key) const;
   kube::ReconcileResult cleanUpAfter(const std::string& key);
-  std::optional<kube::ReconcileResult> writeStatus(const nlohmann::json& run,
-                                                   const nlohmann::json& status);
+  kube::VisitStep writeStatus(const nlohmann::json& run, const nlohmann::json& status);
   void recordEvents(const nlohmann::json& run, const VisitPlan& plan);
   kube::ReconcileResult perform(const std::string& key, const nlohmann::json& run,
                                 const VisitPlan& plan);

@@ -5,16 +5,12 @@
 
 #include "api/pod_naming.h"
 #include "core/digest.h"
+#include "reconcile/granted.h"
 
 namespace ps::reconcile {
 namespace {
 
 using nlohmann::json;
-
-bool granted(const core::AcceptedPlan& plan, std::string_view permission) {
-  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
-         plan.permissions.end();
-}
 
 json restrictedSeccomp() {
   return {{"type", "RuntimeDefault"}};
