@@ -149,9 +149,9 @@ std::optional<core::Rejection> readResources(const json& resources, PluginRun& r
 }
 
 std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
-  if (auto bad = unknownField(
-          spec, "spec",
-          {"plugin", "input", "args", "timeoutSeconds", "resources", "ttlSecondsAfterFinished"})) {
+  if (auto bad = unknownField(spec, "spec",
+                              {"plugin", "input", "args", "timeoutSeconds", "resources",
+                               "ttlSecondsAfterFinished", "ttlSecondsAfterFailure", "status"})) {
     return bad;
   }
   const auto plugin = spec.find("plugin");
@@ -180,6 +180,19 @@ std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
                             kMaxTtlSeconds);
     if (!ttl) return ttl.rejection();
     run.ttlSecondsAfterFinished = *ttl;
+  }
+  if (spec.contains("ttlSecondsAfterFailure")) {
+    auto ttl = integerField(spec["ttlSecondsAfterFailure"], "spec.ttlSecondsAfterFailure", 0,
+                            kMaxTtlSeconds);
+    if (!ttl) return ttl.rejection();
+    run.ttlSecondsAfterFailure = *ttl;
+  }
+  if (spec.contains("status")) {
+    if (spec["status"] != kCancelledSpecStatus) {
+      return specError("spec.status", std::string("the only value is \"") + kCancelledSpecStatus +
+                                          "\" (cancel the run)");
+    }
+    run.cancelRequested = true;
   }
   return std::nullopt;
 }

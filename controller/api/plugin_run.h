@@ -34,7 +34,12 @@ struct PluginRun {
   std::optional<kube::Quantity> cpuLimit;
   std::optional<kube::Quantity> memoryLimit;
   std::optional<int64_t> ttlSecondsAfterFinished;
+  std::optional<int64_t> ttlSecondsAfterFailure;  // replaces the one above for a failed run
+  bool cancelRequested = false;                   // spec.status: Cancelled
 };
+
+// The one value of spec.status, and the one change the CRD allows to a spec (Tekton's cancel).
+inline constexpr const char* kCancelledSpecStatus = "Cancelled";
 
 // Bounds that keep a run's spec (and the Pod made from it) small; the CRD states the same.
 inline constexpr size_t kMaxArgs = 64;

@@ -166,6 +166,12 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
     if (!removed && !removed.error().isNotFound()) return failed("delete run", removed.error());
     return kube::ReconcileResult::done();
   }
+  if (plan.acknowledgeGeneration) {
+    const json patch = {{"status", {{"observedGeneration", *plan.acknowledgeGeneration}}}};
+    auto patched = client_.mergePatch(
+        pluginRunsResource(), ns, stringMember(member(run, "metadata"), "name"), patch, "status");
+    if (!patched && !patched.error().isNotFound()) return failed("update status", patched.error());
+  }
   if (plan.status) {
     if (auto step = writeStatus(run, *plan.status); step.endsVisit()) return step.result();
     if (isTerminal(decision.next)) executor_.forgetRefusal(key);

@@ -26,13 +26,15 @@ enum class RunState {
   PodAdmissionFailed,  // terminal: the API server refused to create the Pod (e.g. Pod Security)
   PluginNotFound,      // terminal: the plugin ConfigMap did not appear within its grace period
   ImagePullFailed,     // terminal: the Pod could not pull its image within its grace period
+  Cancelled,           // terminal: spec.status was set to Cancelled before the run finished
 };
 
 inline constexpr RunState kAllRunStates[] = {
-    RunState::Validating,         RunState::Queued,     RunState::Running,
-    RunState::Succeeded,          RunState::Failed,     RunState::Rejected,
-    RunState::TimedOut,           RunState::PodDeleted, RunState::PodEvicted,
+    RunState::Validating,         RunState::Queued,         RunState::Running,
+    RunState::Succeeded,          RunState::Failed,         RunState::Rejected,
+    RunState::TimedOut,           RunState::PodDeleted,     RunState::PodEvicted,
     RunState::PodAdmissionFailed, RunState::PluginNotFound, RunState::ImagePullFailed,
+    RunState::Cancelled,
 };
 
 bool isTerminal(RunState state);
@@ -85,11 +87,14 @@ struct RunFacts {
   std::optional<PodObservation> pod;          // nullopt: no Pod with the run's name exists
   std::optional<std::string> admissionError;  // set when the last Pod create was refused for good
   std::optional<LaunchRefusal> retryingRefusal;  // set when it was refused for now (transient)
-  bool capacityAvailable = true;              // a --max-running slot is free for this run
-  std::optional<TimePoint> startTime;         // status.startTime (when the Pod was created)
-  std::chrono::seconds timeout{300};          // the clamped timeout
-  std::optional<TimePoint> completionTime;    // status.completionTime
+  bool capacityAvailable = true;                 // a --max-running slot is free for this run
+  std::optional<TimePoint> startTime;            // status.startTime (when the Pod was created)
+  std::chrono::seconds timeout{300};             // the clamped timeout
+  std::optional<TimePoint> completionTime;       // status.completionTime
   std::optional<std::chrono::seconds> ttlAfterFinished;  // spec.ttlSecondsAfterFinished
+  // spec.ttlSecondsAfterFailure: replaces ttlAfterFinished for a run that did not succeed.
+  std::optional<std::chrono::seconds> ttlAfterFailure;
+  bool cancelRequested = false;        // spec.status: Cancelled
   std::optional<TimePoint> createdAt;  // metadata.creationTimestamp: a missing plugin's wait
   std::chrono::seconds missingPluginGrace{120};
   std::chrono::seconds imagePullGrace{60};
@@ -117,7 +122,7 @@ struct Decision {
   bool ensureNetworkPolicy = false;
   bool createPod = false;
   bool deletePod = false;
-  bool deleteRun = false;  // ttlSecondsAfterFinished elapsed
+  bool deleteRun = false;  // its TTL (ttlSecondsAfterFinished / ...AfterFailure) elapsed
   bool writeStatus = false;
   std::optional<RunOutcome> outcome;
   std::optional<EventRecord> event;
@@ -131,7 +136,8 @@ inline constexpr std::chrono::seconds kDeadlineGrace{30};
 inline constexpr std::chrono::seconds kWaitRequeue{10};
 
 // The one transition function: (current state, facts) -> (next state, actions).
-// Terminal is terminal: from a terminal state the next state is always the same state.
+// Terminal is terminal: from a terminal state the next state is always the same state (so a
+// cancel that arrives after the run finished changes nothing).
 Decision transition(RunState current, const RunFacts& facts);
 
 }  // namespace ps::reconcile

@@ -87,6 +87,10 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
   if (run && run->ttlSecondsAfterFinished) {
     facts.ttlAfterFinished = std::chrono::seconds{*run->ttlSecondsAfterFinished};
   }
+  if (run && run->ttlSecondsAfterFailure) {
+    facts.ttlAfterFailure = std::chrono::seconds{*run->ttlSecondsAfterFailure};
+  }
+  facts.cancelRequested = run && run->cancelRequested;
   return facts;
 }
 
@@ -131,6 +135,15 @@ std::vector<EventRecord> notes(const Check& check) {
   return events;
 }
 
+// A finished run's spec changed (a cancel that came too late): nothing else changes, but status
+// must say it saw that generation, or kstatus reads the run as in progress for ever.
+std::optional<int64_t> unacknowledgedGeneration(const json& object, const PluginRun& run) {
+  const auto observed =
+      core::jsonInteger(member(member(object, "status"), "observedGeneration"), 0);
+  if (observed && *observed < run.generation) return run.generation;
+  return std::nullopt;
+}
+
 }  // namespace
 
 VisitPlan planVisit(const VisitInputs& inputs) {
@@ -143,7 +156,8 @@ VisitPlan planVisit(const VisitInputs& inputs) {
   Check check;
   RunFacts facts = baseFacts(inputs, run);
   const bool needsVerdict = !isTerminal(state) && state != RunState::Running &&
-                            inputs.pod == nullptr && !inputs.admissionError;
+                            inputs.pod == nullptr && !inputs.admissionError &&
+                            !(run && run->cancelRequested);
   if (needsVerdict) {
     check = run ? checkPlugin(*run, inputs)
                 : Check{{TrustVerdict::Kind::Rejected, parsed.rejection().line()}, {}, {}, {}};
@@ -164,6 +178,7 @@ VisitPlan planVisit(const VisitInputs& inputs) {
         buildStatus(member(object, "status"),
                     statusUpdate(inputs, plan.decision, run, check, plan.podName), inputs.now);
   }
+  if (isTerminal(state) && run) plan.acknowledgeGeneration = unacknowledgedGeneration(object, *run);
   if (plan.decision.event) plan.events.push_back(*plan.decision.event);
   if (plan.decision.createPod) {
     for (auto& note : notes(check)) plan.events.push_back(std::move(note));

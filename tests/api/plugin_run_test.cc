@@ -38,6 +38,19 @@ TEST(PluginRunTest, ParsesEveryField) {
   EXPECT_EQ(run->cpuLimit, kube::Quantity::parse("500m"));
   EXPECT_EQ(run->memoryLimit, kube::Quantity::parse("256Mi"));
   EXPECT_EQ(run->ttlSecondsAfterFinished, 3600);
+  EXPECT_FALSE(run->ttlSecondsAfterFailure.has_value());
+  EXPECT_FALSE(run->cancelRequested);
+}
+
+TEST(PluginRunTest, CancelAndTheFailureTtl) {
+  json object = validRun();
+  object["spec"]["status"] = "Cancelled";
+  object["spec"]["ttlSecondsAfterFailure"] = 86400;
+  const auto run = parsePluginRun(object);
+  ASSERT_TRUE(run.ok()) << run.rejection().line();
+  EXPECT_TRUE(run->cancelRequested);
+  EXPECT_EQ(run->ttlSecondsAfterFailure, 86400);
+  EXPECT_EQ(run->ttlSecondsAfterFinished, 3600);
 }
 
 TEST(PluginRunTest, MinimalRunGetsDefaults) {
@@ -91,6 +104,10 @@ TEST(PluginRunTest, RejectsBadSpecsWithClearMessages) {
       {"/spec/timeoutSeconds", 86401, "spec.timeoutSeconds: must be at most 86400"},
       {"/spec/ttlSecondsAfterFinished", 31536001, "must be at most 31536000"},
       {"/spec/ttlSecondsAfterFinished", -1, "spec.ttlSecondsAfterFinished: must be at least 0"},
+      {"/spec/ttlSecondsAfterFailure", 31536001, "spec.ttlSecondsAfterFailure: must be at most"},
+      {"/spec/ttlSecondsAfterFailure", -1, "spec.ttlSecondsAfterFailure: must be at least 0"},
+      {"/spec/status", "Paused", "spec.status: the only value is \"Cancelled\""},
+      {"/spec/status", true, "spec.status: the only value is \"Cancelled\""},
       {"/spec/resources/limits/cpu", "lots",
        "spec.resources.limits.cpu: \"lots\" is not a quantity"},
       {"/spec/resources/limits/memory", "-1Gi", "spec.resources.limits.memory"},

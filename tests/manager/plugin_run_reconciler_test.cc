@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "kube/rfc3339.h"
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,6 +11,7 @@
 #include "core/trust_env.h"
 #include "executor/pod_executor.h"
 #include "fake_http_client.h"
+#include "kube/rfc3339.h"
 #include "kube/store.h"
 
 namespace ps::reconcile {
@@ -218,6 +217,71 @@ TEST_F(PluginRunReconcilerTest, AFinishedPodWritesTheResultAndNothingElse) {
   ASSERT_EQ(lines.size(), before + 2);  // the status and its Event: no GET, no create
   EXPECT_EQ(lines[before], "PUT " + kRuns + "scan-1/status");
   EXPECT_EQ(lines[before + 1], "POST " + kEvents);
+}
+
+// kubectl patch prun scan-1 --type=merge -p '{"spec":{"status":"Cancelled"}}', as the cache
+// then holds it: the spec changed, so did the generation.
+void cancelInCache(kube::Store& runs, const std::string& name) {
+  json object = *runs.get("team-a/" + name);
+  object["spec"]["status"] = "Cancelled";
+  object["metadata"]["generation"] = 2;
+  object["metadata"]["resourceVersion"] = "50";
+  runs.apply(std::move(object));
+}
+
+TEST_F(PluginRunReconcilerTest, ACancelledRunningRunDeletesItsPodAndEndsCancelled) {
+  const json pod = launch();
+  const std::string podPath = kPods + "/" + pod["metadata"]["name"].get<std::string>();
+  cancelInCache(runs_, "scan-1");
+  const size_t before = fake_->requests().size();
+  fake_->script("DELETE", podPath, {200, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  auto lines = methodsAndPaths(fake_->requests());
+  ASSERT_EQ(lines.size(), before + 3) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[before], "DELETE " + podPath);
+  EXPECT_EQ(lines[before + 1], "PUT " + kRuns + "scan-1/status");
+  EXPECT_EQ(lines[before + 2], "POST " + kEvents);
+  const json status = lastStatusWritten("scan-1");
+  EXPECT_EQ(statusReason(status), "Cancelled");
+  EXPECT_EQ(status["observedGeneration"], 2);
+  EXPECT_TRUE(status.contains("completionTime"));
+  const json event = json::parse(fake_->requestsTo(kEvents).back().body);
+  EXPECT_EQ(event["type"], "Normal");
+  EXPECT_EQ(event["reason"], "Cancelled");
+}
+
+TEST_F(PluginRunReconcilerTest, ACancelOfAFinishedRunOnlyAcknowledgesItsGeneration) {
+  launch();
+  json finished = lastStatusWritten("scan-1");
+  finished["conditions"] = json::array({{{"type", "Succeeded"},
+                                         {"status", "True"},
+                                         {"reason", "Succeeded"},
+                                         {"message", "plugin exited with status 0"},
+                                         {"lastTransitionTime", "2026-11-27T21:00:05Z"}}});
+  finished["completionTime"] = "2026-11-27T21:00:05Z";
+  storeStatus("scan-1", finished);
+  cancelInCache(runs_, "scan-1");
+  pods_.remove(createdPod());
+  const size_t before = fake_->requests().size();
+  fake_->script("PATCH", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  auto lines = methodsAndPaths(fake_->requests());
+  ASSERT_EQ(lines.size(), before + 1) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[before], "PATCH " + kRuns + "scan-1/status");
+  EXPECT_EQ(json::parse(fake_->requests().back().body),
+            json::parse(R"({"status":{"observedGeneration":2}})"));
+  // Acknowledged: the next visit does nothing at all.
+  json acknowledged = *runs_.get("team-a/scan-1");
+  acknowledged["status"]["observedGeneration"] = 2;
+  acknowledged["metadata"]["resourceVersion"] = "51";
+  runs_.apply(std::move(acknowledged));
+  result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error) << *result.error;
+  EXPECT_EQ(fake_->requests().size(), before + 1)
+      << ::testing::PrintToString(methodsAndPaths(fake_->requests()));
 }
 
 TEST_F(PluginRunReconcilerTest, ARunningRunWhosePodIsGoneIsCheckedLiveThenFailsAsPodDeleted) {

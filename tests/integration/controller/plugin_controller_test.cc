@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -181,8 +182,7 @@ class PluginControllerTest : public ::testing::Test {
 
 // The Succeeded condition's message, "" when absent.
 std::string messageOf(const json& run) {
-  for (const json& entry :
-       run.value("status", json::object()).value("conditions", json::array())) {
+  for (const json& entry : run.value("status", json::object()).value("conditions", json::array())) {
     if (entry.value("type", "") == "Succeeded") return entry.value("message", "");
   }
   return "";
@@ -362,9 +362,8 @@ class FailuresSpeakTest : public PluginControllerTest {
     return list.is_object() && list.contains("items") ? list["items"] : json::array();
   }
   ::testing::AssertionResult waitMessage(const std::string& run, const std::string& part) {
-    return waitFor(
-        [&] { return messageOf(get("pluginrun", run)).find(part) != std::string::npos; }, kWait,
-        run + "'s message to say " + part);
+    return waitFor([&] { return messageOf(get("pluginrun", run)).find(part) != std::string::npos; },
+                   kWait, run + "'s message to say " + part);
   }
   ::testing::AssertionResult waitWarning(const std::string& run, const std::string& reason) {
     return waitFor(
@@ -442,6 +441,130 @@ TEST_F(FailuresSpeakTest, AFullResourceQuotaQueuesTheRunUntilThereIsRoom) {
   ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, quota.dump()).ok());
   ASSERT_TRUE(waitCondition("quota", "Succeeded", "Unknown/Running"));
   EXPECT_EQ(pods().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ps::testing
+
+namespace ps::testing {
+namespace {
+
+// Issue 15, runs people can cancel and schedule: spec.status: Cancelled, the failure TTL, the
+// per-namespace cap, run metrics.
+class RunControlTest : public PluginControllerTest {
+ protected:
+  void createRunWith(const std::string& name, const json& spec) {
+    json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
+                {"kind", "PluginRun"},
+                {"metadata", {{"name", name}}},
+                {"spec", spec}};
+    ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, run.dump()).ok());
+  }
+  void cancel(const std::string& run) {
+    auto result = kubectlNs(
+        {"patch", "pluginrun", run, "--type=merge", "-p", R"({"spec":{"status":"Cancelled"}})"});
+    ASSERT_TRUE(result.ok()) << result.err;
+  }
+  // Events on `run` with `reason`, as the API server has them.
+  json eventsFor(const std::string& run, const std::string& reason) const {
+    auto result = kubectlNs({"get", "events", "--field-selector",
+                             "involvedObject.name=" + run + ",reason=" + reason, "-o", "json"});
+    json list = result.ok() ? json::parse(result.out, nullptr, false) : json();
+    return list.is_object() && list.contains("items") ? list["items"] : json::array();
+  }
+  // finishPod, finished now: the TTLs count from the container's finishedAt.
+  void finishPodNow(const std::string& pod, int exitCode, const std::string& message) {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    patchPod(pod,
+             {{"terminated",
+               {{"exitCode", exitCode},
+                {"reason", exitCode == 0 ? "Completed" : "Error"},
+                {"message", message},
+                {"startedAt", stamp},
+                {"finishedAt", stamp}}}},
+             exitCode == 0 ? "Succeeded" : "Failed");
+  }
+};
+
+TEST_F(RunControlTest, CancellingARunningRunDeletesItsPodAndEndsItCancelled) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("stop-me", "example");
+  ASSERT_TRUE(waitCondition("stop-me", "Succeeded", "Unknown/Running"));
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  runPod(pod);
+  cancel("stop-me");
+  ASSERT_TRUE(waitCondition("stop-me", "Succeeded", "False/Cancelled"));
+  EXPECT_TRUE(waitFor([&] { return pods().empty(); }, kWait, "the Pod to be deleted"));
+  EXPECT_TRUE(waitFor(
+      [&] {
+        for (const json& event : eventsFor("stop-me", "Cancelled")) {
+          if (event.value("type", "") == "Normal") return true;
+        }
+        return false;
+      },
+      kWait, "a Normal Event Cancelled"));
+  const json run = get("pluginrun", "stop-me");
+  EXPECT_TRUE(run["status"].contains("completionTime")) << run.dump();
+  EXPECT_EQ(run["status"].value("observedGeneration", 0), run["metadata"].value("generation", -1));
+}
+
+TEST_F(RunControlTest, CancellingAQueuedRunNeverMakesAPod) {
+  startController({"--max-running", "1"});
+  createPluginConfigMap("example", "example");
+  createRun("first", "example");
+  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  createRun("second", "example");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
+  cancel("second");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "False/Cancelled"));
+  EXPECT_EQ(pods().size(), 1u);
+}
+
+TEST_F(RunControlTest, CancellingAFinishedRunChangesNothingButTheObservedGeneration) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("done", "example");
+  ASSERT_TRUE(waitCondition("done", "Succeeded", "Unknown/Running"));
+  const std::string pod = waitPodName();
+  runPod(pod);
+  finishPod(pod, 0, "all good\n");
+  ASSERT_TRUE(waitCondition("done", "Succeeded", "True/Succeeded"));
+  cancel("done");
+  // kstatus reads generation != observedGeneration as in progress: it must catch up.
+  ASSERT_TRUE(waitFor(
+      [&] { return get("pluginrun", "done")["status"].value("observedGeneration", 0) == 2; }, kWait,
+      "observedGeneration 2"));
+  EXPECT_EQ(condition("done", "Succeeded"), "True/Succeeded");
+  EXPECT_EQ(get("pluginrun", "done")["status"].value("result", ""), "all good\n");
+  EXPECT_TRUE(eventsFor("done", "Cancelled").empty());
+}
+
+TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
+  startController();
+  createPluginConfigMap("example", "example");
+  const json ttl = {{"plugin", {{"configMap", "example"}}},
+                    {"ttlSecondsAfterFinished", 3600},
+                    {"ttlSecondsAfterFailure", 1}};
+  createRunWith("fails", ttl);
+  createRunWith("passes", ttl);
+  ASSERT_TRUE(waitCondition("fails", "Succeeded", "Unknown/Running"));
+  ASSERT_TRUE(waitCondition("passes", "Succeeded", "Unknown/Running"));
+  const std::string failing = podOf("fails");
+  const std::string passing = podOf("passes");
+  ASSERT_FALSE(failing.empty());
+  ASSERT_FALSE(passing.empty());
+  finishPodNow(failing, 3, "");
+  finishPodNow(passing, 0, "ok\n");
+  ASSERT_TRUE(waitCondition("passes", "Succeeded", "True/Succeeded"));
+  EXPECT_TRUE(waitFor([&] { return !get("pluginrun", "fails").is_object(); }, kWait,
+                      "the failed run to be deleted after 1 s"));
+  EXPECT_EQ(condition("passes", "Succeeded"), "True/Succeeded") << "3600 s: still there";
 }
 
 }  // namespace
