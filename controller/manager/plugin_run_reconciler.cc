@@ -47,14 +47,26 @@ PluginRunReconciler::PluginRunReconciler(kube::KubeClient& client, const kube::S
       options_(std::move(options)),
       synced_(std::move(synced)) {}
 
-bool PluginRunReconciler::hasCapacity(const std::string& key) const {
-  if (options_.maxRunning == 0) return true;
+SlotVerdict PluginRunReconciler::slotFor(const std::string& key) const {
+  const RunCaps caps{options_.maxRunning, options_.maxRunningPerNamespace};
+  if (caps.maxRunning == 0 && caps.maxRunningPerNamespace == 0) return SlotVerdict::Start;
   std::vector<RunSlotView> views;
   for (const kube::ObjectPtr& run : runs_.list()) {
     auto created = kube::parseRfc3339(stringMember(member(*run, "metadata"), "creationTimestamp"));
     views.push_back({kube::objectKey(*run), created.value_or(TimePoint{}), stateOf(*run)});
   }
-  return runsAllowedToStart(views, options_.maxRunning).count(key) > 0;
+  const auto verdicts = slotVerdicts(views, caps);
+  const auto found = verdicts.find(key);
+  return found == verdicts.end() ? SlotVerdict::WaitForSlot : found->second;
+}
+
+// The Queued message's name for the cap that holds a run of namespace `ns` back.
+std::string PluginRunReconciler::capName(SlotVerdict verdict, const std::string& ns) const {
+  if (verdict == SlotVerdict::WaitForNamespaceSlot) {
+    return "--max-running-per-namespace=" + std::to_string(options_.maxRunningPerNamespace) +
+           ": namespace " + ns + " is full";
+  }
+  return "--max-running";
 }
 
 // The workload comes from the executor; the plugin's ConfigMap only while the run has not launched.
@@ -76,7 +88,9 @@ std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
         return configMap.error();
       }
     }
-    observed.capacityAvailable = hasCapacity(kube::objectKey(run));
+    const SlotVerdict slot = slotFor(kube::objectKey(run));
+    observed.capacityAvailable = slot == SlotVerdict::Start;
+    observed.capacityCap = capName(slot, ns);
   }
   return std::nullopt;
 }
@@ -138,6 +152,7 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   inputs.trust = trust->config();
   inputs.settings = &options_.settings;
   inputs.capacityAvailable = observed.capacityAvailable;
+  if (!observed.capacityAvailable) inputs.capacityCap = observed.capacityCap;
   if (auto refusal = executor_.launchRefusal(key)) {
     if (refusal->transient) {
       inputs.retryingRefusal = std::move(*refusal);

@@ -12,6 +12,7 @@
 #include "kube/store_group.h"
 #include "observe/logger.h"
 #include "reconcile/controller_settings.h"
+#include "reconcile/run_slots.h"
 #include "reconcile/run_visit.h"
 #include "trust/trust_snapshot.h"
 
@@ -19,7 +20,8 @@ namespace ps::reconcile {
 
 struct ReconcilerOptions {
   ControllerSettings settings;
-  size_t maxRunning = 0;  // 0 = no cap
+  size_t maxRunning = 0;              // 0 = no cap
+  size_t maxRunningPerNamespace = 0;  // 0 = no cap
   std::string component = "plugin-controller";
   // Posts Events off the worker (best effort, not owned); null posts them within the visit.
   kube::EventRecorder* events = nullptr;
@@ -50,10 +52,12 @@ class PluginRunReconciler {
     std::optional<nlohmann::json> pod;
     std::optional<nlohmann::json> configMap;
     bool capacityAvailable = true;
+    std::string capacityCap;  // what holds it back when not available
   };
   std::optional<kube::KubeError> observe(const nlohmann::json& run, const std::string& podName,
                                          Observed& observed);
-  bool hasCapacity(const std::string& key) const;
+  SlotVerdict slotFor(const std::string& key) const;
+  std::string capName(SlotVerdict verdict, const std::string& ns) const;
   kube::ReconcileResult cleanUpAfter(const std::string& key);
   kube::VisitStep writeStatus(const nlohmann::json& run, const nlohmann::json& status);
   void recordEvents(const nlohmann::json& run, const VisitPlan& plan);

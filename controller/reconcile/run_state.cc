@@ -227,9 +227,14 @@ Decision beforeLaunch(RunState current, const RunFacts& facts) {
       break;
   }
   if (!facts.capacityAvailable) {
-    const std::string message = "waiting for a free slot (--max-running)";
+    const std::string message = "waiting for a free slot (" + facts.capacityCap + ")";
     Decision decision =
         current == RunState::Queued ? stay(current, message) : move(RunState::Queued, message);
+    // Queued already, but now held back by the other cap: status says which, without an Event.
+    if (current == RunState::Queued && !facts.currentMessage.empty() &&
+        facts.currentMessage != message) {
+      decision.writeStatus = true;
+    }
     decision.requeueAfter = kWaitRequeue;
     return decision;
   }

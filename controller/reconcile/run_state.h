@@ -15,7 +15,7 @@ namespace ps::reconcile {
 // state survives controller restarts by being read back from status (see runStateFromReason).
 enum class RunState {
   Validating,          // first visit, or waiting for the plugin ConfigMap to exist
-  Queued,              // accepted, waiting for a --max-running slot
+  Queued,              // accepted, waiting for a --max-running(-per-namespace) slot
   Running,             // Pod created (Pending or Running)
   Succeeded,           // terminal: the plugin exited 0
   Failed,              // terminal: the plugin exited non-zero (or was OOM-killed)
@@ -87,10 +87,12 @@ struct RunFacts {
   std::optional<PodObservation> pod;          // nullopt: no Pod with the run's name exists
   std::optional<std::string> admissionError;  // set when the last Pod create was refused for good
   std::optional<LaunchRefusal> retryingRefusal;  // set when it was refused for now (transient)
-  bool capacityAvailable = true;                 // a --max-running slot is free for this run
-  std::optional<TimePoint> startTime;            // status.startTime (when the Pod was created)
-  std::chrono::seconds timeout{300};             // the clamped timeout
-  std::optional<TimePoint> completionTime;       // status.completionTime
+  bool capacityAvailable = true;  // a slot under --max-running (and per namespace) is free
+  // When no slot is free: the cap that holds the run back, as the Queued message names it.
+  std::string capacityCap = "--max-running";
+  std::optional<TimePoint> startTime;       // status.startTime (when the Pod was created)
+  std::chrono::seconds timeout{300};        // the clamped timeout
+  std::optional<TimePoint> completionTime;  // status.completionTime
   std::optional<std::chrono::seconds> ttlAfterFinished;  // spec.ttlSecondsAfterFinished
   // spec.ttlSecondsAfterFailure: replaces ttlAfterFinished for a run that did not succeed.
   std::optional<std::chrono::seconds> ttlAfterFailure;

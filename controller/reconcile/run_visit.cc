@@ -64,6 +64,7 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
   RunFacts facts;
   facts.now = inputs.now;
   facts.capacityAvailable = inputs.capacityAvailable;
+  facts.capacityCap = inputs.capacityCap;
   facts.admissionError = inputs.admissionError;
   facts.retryingRefusal = inputs.retryingRefusal;
   facts.startTime = timeField(status, "startTime");

@@ -24,6 +24,7 @@ struct VisitInputs {
   core::TrustConfig trust;
   const ControllerSettings* settings = nullptr;  // required
   bool capacityAvailable = true;
+  std::string capacityCap = "--max-running";     // the cap that holds it back, when not available
   std::optional<std::string> admissionError;     // the last Pod create was refused for good
   std::optional<LaunchRefusal> retryingRefusal;  // ... or for now: wait, then create again
   TimePoint now;

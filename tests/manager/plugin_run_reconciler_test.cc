@@ -284,6 +284,30 @@ TEST_F(PluginRunReconcilerTest, ACancelOfAFinishedRunOnlyAcknowledgesItsGenerati
       << ::testing::PrintToString(methodsAndPaths(fake_->requests()));
 }
 
+TEST_F(PluginRunReconcilerTest, APerNamespaceCapQueuesTheRunNamingTheCap) {
+  ReconcilerOptions options;
+  options.maxRunningPerNamespace = 1;
+  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
+                                                      fixedTrust(trust_), options);
+  launch();  // scan-1 Running in team-a
+  json second = pluginRun("scan-2", "u-2");
+  second["metadata"]["creationTimestamp"] = "2026-11-27T21:00:10Z";
+  runs_.apply(std::move(second));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("PUT", kRuns + "scan-2/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-2");
+  EXPECT_FALSE(result.error);
+  const json status = lastStatusWritten("scan-2");
+  EXPECT_EQ(statusReason(status), "Queued");
+  std::string message;
+  for (const json& condition : status["conditions"]) {
+    if (condition["type"] == "Succeeded") message = condition["message"];
+  }
+  EXPECT_EQ(message,
+            "waiting for a free slot (--max-running-per-namespace=1: namespace team-a is full)");
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);  // only scan-1's
+}
+
 TEST_F(PluginRunReconcilerTest, ARunningRunWhosePodIsGoneIsCheckedLiveThenFailsAsPodDeleted) {
   launch();
   pods_.remove(createdPod());

@@ -180,6 +180,25 @@ TEST(RunStateTest, NoCapacityQueuesOnceThenWaitsQuietly) {
   EXPECT_TRUE(transition(RunState::Queued, facts).createPod);
 }
 
+TEST(RunStateTest, TheQueuedMessageNamesTheCapThatHoldsTheRunBack) {
+  RunFacts facts = accepted();
+  facts.capacityAvailable = false;
+  EXPECT_EQ(transition(RunState::Validating, facts).message,
+            "waiting for a free slot (--max-running)");
+  facts.capacityCap = "--max-running-per-namespace=2: namespace team-a is full";
+  const Decision first = transition(RunState::Validating, facts);
+  EXPECT_EQ(first.next, RunState::Queued);
+  EXPECT_NE(first.message.find("--max-running-per-namespace=2"), std::string::npos);
+  // Queued under the global cap, now held by the namespace's: status is rewritten, no Event.
+  facts.currentMessage = "waiting for a free slot (--max-running)";
+  const Decision switched = transition(RunState::Queued, facts);
+  EXPECT_EQ(switched.next, RunState::Queued);
+  EXPECT_TRUE(switched.writeStatus);
+  EXPECT_FALSE(switched.event.has_value());
+  facts.currentMessage = switched.message;
+  EXPECT_FALSE(transition(RunState::Queued, facts).writeStatus);
+}
+
 TEST(RunStateTest, ExistingPodIsAdoptedNeverCreatedTwice) {
   RunFacts facts = accepted();
   facts.pod = podIn(PodPhase::Running);

@@ -545,6 +545,42 @@ TEST_F(RunControlTest, CancellingAFinishedRunChangesNothingButTheObservedGenerat
   EXPECT_TRUE(eventsFor("done", "Cancelled").empty());
 }
 
+TEST_F(RunControlTest, APerNamespaceCapQueuesOnlyTheFullNamespace) {
+  TestNamespace other = cluster().uniqueNamespace("ctl-o");
+  watched_ = ns() + "," + other.name();
+  startController({"--max-running-per-namespace", "1"});
+  createPluginConfigMap("example", "example");
+  createRun("first", "example");
+  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  createRun("second", "example");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
+  EXPECT_NE(messageOf(get("pluginrun", "second")).find("--max-running-per-namespace=1"),
+            std::string::npos)
+      << get("pluginrun", "second").dump();
+  // Another namespace is not held back by this one's cap.
+  const std::string dir = kSourceDir + "/plugins/example";
+  ASSERT_TRUE(
+      kubectl({"-n", other.name(), "create", "configmap", "example",
+               "--from-file=" + dir + "/manifest.json", "--from-file=" + dir + "/plugin.py"})
+          .ok());
+  json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
+              {"kind", "PluginRun"},
+              {"metadata", {{"name", "elsewhere"}, {"namespace", other.name()}}},
+              {"spec", {{"plugin", {{"configMap", "example"}}}}}};
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, run.dump()).ok());
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return kubectl({"-n", other.name(), "get", "pluginrun", "elsewhere", "-o",
+                        "jsonpath={.status.conditions[?(@.type==\"Succeeded\")].reason}"})
+                   .out == "Running";
+      },
+      kWait, "the run in the other namespace to start"));
+  const std::string firstPod = podOf("first");
+  runPod(firstPod);
+  finishPod(firstPod, 0, "one\n");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Running"));
+}
+
 TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
   startController();
   createPluginConfigMap("example", "example");
