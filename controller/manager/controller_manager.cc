@@ -12,6 +12,7 @@
 #include "executor_local/sandbox_subprocess.h"
 #include "kube/controller.h"
 #include "kube/informer.h"
+#include "kube/json_member.h"
 #include "kube/leader_election.h"
 #include "kube/store_group.h"
 #include "kube/work_queue.h"
@@ -20,6 +21,7 @@
 #include "observe/health_checks.h"
 #include "observe/http_server.h"
 #include "observe/runtime_metrics.h"
+#include "reconcile/conditions.h"
 
 namespace ps::reconcile {
 
@@ -200,16 +202,38 @@ Executor makeExecutor(kube::KubeClient& client, const ManagerOptions& options,
 // The reconciler's options as the manager completes them: Events off the worker, state changes
 // logged, and with the local executor a cap of its sandbox threads when none was given.
 ReconcilerOptions reconcilerOptionsFor(const ManagerOptions& options, const Executor& executor,
-                                       kube::EventRecorder& events, observe::Logger& log) {
+                                       kube::EventRecorder& events, observe::Logger& log,
+                                       observe::RunMetrics& runMetrics) {
   ReconcilerOptions reconciler = options.reconciler;
   reconciler.events = &events;
   reconciler.log = &log;
+  reconciler.runMetrics = &runMetrics;
   if (options.executor == ExecutorKind::Local && reconciler.maxRunning == 0) {
     // Runs beyond the sandbox threads wait as Queued, their deadline not yet counting, rather
     // than as Running behind a busy thread.
     reconciler.maxRunning = executor.slots;
   }
   return reconciler;
+}
+
+std::vector<std::string> terminalReasons() {
+  std::vector<std::string> reasons;
+  for (RunState state : kAllRunStates) {
+    if (isTerminal(state)) reasons.emplace_back(reasonOf(state));
+  }
+  return reasons;
+}
+
+// The queued and running gauges, counted from the PluginRun cache when /metrics is scraped.
+void countRuns(const kube::StoreGroup& runs, observe::RunMetrics& metrics) {
+  size_t queued = 0;
+  size_t running = 0;
+  for (const kube::ObjectPtr& run : runs.list()) {
+    const RunState state = runStateFromStatus(kube::member(*run, "status"));
+    queued += state == RunState::Queued;
+    running += state == RunState::Running;
+  }
+  metrics.counts(queued, running);
 }
 
 // Reconcile errors are logged, at most 10 lines in 10 s (`errorLines`); the count of those held
@@ -360,8 +384,11 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   // Declared after the queue: the local executor's threads enqueue until it is destroyed.
   Executor executor = makeExecutor(client, options, informers.pods(), queue);
   kube::EventRecorder events(client);
+  observe::RunMetrics runMetrics(metrics, terminalReasons());
+  const auto runCounts =
+      metrics.onCollect([&informers, &runMetrics] { countRuns(informers.runs(), runMetrics); });
   PluginRunReconciler reconciler(client, informers.runs(), *executor.runs, std::move(trust),
-                                 reconcilerOptionsFor(options, executor, events, log),
+                                 reconcilerOptionsFor(options, executor, events, log, runMetrics),
                                  [&informers] { return informers.synced(); });
   observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
   LogLimiter errorLines(10, std::chrono::seconds(10));

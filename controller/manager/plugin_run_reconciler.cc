@@ -1,5 +1,6 @@
 #include "manager/plugin_run_reconciler.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "api/plugin_run.h"
@@ -134,6 +135,27 @@ void PluginRunReconciler::recordEvents(const json& run, const VisitPlan& plan) {
   }
 }
 
+// A state change written to status: logged at debug, and counted when the run finished.
+void PluginRunReconciler::recordStateChange(const std::string& key, const json& run,
+                                            const Decision& decision) {
+  const RunState before = stateOf(run);
+  if (before == decision.next) return;
+  if (options_.log != nullptr) {
+    options_.log->debug("run state changed", {{"pluginrun", key},
+                                              {"from", std::string(reasonOf(before))},
+                                              {"to", std::string(reasonOf(decision.next))},
+                                              {"message", decision.message}});
+  }
+  if (options_.runMetrics != nullptr && isTerminal(decision.next) && decision.outcome) {
+    const auto created =
+        kube::parseRfc3339(stringMember(member(run, "metadata"), "creationTimestamp"));
+    const double seconds =
+        created ? std::chrono::duration<double>(decision.outcome->completionTime - *created).count()
+                : 0;
+    options_.runMetrics->finished(reasonOf(decision.next), std::max(seconds, 0.0));
+  }
+}
+
 kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   kube::ObjectPtr cached = runs_.get(key);
   if (!cached) return cleanUpAfter(key);
@@ -190,13 +212,7 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
   if (plan.status) {
     if (auto step = writeStatus(run, *plan.status); step.endsVisit()) return step.result();
     if (isTerminal(decision.next)) executor_.forgetRefusal(key);
-    const RunState before = stateOf(run);
-    if (options_.log != nullptr && before != decision.next) {
-      options_.log->debug("run state changed", {{"pluginrun", key},
-                                                {"from", std::string(reasonOf(before))},
-                                                {"to", std::string(reasonOf(decision.next))},
-                                                {"message", decision.message}});
-    }
+    recordStateChange(key, run, decision);
   }
   recordEvents(run, plan);
   if (decision.requeueAfter) return kube::ReconcileResult::requeueAfter(*decision.requeueAfter);

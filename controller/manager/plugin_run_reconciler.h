@@ -11,6 +11,7 @@
 #include "kube/event_recorder.h"
 #include "kube/store_group.h"
 #include "observe/logger.h"
+#include "observe/runtime_metrics.h"
 #include "reconcile/controller_settings.h"
 #include "reconcile/run_slots.h"
 #include "reconcile/run_visit.h"
@@ -27,6 +28,8 @@ struct ReconcilerOptions {
   kube::EventRecorder* events = nullptr;
   // Each change of a run's state at debug level (not owned); null logs nothing.
   observe::Logger* log = nullptr;
+  // Counts each run that reaches a terminal state (not owned); null counts nothing.
+  observe::RunMetrics* runMetrics = nullptr;
 };
 
 // Whether every cache the reconciler reads has synced. Until then a run missing from the cache
@@ -61,6 +64,8 @@ class PluginRunReconciler {
   kube::ReconcileResult cleanUpAfter(const std::string& key);
   kube::VisitStep writeStatus(const nlohmann::json& run, const nlohmann::json& status);
   void recordEvents(const nlohmann::json& run, const VisitPlan& plan);
+  void recordStateChange(const std::string& key, const nlohmann::json& run,
+                         const Decision& decision);
   kube::ReconcileResult perform(const std::string& key, const nlohmann::json& run,
                                 const VisitPlan& plan);
 

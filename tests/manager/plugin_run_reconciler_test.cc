@@ -13,6 +13,8 @@
 #include "fake_http_client.h"
 #include "kube/rfc3339.h"
 #include "kube/store.h"
+#include "observe/metrics_registry.h"
+#include "observe/runtime_metrics.h"
 
 namespace ps::reconcile {
 namespace {
@@ -306,6 +308,37 @@ TEST_F(PluginRunReconcilerTest, APerNamespaceCapQueuesTheRunNamingTheCap) {
   EXPECT_EQ(message,
             "waiting for a free slot (--max-running-per-namespace=1: namespace team-a is full)");
   EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);  // only scan-1's
+}
+
+TEST_F(PluginRunReconcilerTest, AFinishedRunIsCountedByReasonOnceWithItsDuration) {
+  observe::MetricsRegistry registry;
+  observe::RunMetrics runMetrics(registry, {"Succeeded", "Failed"});
+  ReconcilerOptions options;
+  options.runMetrics = &runMetrics;
+  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
+                                                      fixedTrust(trust_), options);
+  json pod = launch();  // created 2026-11-27T21:00:00Z
+  pod["status"] = {
+      {"phase", "Failed"},
+      {"containerStatuses",
+       {{{"name", "plugin"},
+         {"state",
+          {{"terminated",
+            {{"exitCode", 3}, {"reason", "Error"}, {"finishedAt", "2026-11-27T21:01:30Z"}}}}}}}}};
+  pod["metadata"]["resourceVersion"] = "101";
+  pods_.apply(std::move(pod));
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  storeStatus("scan-1", lastStatusWritten("scan-1"));
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);  // terminal: not counted again
+  const std::string text = registry.serializeText();
+  EXPECT_NE(text.find("plugin_sandbox_runs_finished_total{reason=\"Failed\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("plugin_sandbox_runs_finished_total{reason=\"Succeeded\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("plugin_sandbox_run_duration_seconds_sum{reason=\"Failed\"} 90\n"),
+            std::string::npos);  // creation to the container's finishedAt
 }
 
 TEST_F(PluginRunReconcilerTest, ARunningRunWhosePodIsGoneIsCheckedLiveThenFailsAsPodDeleted) {

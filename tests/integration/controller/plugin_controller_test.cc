@@ -1,6 +1,10 @@
 // plugin-controller end to end against the real kube-apiserver: the controller runs as a child
 // process watching one namespace; the test plays the kubelet by patching Pod status.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -579,6 +583,59 @@ TEST_F(RunControlTest, APerNamespaceCapQueuesOnlyTheFullNamespace) {
   runPod(firstPod);
   finishPod(firstPod, 0, "one\n");
   ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Running"));
+}
+
+// A port the kernel just handed out and released, for the controller's /metrics.
+int freeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+TEST_F(RunControlTest, MetricsCountRunsByReasonAndRequestsAsControllerRuntimeLabelsThem) {
+  const std::string port = std::to_string(freeLoopbackPort());
+  startController({"--metrics-bind-address", "127.0.0.1:" + port});
+  createPluginConfigMap("example", "example");
+  createRun("counted", "example");
+  ASSERT_TRUE(waitCondition("counted", "Succeeded", "Unknown/Running"));
+  auto scrape = [&] {
+    auto result =
+        runCommand({"curl", "-sf", "--max-time", "10", "http://127.0.0.1:" + port + "/metrics"});
+    return result.ok() ? result.out : "";
+  };
+  EXPECT_TRUE(waitFor(
+      [&] { return scrape().find("\nplugin_sandbox_runs_running 1\n") != std::string::npos; },
+      kWait, "plugin_sandbox_runs_running 1"));
+  const std::string pod = podOf("counted");
+  runPod(pod);
+  finishPod(pod, 0, "ok\n");
+  ASSERT_TRUE(waitCondition("counted", "Succeeded", "True/Succeeded"));
+  std::string text;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        text = scrape();
+        return text.find("\nplugin_sandbox_runs_finished_total{reason=\"Succeeded\"} 1\n") !=
+               std::string::npos;
+      },
+      kWait, "plugin_sandbox_runs_finished_total{reason=\"Succeeded\"} 1"))
+      << text;
+  EXPECT_NE(text.find("\nplugin_sandbox_runs_running 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("plugin_sandbox_run_duration_seconds_count{reason=\"Succeeded\"} 1"),
+            std::string::npos);
+  // The Pod's create: code, host (the kubeconfig's server), method.
+  const std::string created = "rest_client_requests_total{code=\"201\",host=\"";
+  const auto at = text.find(created);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_NE(text.find("method=\"POST\"}", at), std::string::npos) << text.substr(at, 200);
 }
 
 TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
