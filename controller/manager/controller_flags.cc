@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 namespace ps::reconcile {
@@ -66,6 +67,18 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
          [&options](int64_t cap) { options.reconciler.maxRunningPerNamespace = cap; },
          "cap on running plugins in each namespace, 0 = none (default 0)")
       ->check(CLI::Range(int64_t{0}, int64_t{1000000}));
+  app.add_option_function<std::string>(
+      "--allowed-runtime-classes",
+      [&options](const std::string& list) {
+        auto& allowed = options.reconciler.settings.allowedRuntimeClasses;
+        allowed.clear();
+        std::string name;
+        for (std::istringstream names(list); std::getline(names, name, ',');) {
+          if (!name.empty()) allowed.push_back(name);
+        }
+      },
+      "RuntimeClasses a run's spec.podTemplate.runtimeClassName may name, comma-separated "
+      "(default none: such a run is rejected)");
   app.add_option("--workers", options.workers, "concurrent reconciles")->check(CLI::Range(1, 64));
   app.add_option("--kube-api-qps", flags.apiQps,
                  "API requests per second, 0 = unlimited (default 200)")

@@ -37,6 +37,15 @@ TEST(ControllerFlags, DefaultsNeedNoFlags) {
   EXPECT_EQ(p.result.flags.options.reconciler.maxRunningPerNamespace, 0u);
 }
 
+TEST(ControllerFlags, AllowedRuntimeClassesAreAList) {
+  EXPECT_TRUE(parse({}).result.flags.options.reconciler.settings.allowedRuntimeClasses.empty());
+  const Parse p =
+      parse({"--allowed-runtime-classes", "x", "--allowed-runtime-classes=gvisor,,kata"});
+  ASSERT_FALSE(p.result.exitNow) << p.err;
+  EXPECT_EQ(p.result.flags.options.reconciler.settings.allowedRuntimeClasses,
+            (std::vector<std::string>{"gvisor", "kata"}));
+}
+
 TEST(ControllerFlags, MaxRunningPerNamespaceSetsTheReconcilersCap) {
   const Parse p = parse({"--max-running-per-namespace", "3", "--max-running-per-namespace=2"});
   ASSERT_FALSE(p.result.exitNow) << p.err;

@@ -402,6 +402,19 @@ TEST(ChartRender, MaxRunningZeroMeansNoCap) {
   EXPECT_TRUE(hasArg(args, "--max-running=0"));
 }
 
+TEST(ChartRender, AllowedRuntimeClassesBecomeOneFlag) {
+  const auto byDefault =
+      containerArgs(ofKind(documents(renderChart("rc", "ps", {})), "Deployment").at(0));
+  for (const auto& arg : byDefault) {
+    EXPECT_EQ(arg.rfind("--allowed-runtime-classes", 0), std::string::npos) << arg;
+  }
+  const auto allowed = containerArgs(
+      ofKind(documents(renderChart("rc", "ps", {"controller.allowedRuntimeClasses={gvisor,kata}"})),
+             "Deployment")
+          .at(0));
+  EXPECT_TRUE(hasArg(allowed, "--allowed-runtime-classes=gvisor,kata"));
+}
+
 TEST(ChartRender, MaxRunningPerNamespaceIsPassedAndOffByDefault) {
   const auto byDefault =
       containerArgs(ofKind(documents(renderChart("cap", "ps", {})), "Deployment").at(0));
@@ -545,6 +558,7 @@ TEST(ChartRender, SchemaRefusesBadValues) {
       {"imagePullSecrets={Bad_Secret}", "/imagePullSecrets/0"},
       {"controller.maxRunning=-1", "/controller/maxRunning"},
       {"controller.maxRunningPerNamespace=-1", "/controller/maxRunningPerNamespace"},
+      {"controller.allowedRuntimeClasses={Bad_Name}", "/controller/allowedRuntimeClasses/0"},
       {"controller.maxRunningPerNamespace=two", "/controller/maxRunningPerNamespace"},
       {"createWatchNamespaces=yes", "/createWatchNamespaces"},
   };

@@ -638,6 +638,26 @@ TEST_F(RunControlTest, MetricsCountRunsByReasonAndRequestsAsControllerRuntimeLab
   EXPECT_NE(text.find("method=\"POST\"}", at), std::string::npos) << text.substr(at, 200);
 }
 
+TEST_F(RunControlTest, PodTemplateSchedulesThePodAndARuntimeClassMustBeAllowed) {
+  startController({"--allowed-runtime-classes", "gvisor"});
+  createPluginConfigMap("example", "example");
+  createRunWith("placed", {{"plugin", {{"configMap", "example"}}},
+                           {"podTemplate",
+                            {{"nodeSelector", {{"pool", "plugins"}}},
+                             {"tolerations", {{{"key", "plugins"}, {"operator", "Exists"}}}}}}});
+  createRunWith("weaker", {{"plugin", {{"configMap", "example"}}},
+                           {"podTemplate", {{"runtimeClassName", "runc"}}}});
+  ASSERT_TRUE(waitCondition("placed", "Succeeded", "Unknown/Running"));
+  const json pod = get("pod", podOf("placed"));
+  EXPECT_EQ(pod["spec"]["nodeSelector"], json({{"pool", "plugins"}})) << pod.dump();
+  EXPECT_EQ(pod["spec"]["tolerations"][0]["key"], "plugins");
+  ASSERT_TRUE(waitCondition("weaker", "Succeeded", "False/Rejected"));
+  EXPECT_NE(messageOf(get("pluginrun", "weaker")).find("rejected: runtimeClass:"),
+            std::string::npos)
+      << get("pluginrun", "weaker").dump();
+  EXPECT_EQ(pods().size(), 1u);
+}
+
 TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
   startController();
   createPluginConfigMap("example", "example");

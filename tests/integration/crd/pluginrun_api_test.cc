@@ -174,6 +174,33 @@ TEST_F(PluginRunApiTest, SpecStatusCancelledIsTheOneAllowedSpecChange) {
   EXPECT_NE(undo.err.find("a cancelled PluginRun stays cancelled"), std::string::npos) << undo.err;
 }
 
+TEST_F(PluginRunApiTest, PodTemplateIsBoundedAndImmutable) {
+  const CommandResult full =
+      create(pluginRun("placed",
+                       "  plugin: {configMap: techdebt}\n"
+                       "  podTemplate:\n"
+                       "    nodeSelector: {pool: plugins}\n"
+                       "    tolerations: [{key: plugins, operator: Exists, effect: NoSchedule}]\n"
+                       "    priorityClassName: low\n"
+                       "    imagePullSecrets: [{name: mirror}]\n"
+                       "    runtimeClassName: gvisor\n"));
+  ASSERT_TRUE(full.ok()) << full.err;
+  EXPECT_EQ(get("placed")["spec"]["podTemplate"]["nodeSelector"]["pool"], "plugins");
+  expectRefused(pluginRun("no-host",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {hostNetwork: true}\n"),
+                "unknown field \"spec.podTemplate.hostNetwork\"");
+  expectRefused(pluginRun("bad-effect",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {tolerations: [{effect: Evict}]}\n"),
+                "Unsupported value: \"Evict\"");
+  const CommandResult moved =
+      kubectl({"patch", "pluginrun", "placed", "--type=merge", "-p",
+               R"({"spec":{"podTemplate":{"nodeSelector":{"pool":"other"}}}})"});
+  EXPECT_FALSE(moved.ok());
+  EXPECT_NE(moved.err.find("spec is immutable after creation"), std::string::npos) << moved.err;
+}
+
 TEST_F(PluginRunApiTest, WideOutputShowsPodExitCodeAndSigner) {
   ASSERT_TRUE(create(pluginRun("wide", "  plugin: {configMap: techdebt}\n")).ok());
   ASSERT_TRUE(
