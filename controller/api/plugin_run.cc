@@ -148,10 +148,144 @@ std::optional<core::Rejection> readResources(const json& resources, PluginRun& r
   return std::nullopt;
 }
 
+// A string of at most `maxBytes`, "" allowed only when `allowEmpty`.
+core::Result<std::string> boundedString(const json& value, const std::string& field,
+                                        size_t maxBytes, bool allowEmpty = true) {
+  if (!value.is_string()) return specError(field, "must be a string");
+  const auto& text = value.get_ref<const std::string&>();
+  if (text.size() > maxBytes) {
+    return specError(field, "longer than " + std::to_string(maxBytes) + " bytes");
+  }
+  if (!allowEmpty && text.empty()) return specError(field, "must not be empty");
+  return text;
+}
+
+std::optional<core::Rejection> oneOf(const json& value, const std::string& field,
+                                     std::initializer_list<std::string_view> allowed) {
+  if (value.is_string()) {
+    for (auto name : allowed) {
+      if (value.get_ref<const std::string&>() == name) return std::nullopt;
+    }
+  }
+  std::string list;
+  for (auto name : allowed) list += std::string(list.empty() ? "" : ", ") + std::string(name);
+  return specError(field, "must be one of " + list);
+}
+
+std::optional<core::Rejection> readNodeSelector(const json& selector, PodTemplate& pod) {
+  const std::string field = "spec.podTemplate.nodeSelector";
+  if (!selector.is_object()) return specError(field, "must be a map of strings");
+  if (selector.size() > kMaxNodeSelectorEntries) {
+    return specError(field, "at most " + std::to_string(kMaxNodeSelectorEntries) + " entries");
+  }
+  for (const auto& [key, value] : selector.items()) {
+    if (key.empty() || key.size() > 317) return specError(field, "a key is not a label name");
+    auto text = boundedString(value, field + "." + key, 63);
+    if (!text) return text.rejection();
+    pod.nodeSelector[key] = *text;
+  }
+  return std::nullopt;
+}
+
+std::optional<core::Rejection> readToleration(const json& toleration, const std::string& field,
+                                              json& out) {
+  if (!toleration.is_object()) return specError(field, "must be an object");
+  if (auto bad = unknownField(toleration, field,
+                              {"key", "operator", "value", "effect", "tolerationSeconds"})) {
+    return bad;
+  }
+  if (toleration.contains("key")) {
+    if (auto key = boundedString(toleration["key"], field + ".key", 317); !key) {
+      return key.rejection();
+    }
+  }
+  if (toleration.contains("value")) {
+    if (auto value = boundedString(toleration["value"], field + ".value", 63); !value) {
+      return value.rejection();
+    }
+  }
+  if (toleration.contains("operator")) {
+    if (auto bad = oneOf(toleration["operator"], field + ".operator", {"Exists", "Equal"})) {
+      return bad;
+    }
+  }
+  if (toleration.contains("effect")) {
+    if (auto bad = oneOf(toleration["effect"], field + ".effect",
+                         {"NoSchedule", "PreferNoSchedule", "NoExecute"})) {
+      return bad;
+    }
+  }
+  if (toleration.contains("tolerationSeconds")) {
+    auto seconds = integerField(toleration["tolerationSeconds"], field + ".tolerationSeconds", 0,
+                                kMaxTtlSeconds);
+    if (!seconds) return seconds.rejection();
+  }
+  out.push_back(toleration);
+  return std::nullopt;
+}
+
+std::optional<core::Rejection> readImagePullSecrets(const json& secrets, PodTemplate& pod) {
+  const std::string field = "spec.podTemplate.imagePullSecrets";
+  if (!secrets.is_array()) return specError(field, "must be a list of {name: ...}");
+  if (secrets.size() > kMaxImagePullSecrets) {
+    return specError(field, "at most " + std::to_string(kMaxImagePullSecrets) + " secrets");
+  }
+  for (const auto& secret : secrets) {
+    if (!secret.is_object()) return specError(field, "must be a list of {name: ...}");
+    if (auto bad = unknownField(secret, field, {"name"})) return bad;
+    auto name = requiredName(secret, "name", field + "[].name");
+    if (!name) return name.rejection();
+    pod.imagePullSecrets.push_back(*name);
+  }
+  return std::nullopt;
+}
+
+std::optional<core::Rejection> readPodTemplate(const json& object, PluginRun& run) {
+  const std::string field = "spec.podTemplate";
+  if (!object.is_object()) return specError(field, "must be an object");
+  if (auto bad = unknownField(object, field,
+                              {"nodeSelector", "tolerations", "priorityClassName",
+                               "imagePullSecrets", "runtimeClassName"})) {
+    return bad;
+  }
+  PodTemplate pod;
+  if (object.contains("nodeSelector")) {
+    if (auto bad = readNodeSelector(object["nodeSelector"], pod)) return bad;
+  }
+  if (object.contains("tolerations")) {
+    const json& tolerations = object["tolerations"];
+    if (!tolerations.is_array()) return specError(field + ".tolerations", "must be a list");
+    if (tolerations.size() > kMaxTolerations) {
+      return specError(field + ".tolerations",
+                       "at most " + std::to_string(kMaxTolerations) + " tolerations");
+    }
+    for (size_t i = 0; i < tolerations.size(); ++i) {
+      const std::string at = field + ".tolerations[" + std::to_string(i) + "]";
+      if (auto bad = readToleration(tolerations[i], at, pod.tolerations)) return bad;
+    }
+  }
+  if (object.contains("priorityClassName")) {
+    auto name = requiredName(object, "priorityClassName", field + ".priorityClassName");
+    if (!name) return name.rejection();
+    pod.priorityClassName = *name;
+  }
+  if (object.contains("imagePullSecrets")) {
+    if (auto bad = readImagePullSecrets(object["imagePullSecrets"], pod)) return bad;
+  }
+  if (object.contains("runtimeClassName")) {
+    auto name = requiredName(object, "runtimeClassName", field + ".runtimeClassName");
+    if (!name) return name.rejection();
+    pod.runtimeClassName = *name;
+  }
+  run.podTemplate = std::move(pod);
+  return std::nullopt;
+}
+
 std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
   if (auto bad = unknownField(
           spec, "spec",
-          {"plugin", "input", "args", "timeoutSeconds", "resources", "ttlSecondsAfterFinished"})) {
+          {"plugin", "input", "args", "timeoutSeconds", "resources", "ttlSecondsAfterFinished",
+           "ttlSecondsAfterFailure", "status", "podTemplate"})) {
     return bad;
   }
   const auto plugin = spec.find("plugin");
@@ -180,6 +314,22 @@ std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
                             kMaxTtlSeconds);
     if (!ttl) return ttl.rejection();
     run.ttlSecondsAfterFinished = *ttl;
+  }
+  if (spec.contains("ttlSecondsAfterFailure")) {
+    auto ttl = integerField(spec["ttlSecondsAfterFailure"], "spec.ttlSecondsAfterFailure", 0,
+                            kMaxTtlSeconds);
+    if (!ttl) return ttl.rejection();
+    run.ttlSecondsAfterFailure = *ttl;
+  }
+  if (spec.contains("status")) {
+    if (spec["status"] != kCancelledSpecStatus) {
+      return specError("spec.status", std::string("the only value is \"") + kCancelledSpecStatus +
+                                          "\" (cancel the run)");
+    }
+    run.cancelRequested = true;
+  }
+  if (spec.contains("podTemplate")) {
+    if (auto bad = readPodTemplate(spec["podTemplate"], run)) return bad;
   }
   return std::nullopt;
 }

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
 
   ps::kube::StopSignal stop;
   std::thread signalWaiter = stopOnSignal(stop);
-  ps::observe::RestClientMetrics restMetrics(metrics);
+  ps::observe::RestClientMetrics restMetrics(metrics, config->server);
   ps::kube::ClientOptions clientOptions;
   clientOptions.metrics = &restMetrics;
   clientOptions.userAgent = "plugin-controller";

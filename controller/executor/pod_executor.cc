@@ -16,8 +16,8 @@ namespace {
 // in that namespace rely on the policy being there (deleting it needs namespace admin rights).
 constexpr auto kNetworkPolicyRecheck = std::chrono::seconds(30);
 
-kube::ReconcileResult failed(const std::string& what, const kube::KubeError& error) {
-  return kube::ReconcileResult::failure(what + ": " + error.describe());
+kube::VisitStep failed(const std::string& what, const kube::KubeError& error) {
+  return kube::VisitStep::endVisit(kube::ReconcileResult::failure(what + ": " + error.describe()));
 }
 
 // The UID of the PluginRun a Pod names as its owner ("" when none).
@@ -49,43 +49,41 @@ kube::Result<std::optional<json>> PodExecutor::observe(const json& run, RunState
   return live.error();
 }
 
-std::optional<kube::ReconcileResult> PodExecutor::launch(const std::string& key, const json& run,
-                                                         const VisitPlan& plan) {
+kube::VisitStep PodExecutor::launch(const std::string& key, const json& run,
+                                    const VisitPlan& plan) {
   const std::string ns = stringMember(member(run, "metadata"), "namespace");
   if (plan.networkPolicy) {
-    if (auto stop = ensureNetworkPolicy(ns, *plan.networkPolicy)) return stop;
+    if (auto step = ensureNetworkPolicy(ns, *plan.networkPolicy); step.endsVisit()) return step;
   }
   if (plan.pod) return createPod(key, ns, *plan.pod);
-  return std::nullopt;
+  return kube::VisitStep::goOn();
 }
 
-std::optional<kube::ReconcileResult> PodExecutor::ensureNetworkPolicy(const std::string& ns,
-                                                                      const json& policy) {
+kube::VisitStep PodExecutor::ensureNetworkPolicy(const std::string& ns, const json& policy) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = networkPolicyEnsured_.find(ns);
     if (it != networkPolicyEnsured_.end() && now - it->second < kNetworkPolicyRecheck) {
-      return std::nullopt;
+      return kube::VisitStep::goOn();
     }
   }
   auto created = client_.create(networkPoliciesResource(), ns, policy);
   if (created || created.error().isAlreadyExists()) {
     std::lock_guard<std::mutex> lock(mutex_);
     networkPolicyEnsured_[ns] = now;
-    return std::nullopt;
+    return kube::VisitStep::goOn();
   }
   return failed("ensure NetworkPolicy", created.error());
 }
 
-std::optional<kube::ReconcileResult> PodExecutor::createPod(const std::string& key,
-                                                            const std::string& ns,
-                                                            const json& pod) {
+kube::VisitStep PodExecutor::createPod(const std::string& key, const std::string& ns,
+                                       const json& pod) {
   auto created = client_.create(kube::podsResource(), ns, pod);
   if (created || created.error().isAlreadyExists()) {  // exists = adopt
     std::lock_guard<std::mutex> lock(mutex_);
     admissionErrors_.erase(key);
-    return std::nullopt;
+    return kube::VisitStep::goOn();
   }
   const kube::KubeError& error = created.error();
   const bool transient = isTransientRefusal(error.httpStatus, error.message);
@@ -98,7 +96,7 @@ std::optional<kube::ReconcileResult> PodExecutor::createPod(const std::string& k
     refusal.message = error.message;
     refusal.transient = transient;
     refusal.retryAt = std::chrono::system_clock::now() + refusalBackoff(refusal.attempts);
-    return kube::ReconcileResult::requeue();
+    return kube::VisitStep::endVisit(kube::ReconcileResult::requeue());
   }
   return failed("create Pod", error);
 }

@@ -21,18 +21,17 @@ class PodExecutor final : public RunExecutor {
 
   kube::Result<std::optional<nlohmann::json>> observe(const nlohmann::json& run, RunState state,
                                                       const std::string& podName) override;
-  std::optional<kube::ReconcileResult> launch(const std::string& key, const nlohmann::json& run,
-                                              const VisitPlan& plan) override;
+  kube::VisitStep launch(const std::string& key, const nlohmann::json& run,
+                         const VisitPlan& plan) override;
   std::optional<LaunchRefusal> launchRefusal(const std::string& key) override;
   void forgetRefusal(const std::string& key) override;
   std::optional<kube::KubeError> remove(const std::string& ns, const std::string& podName) override;
   std::optional<kube::KubeError> cleanUpAfter(const std::string& key) override;
 
  private:
-  std::optional<kube::ReconcileResult> ensureNetworkPolicy(const std::string& ns,
-                                                           const nlohmann::json& policy);
-  std::optional<kube::ReconcileResult> createPod(const std::string& key, const std::string& ns,
-                                                 const nlohmann::json& pod);
+  kube::VisitStep ensureNetworkPolicy(const std::string& ns, const nlohmann::json& policy);
+  kube::VisitStep createPod(const std::string& key, const std::string& ns,
+                            const nlohmann::json& pod);
 
   kube::KubeClient& client_;
   const kube::StoreGroup& pods_;

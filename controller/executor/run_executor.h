@@ -27,10 +27,9 @@ class RunExecutor {
                                                               const std::string& podName) = 0;
 
   // Starts the workload of `plan` (decision.createPod: plan.pod and plan.launch are set).
-  // nullopt = started or already there; otherwise the result that ends the visit early.
-  virtual std::optional<kube::ReconcileResult> launch(const std::string& key,
-                                                      const nlohmann::json& run,
-                                                      const VisitPlan& plan) = 0;
+  // goOn = started or already there; otherwise the result that ends the visit early.
+  virtual kube::VisitStep launch(const std::string& key, const nlohmann::json& run,
+                                 const VisitPlan& plan) = 0;
 
   // Why the last launch of `key` was refused (the API server's admission answer), if it was,
   // and whether that refusal is retried (transient) or ends the run.

@@ -10,6 +10,8 @@
 
 #include "api/plugin_config_map.h"
 #include "executor_local/local_run_pod.h"
+#include "kube/json_member.h"
+#include "reconcile/granted.h"
 #include "sandbox/sandbox_root.h"
 
 namespace ps::reconcile {
@@ -32,14 +34,8 @@ struct LocalExecutor::Job {
 
 namespace {
 
-bool granted(const core::AcceptedPlan& plan, const std::string& permission) {
-  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
-         plan.permissions.end();
-}
-
 std::string metadataString(const json& object, const char* key) {
-  const json& metadata = object.contains("metadata") ? object["metadata"] : json();
-  return metadata.is_object() ? metadata.value(key, std::string()) : std::string();
+  return kube::stringMember(kube::member(object, "metadata"), key);
 }
 
 // The same limits the Pod would get (timeout, CPU time, memory), and the same /tmp size.
@@ -128,23 +124,25 @@ kube::Result<std::optional<json>> LocalExecutor::observe(const json& run, RunSta
   return std::optional<json>();
 }
 
-std::optional<kube::ReconcileResult> LocalExecutor::launch(const std::string& key, const json&,
-                                                           const VisitPlan& plan) {
-  if (!plan.pod || !plan.launch) return kube::ReconcileResult::failure("launch without a plan");
+kube::VisitStep LocalExecutor::launch(const std::string& key, const json&, const VisitPlan& plan) {
+  if (!plan.pod || !plan.launch) {
+    return kube::VisitStep::endVisit(kube::ReconcileResult::failure("launch without a plan"));
+  }
   auto job = std::make_shared<Job>();
   job->key = key;
   job->podKey = metadataString(*plan.pod, "namespace") + "/" + metadataString(*plan.pod, "name");
   job->launch = *plan.launch;
   int pipeFds[2];
   if (pipe2(pipeFds, O_CLOEXEC | O_NONBLOCK) != 0) {
-    return kube::ReconcileResult::failure(std::string("local executor: pipe: ") + strerror(errno));
+    return kube::VisitStep::endVisit(
+        kube::ReconcileResult::failure(std::string("local executor: pipe: ") + strerror(errno)));
   }
   job->wakeRead = pipeFds[0];
   job->wakeWrite = pipeFds[1];
   std::optional<InputSource> input = job->launch.run.input;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (jobs_.count(job->podKey) > 0) return std::nullopt;  // launched before: adopt
+    if (jobs_.count(job->podKey) > 0) return kube::VisitStep::goOn();  // launched before: adopt
     job->pod = pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), Clock::now());
     job->pod["metadata"]["resourceVersion"] = std::to_string(++version_);
     jobs_[job->podKey] = job;
@@ -152,7 +150,7 @@ std::optional<kube::ReconcileResult> LocalExecutor::launch(const std::string& ke
     if (!input || input->kind != InputSource::Kind::PersistentVolumeClaim) {
       pending_.push_back(job);
       wake_.notify_one();
-      return std::nullopt;
+      return kube::VisitStep::goOn();
     }
   }
   publish(*job, [&input](json& pod) {
@@ -160,7 +158,7 @@ std::optional<kube::ReconcileResult> LocalExecutor::launch(const std::string& ke
                        "the local executor cannot mount PersistentVolumeClaims (input \"" +
                            input->name + "\"); use a ConfigMap input or --executor pod");
   });
-  return std::nullopt;
+  return kube::VisitStep::goOn();
 }
 
 // Admission is the API server's: nothing refuses a local launch that way.

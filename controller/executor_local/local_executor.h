@@ -55,8 +55,8 @@ class LocalExecutor final : public RunExecutor {
 
   kube::Result<std::optional<nlohmann::json>> observe(const nlohmann::json& run, RunState state,
                                                       const std::string& podName) override;
-  std::optional<kube::ReconcileResult> launch(const std::string& key, const nlohmann::json& run,
-                                              const VisitPlan& plan) override;
+  kube::VisitStep launch(const std::string& key, const nlohmann::json& run,
+                         const VisitPlan& plan) override;
   std::optional<LaunchRefusal> launchRefusal(const std::string& key) override;
   void forgetRefusal(const std::string& key) override;
   std::optional<kube::KubeError> remove(const std::string& ns, const std::string& podName) override;

@@ -55,11 +55,11 @@ KubeClient::KubeClient(HttpClientPtr transport, ClientOptions options)
       clock_(options_.clock != nullptr ? *options_.clock : SteadyClock::instance()),
       limiter_(options_.qps, options_.burst, clock_) {}
 
-void KubeClient::recordRequest(const std::string& verb, const Result<HttpResponse>& response,
-                               Clock::TimePoint started) {
+void KubeClient::recordRequest(const std::string& verb, const std::string& method,
+                               const Result<HttpResponse>& response, Clock::TimePoint started) {
   if (options_.metrics == nullptr) return;
   const std::string code = response ? std::to_string(response->status) : "<error>";
-  options_.metrics->requestDone(verb, code,
+  options_.metrics->requestDone(verb, method, code,
                                 std::chrono::duration<double>(clock_.now() - started).count());
 }
 
@@ -68,7 +68,7 @@ Result<json> KubeClient::call(const std::string& verb, HttpRequest request) {
   request.headers.emplace_back("User-Agent", options_.userAgent);
   const auto started = clock_.now();
   auto response = transport_->send(request);
-  recordRequest(verb, response, started);
+  recordRequest(verb, request.method, response, started);
   if (!response) return response.error();
   if (response->status / 100 != 2) return statusError(response.value());
   if (response->body.empty()) return json::object();
@@ -205,7 +205,7 @@ Result<Done> KubeClient::watch(const GroupVersionResource& gvr, const std::strin
   limiter_.take();
   const auto started = clock_.now();
   auto response = transport_->stream(request, onChunk, stop);
-  recordRequest("WATCH", response, started);
+  recordRequest("WATCH", request.method, response, started);
   if (!response) return response.error();
   if (response->status / 100 != 2) return statusError(response.value());
   return Done{};

@@ -97,8 +97,8 @@ class KubeClient {
 
  private:
   Result<nlohmann::json> call(const std::string& verb, HttpRequest request);
-  void recordRequest(const std::string& verb, const Result<HttpResponse>& response,
-                     Clock::TimePoint started);
+  void recordRequest(const std::string& verb, const std::string& method,
+                     const Result<HttpResponse>& response, Clock::TimePoint started);
 
   HttpClientPtr transport_;
   const ClientOptions options_;

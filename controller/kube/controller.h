@@ -28,6 +28,22 @@ struct ReconcileResult {
   }
 };
 
+// One step of a visit (a launch, a status write): either the visit goes on with its next step,
+// or it ends here with `result` (a failure, a requeue after a write conflict).
+class VisitStep {
+ public:
+  static VisitStep goOn() { return VisitStep(std::nullopt); }
+  static VisitStep endVisit(ReconcileResult result) { return VisitStep(std::move(result)); }
+
+  bool endsVisit() const { return result_.has_value(); }
+  // Only when endsVisit().
+  const ReconcileResult& result() const { return *result_; }
+
+ private:
+  explicit VisitStep(std::optional<ReconcileResult> result) : result_(std::move(result)) {}
+  std::optional<ReconcileResult> result_;
+};
+
 using Reconciler = std::function<ReconcileResult(const std::string& key)>;
 
 struct ControllerOptions {

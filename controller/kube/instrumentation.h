@@ -11,8 +11,10 @@ namespace ps::kube {
 class RequestMetrics {
  public:
   virtual ~RequestMetrics() = default;
+  // `verb` is the client's (GET, LIST, WATCH, CREATE, ...), `method` the HTTP method it used;
   // `code` is the HTTP status, or "<error>" when no response came back.
-  virtual void requestDone(std::string_view verb, std::string_view code, double seconds) = 0;
+  virtual void requestDone(std::string_view verb, std::string_view method, std::string_view code,
+                           double seconds) = 0;
 };
 
 class QueueMetrics {

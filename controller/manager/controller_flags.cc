@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 namespace ps::reconcile {
@@ -13,8 +14,10 @@ std::optional<observe::LogLevel> zapLevel(const std::string& text) {
   if (text == "debug") return observe::LogLevel::kDebug;
   if (text == "info") return observe::LogLevel::kInfo;
   if (text == "error") return observe::LogLevel::kError;
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return text == std::string(text.size(), '0') ? observe::LogLevel::kInfo : observe::LogLevel::kDebug;
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return text == std::string(text.size(), '0') ? observe::LogLevel::kInfo
+                                               : observe::LogLevel::kDebug;
 }
 
 // klog's -v=N: 0 is info, anything above is debug.
@@ -59,6 +62,23 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
   app.add_option("--sandbox-image", flags.sandboxImage, "image of the sandbox Pods");
   app.add_option("--max-running", flags.maxRunning, "cap on running plugins, 0 = none")
       ->check(CLI::NonNegativeNumber);
+  app.add_option_function<int64_t>(
+         "--max-running-per-namespace",
+         [&options](int64_t cap) { options.reconciler.maxRunningPerNamespace = cap; },
+         "cap on running plugins in each namespace, 0 = none (default 0)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}));
+  app.add_option_function<std::string>(
+      "--allowed-runtime-classes",
+      [&options](const std::string& list) {
+        auto& allowed = options.reconciler.settings.allowedRuntimeClasses;
+        allowed.clear();
+        std::string name;
+        for (std::istringstream names(list); std::getline(names, name, ',');) {
+          if (!name.empty()) allowed.push_back(name);
+        }
+      },
+      "RuntimeClasses a run's spec.podTemplate.runtimeClassName may name, comma-separated "
+      "(default none: such a run is rejected)");
   app.add_option("--workers", options.workers, "concurrent reconciles")->check(CLI::Range(1, 64));
   app.add_option("--kube-api-qps", flags.apiQps,
                  "API requests per second, 0 = unlimited (default 200)")
@@ -111,8 +131,7 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
          "--zap-log-level", levelSetter(zapLevel, "--zap-log-level: debug|info|error or a number"),
          "controller-runtime's spelling: debug|info|error, or a verbosity (1 and above = debug)")
       ->trigger_on_parse();
-  app.add_option_function<std::string>("-v,--v",
-                                       levelSetter(verbosity, "-v: a verbosity number"),
+  app.add_option_function<std::string>("-v,--v", levelSetter(verbosity, "-v: a verbosity number"),
                                        "klog's spelling: 0 = info, 1 and above = debug")
       ->trigger_on_parse();
 

@@ -12,6 +12,7 @@
 #include "executor_local/sandbox_subprocess.h"
 #include "kube/controller.h"
 #include "kube/informer.h"
+#include "kube/json_member.h"
 #include "kube/leader_election.h"
 #include "kube/store_group.h"
 #include "kube/work_queue.h"
@@ -20,6 +21,7 @@
 #include "observe/health_checks.h"
 #include "observe/http_server.h"
 #include "observe/runtime_metrics.h"
+#include "reconcile/conditions.h"
 
 namespace ps::reconcile {
 
@@ -51,9 +53,7 @@ kube::InformerOptions informerOptions(std::string labelSelector, void (*trim)(nl
   options.onWatchError = [&log, what](const kube::KubeError& error) {
     log.warn("watch failed, retrying", {{"resource", what}, {"error", error.describe()}});
   };
-  options.onWatchRecovered = [&log, what] {
-    log.info("watch recovered", {{"resource", what}});
-  };
+  options.onWatchRecovered = [&log, what] { log.info("watch recovered", {{"resource", what}}); };
   return options;
 }
 
@@ -85,7 +85,8 @@ struct NamespaceCaches {
              informerOptions("", trimPluginRun, log, "pluginruns" + where(ns))) {
     if (watchPods) {
       pods = std::make_unique<kube::Informer>(
-          client, kube::podsResource(), ns, informerOptions(kRunLabel, trimPod, log, "pods" + where(ns)));
+          client, kube::podsResource(), ns,
+          informerOptions(kRunLabel, trimPod, log, "pods" + where(ns)));
     }
   }
   static std::string where(const std::string& ns) {
@@ -104,38 +105,72 @@ struct NamespaceCaches {
   std::unique_ptr<kube::Informer> pods;
 };
 
-using Caches = std::vector<std::unique_ptr<NamespaceCaches>>;
-
-bool allSynced(const Caches& caches) {
-  for (const auto& cache : caches) {
-    if (!cache->hasSynced()) return false;
-  }
-  return true;
-}
-
-// Why the caches are not synced yet, naming the list that failed (e.g. a 403 when the RBAC
-// lacks a namespace), so /readyz and the log say it without a debugger.
-std::string cacheProblem(const Caches& caches) {
-  for (const auto& cache : caches) {
-    for (const kube::Informer* informer : {&cache->runs, cache->pods.get()}) {
-      if (informer == nullptr || informer->hasSynced()) continue;
-      if (auto error = informer->lastError()) {
-        return "caches not synced: " +
-               (informer == &cache->runs ? describeListError(*error) : error->describe());
-      }
+// The informers of every watched namespace, and the stores the reconciler reads across them.
+class Informers {
+ public:
+  Informers(kube::KubeClient& client, const ManagerOptions& options, observe::Logger& log) {
+    std::vector<std::string> namespaces = options.watchNamespaces;
+    if (namespaces.empty()) namespaces.push_back("");  // one pair of informers over all namespaces
+    const bool watchPods = options.executor == ExecutorKind::Pod;
+    for (const std::string& ns : namespaces) {
+      caches_.push_back(std::make_unique<NamespaceCaches>(client, ns, watchPods, log));
+      runs_.add(caches_.back()->runs.store());
+      if (watchPods) pods_.add(caches_.back()->pods->store());
     }
   }
-  return "caches not synced";
-}
+  Informers(const Informers&) = delete;
+  Informers& operator=(const Informers&) = delete;
+
+  // A run's change visits the run; a Pod's change visits its owning run.
+  void enqueueChangesInto(kube::WorkQueue& queue) {
+    for (auto& cache : caches_) {
+      cache->runs.addHandlers(enqueueRun(queue));
+      if (cache->pods) cache->pods->addHandlers(enqueueOwner(queue));
+    }
+  }
+  void start() {
+    for (auto& cache : caches_) cache->start();
+  }
+  void stop() {
+    for (auto& cache : caches_) cache->stop();
+  }
+  bool synced() const {
+    for (const auto& cache : caches_) {
+      if (!cache->hasSynced()) return false;
+    }
+    return true;
+  }
+  // Why the caches are not synced yet, naming the list that failed (e.g. a 403 when the RBAC
+  // lacks a namespace), so /readyz and the log say it without a debugger.
+  std::string problem() const {
+    for (const auto& cache : caches_) {
+      for (const kube::Informer* informer : {&cache->runs, cache->pods.get()}) {
+        if (informer == nullptr || informer->hasSynced()) continue;
+        if (auto error = informer->lastError()) {
+          return "caches not synced: " +
+                 (informer == &cache->runs ? describeListError(*error) : error->describe());
+        }
+      }
+    }
+    return "caches not synced";
+  }
+  const kube::StoreGroup& runs() const { return runs_; }
+  const kube::StoreGroup& pods() const { return pods_; }
+
+ private:
+  std::vector<std::unique_ptr<NamespaceCaches>> caches_;
+  kube::StoreGroup runs_;
+  kube::StoreGroup pods_;
+};
 
 // Blocks until every cache synced, logging each new reason it is still waiting; false when
 // `stop` fired first.
-bool waitForCaches(const Caches& caches, kube::StopSignal& stop, observe::Logger& log) {
+bool waitForCaches(const Informers& informers, kube::StopSignal& stop, observe::Logger& log) {
   std::string reported = "caches not synced";
-  while (!allSynced(caches)) {
+  while (!informers.synced()) {
     if (!stop.sleepFor(kube::SteadyClock::instance(), std::chrono::milliseconds(50))) return false;
-    std::string problem = cacheProblem(caches);
-    if (problem != reported && !allSynced(caches)) {
+    std::string problem = informers.problem();
+    if (problem != reported && !informers.synced()) {
       log.warn(problem);
       reported = std::move(problem);
     }
@@ -164,145 +199,226 @@ Executor makeExecutor(kube::KubeClient& client, const ManagerOptions& options,
   return {std::move(executor), slots};
 }
 
-}  // namespace
-
-int runControllerManager(kube::KubeClient& client, TrustProvider trust,
-                         const ManagerOptions& options, observe::Logger& log,
-                         observe::MetricsRegistry& metrics, kube::StopSignal& stop) {
-  std::vector<std::string> namespaces = options.watchNamespaces;
-  if (namespaces.empty()) namespaces.push_back("");  // one pair of informers over all namespaces
-  Caches caches;
-  kube::StoreGroup runStores;
-  kube::StoreGroup podStores;
-  const bool watchPods = options.executor == ExecutorKind::Pod;
-  for (const std::string& ns : namespaces) {
-    caches.push_back(std::make_unique<NamespaceCaches>(client, ns, watchPods, log));
-    runStores.add(caches.back()->runs.store());
-    if (watchPods) podStores.add(caches.back()->pods->store());
-  }
-  observe::WorkQueueMetrics queueMetrics(metrics, "pluginrun");
-  kube::WorkQueueOptions queueOptions;
-  queueOptions.metrics = &queueMetrics;
-  kube::WorkQueue queue(queueOptions);
-  for (auto& cache : caches) {
-    cache->runs.addHandlers(enqueueRun(queue));
-    if (cache->pods) cache->pods->addHandlers(enqueueOwner(queue));
-  }
-
-  // Declared after the queue: the local executor's threads enqueue until it is destroyed.
-  Executor executor = makeExecutor(client, options, podStores, queue);
-  kube::EventRecorder events(client);
-  ReconcilerOptions reconcilerOptions = options.reconciler;
-  reconcilerOptions.events = &events;
-  reconcilerOptions.log = &log;
-  if (options.executor == ExecutorKind::Local && reconcilerOptions.maxRunning == 0) {
+// The reconciler's options as the manager completes them: Events off the worker, state changes
+// logged, and with the local executor a cap of its sandbox threads when none was given.
+ReconcilerOptions reconcilerOptionsFor(const ManagerOptions& options, const Executor& executor,
+                                       kube::EventRecorder& events, observe::Logger& log,
+                                       observe::RunMetrics& runMetrics) {
+  ReconcilerOptions reconciler = options.reconciler;
+  reconciler.events = &events;
+  reconciler.log = &log;
+  reconciler.runMetrics = &runMetrics;
+  if (options.executor == ExecutorKind::Local && reconciler.maxRunning == 0) {
     // Runs beyond the sandbox threads wait as Queued, their deadline not yet counting, rather
     // than as Running behind a busy thread.
-    reconcilerOptions.maxRunning = executor.slots;
+    reconciler.maxRunning = executor.slots;
   }
-  PluginRunReconciler reconciler(client, runStores, *executor.runs, std::move(trust),
-                                 reconcilerOptions, [&caches] { return allSynced(caches); });
-  observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
-  // Reconcile errors are logged, at most 10 lines in 10 s; the count of those held back is kept.
-  LogLimiter errorLines(10, std::chrono::seconds(10));
-  kube::ControllerOptions controllerOptions{"pluginrun", options.workers, &reconcileMetrics, {}};
-  controllerOptions.onError = [&log, &errorLines](const std::string& key, const std::string& error) {
+  return reconciler;
+}
+
+std::vector<std::string> terminalReasons() {
+  std::vector<std::string> reasons;
+  for (RunState state : kAllRunStates) {
+    if (isTerminal(state)) reasons.emplace_back(reasonOf(state));
+  }
+  return reasons;
+}
+
+// The queued and running gauges, counted from the PluginRun cache when /metrics is scraped.
+void countRuns(const kube::StoreGroup& runs, observe::RunMetrics& metrics) {
+  size_t queued = 0;
+  size_t running = 0;
+  for (const kube::ObjectPtr& run : runs.list()) {
+    const RunState state = runStateFromStatus(kube::member(*run, "status"));
+    queued += state == RunState::Queued;
+    running += state == RunState::Running;
+  }
+  metrics.counts(queued, running);
+}
+
+// Reconcile errors are logged, at most 10 lines in 10 s (`errorLines`); the count of those held
+// back is kept.
+kube::ControllerOptions controllerOptionsFor(const ManagerOptions& options,
+                                             observe::ReconcileMetrics& metrics,
+                                             observe::Logger& log, LogLimiter& errorLines) {
+  kube::ControllerOptions controller{"pluginrun", options.workers, &metrics, {}};
+  controller.onError = [&log, &errorLines](const std::string& key, const std::string& error) {
     if (auto held = errorLines.allow()) {
       log.error("reconcile failed, retrying with backoff",
                 {{"pluginrun", key}, {"error", error}, {"suppressedSinceLast", *held}});
     }
   };
-  kube::Controller controller(
-      controllerOptions, queue,
-      [&reconciler](const std::string& key) { return reconciler.reconcile(key); });
+  return controller;
+}
 
-  observe::HealthChecks liveness;
-  observe::HealthChecks readiness;
-  liveness.add("ping", [] { return std::optional<std::string>(); });
-  readiness.add("informers", [&caches]() -> std::optional<std::string> {
-    if (!allSynced(caches)) return cacheProblem(caches);
-    return std::nullopt;
-  });
-  observe::HttpServerPtr metricsServer;
-  observe::HttpServerPtr probeServer;
-  auto metricsError =
-      startServer(options.metricsBindAddress, observe::probeRoutes(metrics, liveness, readiness),
-                  metricsServer);
-  auto probeError = startServer(options.healthProbeBindAddress,
-                                observe::probeRoutes(metrics, liveness, readiness), probeServer);
-  if (metricsError || probeError) {
+// /metrics and the probes (/healthz always passes, /readyz once the caches synced).
+class Probes {
+ public:
+  Probes(observe::MetricsRegistry& metrics, const Informers& informers) : metrics_(metrics) {
+    liveness_.add("ping", [] { return std::optional<std::string>(); });
+    readiness_.add("informers", [&informers]() -> std::optional<std::string> {
+      if (!informers.synced()) return informers.problem();
+      return std::nullopt;
+    });
+  }
+  // Listens on both addresses; false (after logging why) when either cannot listen.
+  bool start(const ManagerOptions& options, observe::Logger& log) {
+    auto metricsError = startServer(options.metricsBindAddress, routes(), metricsServer_);
+    auto probeError = startServer(options.healthProbeBindAddress, routes(), probeServer_);
+    if (!metricsError && !probeError) return true;
     log.error("cannot listen",
               {{"metrics", metricsError.value_or("")}, {"probes", probeError.value_or("")}});
-    return 1;
+    return false;
+  }
+  void stop() {
+    if (metricsServer_) metricsServer_->stop();
+    if (probeServer_) probeServer_->stop();
   }
 
-  for (auto& cache : caches) cache->start();
-  std::atomic<bool> lostLease{false};
-  std::atomic<bool> started{false};
-  struct {
-    Mutex mutex;
-    bool shuttingDown GUARDED_BY(mutex) = false;  // no worker starts after this is set
-  } startGate;
-  // The elector has its own stop: the Lease is released only after the workers drained, so a
-  // successor never acts while this replica still finishes its queue.
-  kube::StopSignal electionStop;
-  std::thread elector;
-  if (!waitForCaches(caches, stop, log)) {
-    // Stopped before the caches were complete: no worker ever started.
-  } else if (options.leaderElect) {
+ private:
+  observe::Routes routes() const { return observe::probeRoutes(metrics_, liveness_, readiness_); }
+
+  observe::MetricsRegistry& metrics_;
+  observe::HealthChecks liveness_;
+  observe::HealthChecks readiness_;
+  observe::HttpServerPtr metricsServer_;
+  observe::HttpServerPtr probeServer_;
+};
+
+// When the workers run: at once, or while this replica leads (losing the lease ends the process,
+// as controller-runtime does). The elector has its own stop: the Lease is released only after the
+// workers drained, so a successor never acts while this replica still finishes its queue.
+class Workers {
+ public:
+  Workers(kube::Controller& controller, kube::WorkQueue& queue, observe::Logger& log)
+      : controller_(controller), queue_(queue), log_(log) {}
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+  ~Workers() {
+    electionStop_.stop();
+    if (elector_.joinable()) elector_.join();
+  }
+
+  void startNow() {
+    started_ = true;
+    controller_.start();
+  }
+
+  // Campaigns for the Lease on its own thread; losing it fires `stop`.
+  void startWhileLeading(kube::KubeClient& client, const ManagerOptions& options,
+                         kube::StopSignal& stop) {
     kube::LeaderElectionConfig config;
     config.leaseNamespace = options.leaseNamespace;
     config.leaseName = options.leaseName;
     config.identity = options.identity;
     kube::LeaderCallbacks callbacks;
-    callbacks.onStartedLeading = [&] {
-      MutexLock lock(startGate.mutex);
-      if (startGate.shuttingDown) return;
-      log.info("started leading", {{"identity", options.identity}});
-      started = true;
-      controller.start();
+    callbacks.onStartedLeading = [this, identity = options.identity] {
+      MutexLock lock(mutex_);
+      if (shuttingDown_) return;
+      log_.info("started leading", {{"identity", identity}});
+      startNow();
     };
-    callbacks.onStoppedLeading = [&] {
-      if (!electionStop.stopped()) lostLease = true;
+    callbacks.onStoppedLeading = [this, &stop] {
+      if (!electionStop_.stopped()) lostLease_ = true;
       stop.stop();
     };
-    elector = std::thread([&client, &electionStop, config, callbacks] {
-      kube::LeaderElector(client, config, callbacks).run(electionStop);
+    elector_ = std::thread([&client, this, config, callbacks] {
+      kube::LeaderElector(client, config, callbacks).run(electionStop_);
     });
-  } else {
-    started = true;
-    controller.start();
   }
+
+  // Stops the workers (draining them, unless the lease was lost: another replica may lead
+  // already), then releases the Lease. Returns whether everything drained.
+  bool stop() {
+    {
+      MutexLock lock(mutex_);
+      shuttingDown_ = true;  // no worker starts after this
+    }
+    bool drained = true;
+    if (started_) {
+      drained = controller_.stop(lostLease_ ? kube::Clock::Duration::zero() : kShutdownGrace);
+    } else {
+      queue_.shutDown();  // no workers ever ran to drain it
+    }
+    electionStop_.stop();  // now release the Lease
+    if (elector_.joinable()) elector_.join();
+    return drained;
+  }
+
+  bool lostLease() const { return lostLease_; }
+
+ private:
+  kube::Controller& controller_;
+  kube::WorkQueue& queue_;
+  observe::Logger& log_;
+  std::atomic<bool> lostLease_{false};
+  std::atomic<bool> started_{false};
+  Mutex mutex_;
+  bool shuttingDown_ GUARDED_BY(mutex_) = false;
+  kube::StopSignal electionStop_;
+  std::thread elector_;
+};
+
+void logStarted(const ManagerOptions& options, observe::Logger& log) {
   std::string watched;
   for (const std::string& ns : options.watchNamespaces)
     watched += (watched.empty() ? "" : ",") + ns;
-  log.info("controller started", {{"namespaces", watched.empty() ? "(all)" : watched},
-                                  {"workers", options.workers},
-                                  {"executor", watchPods ? "pod" : "local"},
-                                  {"leaderElect", options.leaderElect}});
+  log.info("controller started",
+           {{"namespaces", watched.empty() ? "(all)" : watched},
+            {"workers", options.workers},
+            {"executor", options.executor == ExecutorKind::Pod ? "pod" : "local"},
+            {"leaderElect", options.leaderElect}});
+}
+
+}  // namespace
+
+int runControllerManager(kube::KubeClient& client, TrustProvider trust,
+                         const ManagerOptions& options, observe::Logger& log,
+                         observe::MetricsRegistry& metrics, kube::StopSignal& stop) {
+  Informers informers(client, options, log);
+  observe::WorkQueueMetrics queueMetrics(metrics, "pluginrun");
+  kube::WorkQueueOptions queueOptions;
+  queueOptions.metrics = &queueMetrics;
+  kube::WorkQueue queue(queueOptions);
+  informers.enqueueChangesInto(queue);
+  // Declared after the queue: the local executor's threads enqueue until it is destroyed.
+  Executor executor = makeExecutor(client, options, informers.pods(), queue);
+  kube::EventRecorder events(client);
+  observe::RunMetrics runMetrics(metrics, terminalReasons());
+  const auto runCounts =
+      metrics.onCollect([&informers, &runMetrics] { countRuns(informers.runs(), runMetrics); });
+  PluginRunReconciler reconciler(client, informers.runs(), *executor.runs, std::move(trust),
+                                 reconcilerOptionsFor(options, executor, events, log, runMetrics),
+                                 [&informers] { return informers.synced(); });
+  observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
+  LogLimiter errorLines(10, std::chrono::seconds(10));
+  kube::Controller controller(
+      controllerOptionsFor(options, reconcileMetrics, log, errorLines), queue,
+      [&reconciler](const std::string& key) { return reconciler.reconcile(key); });
+  Probes probes(metrics, informers);
+  if (!probes.start(options, log)) return 1;
+
+  informers.start();
+  Workers workers(controller, queue, log);
+  // Stopped before the caches were complete: no worker ever starts.
+  if (waitForCaches(informers, stop, log)) {
+    if (options.leaderElect) {
+      workers.startWhileLeading(client, options, stop);
+    } else {
+      workers.startNow();
+    }
+  }
+  logStarted(options, log);
   while (stop.sleepFor(kube::SteadyClock::instance(), std::chrono::hours(1))) {
   }
 
   log.info("shutting down");
-  {
-    MutexLock lock(startGate.mutex);
-    startGate.shuttingDown = true;
-  }
-  bool drained = true;
-  if (started) {
-    // With the lease lost another replica may lead already: stop at once instead of draining.
-    drained = controller.stop(lostLease ? kube::Clock::Duration::zero() : kShutdownGrace);
-  } else {
-    queue.shutDown();  // no workers ever ran to drain it
-  }
-  electionStop.stop();  // now release the Lease
-  if (elector.joinable()) elector.join();
-  for (auto& cache : caches) cache->stop();
-  if (metricsServer) metricsServer->stop();
-  if (probeServer) probeServer->stop();
-  if (lostLease) log.error("lost the leader lease");
+  const bool drained = workers.stop();
+  informers.stop();
+  probes.stop();
+  if (workers.lostLease()) log.error("lost the leader lease");
   log.info("stopped", {{"drained", drained}});
-  return lostLease ? 1 : 0;
+  return workers.lostLease() ? 1 : 0;
 }
 
 }  // namespace ps::reconcile

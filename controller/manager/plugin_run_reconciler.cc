@@ -1,5 +1,6 @@
 #include "manager/plugin_run_reconciler.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "api/plugin_run.h"
@@ -47,14 +48,26 @@ PluginRunReconciler::PluginRunReconciler(kube::KubeClient& client, const kube::S
       options_(std::move(options)),
       synced_(std::move(synced)) {}
 
-bool PluginRunReconciler::hasCapacity(const std::string& key) const {
-  if (options_.maxRunning == 0) return true;
+SlotVerdict PluginRunReconciler::slotFor(const std::string& key) const {
+  const RunCaps caps{options_.maxRunning, options_.maxRunningPerNamespace};
+  if (caps.maxRunning == 0 && caps.maxRunningPerNamespace == 0) return SlotVerdict::Start;
   std::vector<RunSlotView> views;
   for (const kube::ObjectPtr& run : runs_.list()) {
     auto created = kube::parseRfc3339(stringMember(member(*run, "metadata"), "creationTimestamp"));
     views.push_back({kube::objectKey(*run), created.value_or(TimePoint{}), stateOf(*run)});
   }
-  return runsAllowedToStart(views, options_.maxRunning).count(key) > 0;
+  const auto verdicts = slotVerdicts(views, caps);
+  const auto found = verdicts.find(key);
+  return found == verdicts.end() ? SlotVerdict::WaitForSlot : found->second;
+}
+
+// The Queued message's name for the cap that holds a run of namespace `ns` back.
+std::string PluginRunReconciler::capName(SlotVerdict verdict, const std::string& ns) const {
+  if (verdict == SlotVerdict::WaitForNamespaceSlot) {
+    return "--max-running-per-namespace=" + std::to_string(options_.maxRunningPerNamespace) +
+           ": namespace " + ns + " is full";
+  }
+  return "--max-running";
 }
 
 // The workload comes from the executor; the plugin's ConfigMap only while the run has not launched.
@@ -76,7 +89,9 @@ std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
         return configMap.error();
       }
     }
-    observed.capacityAvailable = hasCapacity(kube::objectKey(run));
+    const SlotVerdict slot = slotFor(kube::objectKey(run));
+    observed.capacityAvailable = slot == SlotVerdict::Start;
+    observed.capacityCap = capName(slot, ns);
   }
   return std::nullopt;
 }
@@ -90,16 +105,16 @@ kube::ReconcileResult PluginRunReconciler::cleanUpAfter(const std::string& key) 
   return kube::ReconcileResult::done();
 }
 
-std::optional<kube::ReconcileResult> PluginRunReconciler::writeStatus(const json& run,
-                                                                      const json& status) {
+kube::VisitStep PluginRunReconciler::writeStatus(const json& run, const json& status) {
   json updated = run;
   updated["status"] = status;
   auto written = client_.updateStatus(pluginRunsResource(),
                                       stringMember(member(run, "metadata"), "namespace"), updated);
-  if (written) return std::nullopt;
+  if (written) return kube::VisitStep::goOn();
   // 409: our cached copy is stale; the watch brings the newer one and we visit again.
-  if (written.error().isConflict()) return kube::ReconcileResult::requeue();
-  return failed("update status", written.error());
+  if (written.error().isConflict())
+    return kube::VisitStep::endVisit(kube::ReconcileResult::requeue());
+  return kube::VisitStep::endVisit(failed("update status", written.error()));
 }
 
 void PluginRunReconciler::recordEvents(const json& run, const VisitPlan& plan) {
@@ -117,6 +132,27 @@ void PluginRunReconciler::recordEvents(const json& run, const VisitPlan& plan) {
     } else {
       (void)client_.createEvent(ns, event);
     }
+  }
+}
+
+// A state change written to status: logged at debug, and counted when the run finished.
+void PluginRunReconciler::recordStateChange(const std::string& key, const json& run,
+                                            const Decision& decision) {
+  const RunState before = stateOf(run);
+  if (before == decision.next) return;
+  if (options_.log != nullptr) {
+    options_.log->debug("run state changed", {{"pluginrun", key},
+                                              {"from", std::string(reasonOf(before))},
+                                              {"to", std::string(reasonOf(decision.next))},
+                                              {"message", decision.message}});
+  }
+  if (options_.runMetrics != nullptr && isTerminal(decision.next) && decision.outcome) {
+    const auto created =
+        kube::parseRfc3339(stringMember(member(run, "metadata"), "creationTimestamp"));
+    const double seconds =
+        created ? std::chrono::duration<double>(decision.outcome->completionTime - *created).count()
+                : 0;
+    options_.runMetrics->finished(reasonOf(decision.next), std::max(seconds, 0.0));
   }
 }
 
@@ -138,6 +174,7 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   inputs.trust = trust->config();
   inputs.settings = &options_.settings;
   inputs.capacityAvailable = observed.capacityAvailable;
+  if (!observed.capacityAvailable) inputs.capacityCap = observed.capacityCap;
   if (auto refusal = executor_.launchRefusal(key)) {
     if (refusal->transient) {
       inputs.retryingRefusal = std::move(*refusal);
@@ -155,7 +192,7 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
   const std::string ns = stringMember(member(run, "metadata"), "namespace");
   const Decision& decision = plan.decision;
   if (decision.createPod) {
-    if (auto stop = executor_.launch(key, run, plan)) return *stop;
+    if (auto step = executor_.launch(key, run, plan); step.endsVisit()) return step.result();
   }
   if (decision.deletePod && !plan.podName.empty()) {
     if (auto error = executor_.remove(ns, plan.podName)) return failed("delete Pod", *error);
@@ -166,16 +203,16 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
     if (!removed && !removed.error().isNotFound()) return failed("delete run", removed.error());
     return kube::ReconcileResult::done();
   }
+  if (plan.acknowledgeGeneration) {
+    const json patch = {{"status", {{"observedGeneration", *plan.acknowledgeGeneration}}}};
+    auto patched = client_.mergePatch(
+        pluginRunsResource(), ns, stringMember(member(run, "metadata"), "name"), patch, "status");
+    if (!patched && !patched.error().isNotFound()) return failed("update status", patched.error());
+  }
   if (plan.status) {
-    if (auto stop = writeStatus(run, *plan.status)) return *stop;
+    if (auto step = writeStatus(run, *plan.status); step.endsVisit()) return step.result();
     if (isTerminal(decision.next)) executor_.forgetRefusal(key);
-    const RunState before = stateOf(run);
-    if (options_.log != nullptr && before != decision.next) {
-      options_.log->debug("run state changed", {{"pluginrun", key},
-                                                {"from", std::string(reasonOf(before))},
-                                                {"to", std::string(reasonOf(decision.next))},
-                                                {"message", decision.message}});
-    }
+    recordStateChange(key, run, decision);
   }
   recordEvents(run, plan);
   if (decision.requeueAfter) return kube::ReconcileResult::requeueAfter(*decision.requeueAfter);

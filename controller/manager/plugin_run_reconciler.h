@@ -11,7 +11,9 @@
 #include "kube/event_recorder.h"
 #include "kube/store_group.h"
 #include "observe/logger.h"
+#include "observe/runtime_metrics.h"
 #include "reconcile/controller_settings.h"
+#include "reconcile/run_slots.h"
 #include "reconcile/run_visit.h"
 #include "trust/trust_snapshot.h"
 
@@ -19,12 +21,15 @@ namespace ps::reconcile {
 
 struct ReconcilerOptions {
   ControllerSettings settings;
-  size_t maxRunning = 0;  // 0 = no cap
+  size_t maxRunning = 0;              // 0 = no cap
+  size_t maxRunningPerNamespace = 0;  // 0 = no cap
   std::string component = "plugin-controller";
   // Posts Events off the worker (best effort, not owned); null posts them within the visit.
   kube::EventRecorder* events = nullptr;
   // Each change of a run's state at debug level (not owned); null logs nothing.
   observe::Logger* log = nullptr;
+  // Counts each run that reaches a terminal state (not owned); null counts nothing.
+  observe::RunMetrics* runMetrics = nullptr;
 };
 
 // Whether every cache the reconciler reads has synced. Until then a run missing from the cache
@@ -50,14 +55,17 @@ class PluginRunReconciler {
     std::optional<nlohmann::json> pod;
     std::optional<nlohmann::json> configMap;
     bool capacityAvailable = true;
+    std::string capacityCap;  // what holds it back when not available
   };
   std::optional<kube::KubeError> observe(const nlohmann::json& run, const std::string& podName,
                                          Observed& observed);
-  bool hasCapacity(const std::string& key) const;
+  SlotVerdict slotFor(const std::string& key) const;
+  std::string capName(SlotVerdict verdict, const std::string& ns) const;
   kube::ReconcileResult cleanUpAfter(const std::string& key);
-  std::optional<kube::ReconcileResult> writeStatus(const nlohmann::json& run,
-                                                   const nlohmann::json& status);
+  kube::VisitStep writeStatus(const nlohmann::json& run, const nlohmann::json& status);
   void recordEvents(const nlohmann::json& run, const VisitPlan& plan);
+  void recordStateChange(const std::string& key, const nlohmann::json& run,
+                         const Decision& decision);
   kube::ReconcileResult perform(const std::string& key, const nlohmann::json& run,
                                 const VisitPlan& plan);
 

@@ -7,21 +7,37 @@ prometheus::Histogram::BucketBoundaries latencyBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 }
 
+// Plugin runs last seconds to a day (the CRD's timeout maximum), queueing included.
+prometheus::Histogram::BucketBoundaries runBuckets() {
+  return {1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400};
+}
+
 }  // namespace
 
-RestClientMetrics::RestClientMetrics(MetricsRegistry& registry)
-    : requests_(prometheus::BuildCounter()
+std::string hostOfUrl(const std::string& url) {
+  const auto scheme = url.find("://");
+  const std::string rest = scheme == std::string::npos ? url : url.substr(scheme + 3);
+  std::string host = rest.substr(0, rest.find_first_of("/?#"));
+  const auto at = host.rfind('@');  // user info is not part of the host
+  return at == std::string::npos ? host : host.substr(at + 1);
+}
+
+RestClientMetrics::RestClientMetrics(MetricsRegistry& registry, const std::string& server)
+    : host_(hostOfUrl(server)),
+      requests_(prometheus::BuildCounter()
                     .Name("rest_client_requests_total")
-                    .Help("Number of HTTP requests to the API server, by verb and status code.")
+                    .Help("Number of HTTP requests, partitioned by status code, method, and host.")
                     .Register(registry.registry())),
       latency_(prometheus::BuildHistogram()
                    .Name("rest_client_request_duration_seconds")
                    .Help("Request latency to the API server, by verb.")
                    .Register(registry.registry())) {}
 
-void RestClientMetrics::requestDone(std::string_view verb, std::string_view code, double seconds) {
+void RestClientMetrics::requestDone(std::string_view verb, std::string_view method,
+                                    std::string_view code, double seconds) {
   // prometheus-cpp families are thread-safe; Add() returns the existing child when labels match.
-  requests_.Add({{"verb", std::string(verb)}, {"code", std::string(code)}}).Increment();
+  requests_.Add({{"code", std::string(code)}, {"method", std::string(method)}, {"host", host_}})
+      .Increment();
   latency_.Add({{"verb", std::string(verb)}}, latencyBuckets()).Observe(seconds);
 }
 
@@ -94,6 +110,41 @@ void ReconcileMetrics::reconciled(std::string_view result, double seconds) {
 
 void ReconcileMetrics::activeWorkers(int workers) {
   active_.Set(workers);
+}
+
+RunMetrics::RunMetrics(MetricsRegistry& registry, const std::vector<std::string>& terminalReasons)
+    : finished_(prometheus::BuildCounter()
+                    .Name("plugin_sandbox_runs_finished_total")
+                    .Help("PluginRuns that reached a terminal state, by reason.")
+                    .Register(registry.registry())),
+      duration_(prometheus::BuildHistogram()
+                    .Name("plugin_sandbox_run_duration_seconds")
+                    .Help("Seconds from a PluginRun's creation to its completion, by reason.")
+                    .Register(registry.registry())),
+      queued_(prometheus::BuildGauge()
+                  .Name("plugin_sandbox_runs_queued")
+                  .Help("PluginRuns waiting as Queued for a --max-running slot.")
+                  .Register(registry.registry())
+                  .Add({})),
+      running_(prometheus::BuildGauge()
+                   .Name("plugin_sandbox_runs_running")
+                   .Help("PluginRuns whose plugin is running (Pod created, not finished).")
+                   .Register(registry.registry())
+                   .Add({})) {
+  for (const std::string& reason : terminalReasons) {
+    finished_.Add({{"reason", reason}});
+    duration_.Add({{"reason", reason}}, runBuckets());
+  }
+}
+
+void RunMetrics::finished(std::string_view reason, double seconds) {
+  finished_.Add({{"reason", std::string(reason)}}).Increment();
+  duration_.Add({{"reason", std::string(reason)}}, runBuckets()).Observe(seconds);
+}
+
+void RunMetrics::counts(std::size_t queued, std::size_t running) {
+  queued_.Set(static_cast<double>(queued));
+  running_.Set(static_cast<double>(running));
 }
 
 }  // namespace ps::observe

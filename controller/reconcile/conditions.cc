@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kube/json_member.h"
 #include "kube/rfc3339.h"
 #include "reconcile/result_text.h"
 
@@ -19,12 +20,6 @@ std::string boundedMessage(std::string_view message) {
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   text.resize(cut);
   return text + std::string(ellipsis);
-}
-
-// A string member, or "" when absent or not a string (status may have been edited by hand).
-std::string stringField(const json& object, const char* key) {
-  const auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
 struct ConditionStatuses {
@@ -63,7 +58,7 @@ void setCondition(json& conditions, const Condition& desired, TimePoint now) {
   }
   conditions = std::move(kept);
   for (auto& condition : conditions) {
-    if (stringField(condition, "type") == desired.type) existing = &condition;
+    if (kube::stringMember(condition, "type") == desired.type) existing = &condition;
   }
   if (existing == nullptr) {
     conditions.push_back(json::object());
@@ -89,7 +84,7 @@ json buildStatus(const json& previous, const StatusUpdate& update, TimePoint now
   }
   // The CRD allows kMaxConditions: make room by dropping the oldest conditions that are not ours.
   const auto foreign = [](const json& condition) {
-    const std::string type = stringField(condition, "type");
+    const std::string type = kube::stringMember(condition, "type");
     return type != "Succeeded" && type != "Ready" && type != "Reconciling" && type != "Stalled";
   };
   while (conditions.size() > kMaxConditions) {
@@ -119,8 +114,9 @@ RunState runStateFromStatus(const json& status) {
     return RunState::Validating;
   }
   for (const auto& condition : status["conditions"]) {
-    if (!condition.is_object() || stringField(condition, "type") != "Succeeded") continue;
-    return runStateFromReason(stringField(condition, "reason")).value_or(RunState::Validating);
+    if (!condition.is_object() || kube::stringMember(condition, "type") != "Succeeded") continue;
+    return runStateFromReason(kube::stringMember(condition, "reason"))
+        .value_or(RunState::Validating);
   }
   return RunState::Validating;
 }

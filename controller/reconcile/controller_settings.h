@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kube/quantity.h"
 
@@ -13,6 +14,9 @@ namespace ps::reconcile {
 struct ControllerSettings {
   std::string sandboxImage = "localhost/plugin-sandbox/sandbox:dev";
   std::optional<std::string> runtimeClassName;  // e.g. "gvisor"
+  // The RuntimeClasses a run's spec.podTemplate.runtimeClassName may name (--allowed-runtime-
+  // classes); empty: none, so no run can pick a weaker runtime than the operator's.
+  std::vector<std::string> allowedRuntimeClasses;
   int64_t defaultTimeoutSeconds = 300;
   int64_t maxTimeoutSeconds = 3600;
   kube::Quantity defaultCpu = *kube::Quantity::parse("500m");

@@ -5,16 +5,12 @@
 
 #include "api/pod_naming.h"
 #include "core/digest.h"
+#include "reconcile/granted.h"
 
 namespace ps::reconcile {
 namespace {
 
 using nlohmann::json;
-
-bool granted(const core::AcceptedPlan& plan, std::string_view permission) {
-  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
-         plan.permissions.end();
-}
 
 json restrictedSeccomp() {
   return {{"type", "RuntimeDefault"}};
@@ -128,6 +124,35 @@ std::optional<core::Rejection> checkInputGrant(const PluginRun& run,
                                    plan.id + "\" is not granted read_files");
 }
 
+// A RuntimeClass picks the container runtime, and with it the isolation: a run may name only one
+// the operator allowed.
+std::optional<core::Rejection> checkRuntimeClass(const PluginRun& run,
+                                                 const ControllerSettings& settings) {
+  if (!run.podTemplate || !run.podTemplate->runtimeClassName) return std::nullopt;
+  const std::string& asked = *run.podTemplate->runtimeClassName;
+  const auto& allowed = settings.allowedRuntimeClasses;
+  if (std::find(allowed.begin(), allowed.end(), asked) != allowed.end()) return std::nullopt;
+  std::string list;
+  for (const auto& name : allowed) list += std::string(list.empty() ? "" : ", ") + name;
+  return core::reject("runtimeClass", "the run asks for RuntimeClass \"" + asked +
+                                          "\"; the controller allows " +
+                                          (list.empty() ? std::string("none") : list) +
+                                          " (--allowed-runtime-classes)");
+}
+
+// Scheduling from spec.podTemplate; the security settings stay the builder's own.
+void applyPodTemplate(const PodTemplate& pod, json& spec) {
+  if (!pod.nodeSelector.empty()) spec["nodeSelector"] = pod.nodeSelector;
+  if (!pod.tolerations.empty()) spec["tolerations"] = pod.tolerations;
+  if (pod.priorityClassName) spec["priorityClassName"] = *pod.priorityClassName;
+  if (!pod.imagePullSecrets.empty()) {
+    json secrets = json::array();
+    for (const auto& name : pod.imagePullSecrets) secrets.push_back({{"name", name}});
+    spec["imagePullSecrets"] = secrets;
+  }
+  if (pod.runtimeClassName) spec["runtimeClassName"] = *pod.runtimeClassName;
+}
+
 // ConfigMap keys cannot hold '/': a plugin that needs subdirectories cannot come from one.
 // (Only `pluginctl render`, which reads a directory, can meet such a plugin.)
 std::optional<core::Rejection> checkFlatLayout(const core::AcceptedPlan& plan) {
@@ -154,6 +179,7 @@ core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& p
                                const std::optional<std::string>& manifestDigest) {
   if (auto refused = checkInputGrant(run, plan)) return *refused;
   if (auto refused = checkFlatLayout(plan)) return *refused;
+  if (auto refused = checkRuntimeClass(run, settings)) return *refused;
   PodPlan result;
   result.podName = podNameFor(run);
   result.limits = clampRunLimits(run, plan.limits, settings);
@@ -183,6 +209,7 @@ core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& p
       {"containers", {container(run, result.limits, settings, pinned, withInput)}},
       {"volumes", volumes}};
   if (settings.runtimeClassName) spec["runtimeClassName"] = *settings.runtimeClassName;
+  if (run.podTemplate) applyPodTemplate(*run.podTemplate, spec);
   result.pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
                 {"metadata", podMetadata(run, plan, result.podName)},

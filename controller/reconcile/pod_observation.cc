@@ -3,27 +3,20 @@
 #include <limits>
 
 #include "core/number_parse.h"
+#include "kube/json_member.h"
 #include "kube/rfc3339.h"
 #include "reconcile/pod_builder.h"
 
 namespace ps::reconcile {
 namespace {
 
+using kube::member;
+using kube::stringMember;
 using nlohmann::json;
 
 const json& nullJson() {
   static const json kNull;
   return kNull;
-}
-
-const json& member(const json& object, const char* key) {
-  if (!object.is_object()) return nullJson();
-  const auto found = object.find(key);
-  return found == object.end() ? nullJson() : *found;
-}
-
-std::string text(const json& value) {
-  return value.is_string() ? value.get<std::string>() : "";
 }
 
 std::optional<TimePoint> time(const json& value) {
@@ -43,7 +36,7 @@ const json& pluginContainerStatus(const json& status) {
   const json& statuses = member(status, "containerStatuses");
   if (!statuses.is_array() || statuses.empty()) return nullJson();
   for (const auto& entry : statuses) {
-    if (text(member(entry, "name")) == kContainerName) return entry;
+    if (stringMember(entry, "name") == kContainerName) return entry;
   }
   return statuses.front();
 }
@@ -58,8 +51,8 @@ std::optional<PodObservation::Terminated> terminatedFrom(const json& containerSt
                                          std::numeric_limits<int32_t>::max());
     result.exitCode = value ? static_cast<int32_t>(*value) : -1;
   }
-  result.reason = text(member(terminated, "reason"));
-  result.message = text(member(terminated, "message"));
+  result.reason = stringMember(terminated, "reason");
+  result.message = stringMember(terminated, "message");
   result.finishedAt = time(member(terminated, "finishedAt"));
   return result;
 }
@@ -67,7 +60,7 @@ std::optional<PodObservation::Terminated> terminatedFrom(const json& containerSt
 std::optional<PodObservation::Waiting> waitingFrom(const json& containerStatus) {
   const json& waiting = member(member(containerStatus, "state"), "waiting");
   if (!waiting.is_object()) return std::nullopt;
-  return PodObservation::Waiting{text(member(waiting, "reason")), text(member(waiting, "message"))};
+  return PodObservation::Waiting{stringMember(waiting, "reason"), stringMember(waiting, "message")};
 }
 
 }  // namespace
@@ -75,9 +68,9 @@ std::optional<PodObservation::Waiting> waitingFrom(const json& containerStatus) 
 PodObservation observePod(const json& pod) {
   PodObservation observation;
   const json& status = member(pod, "status");
-  observation.phase = phaseFrom(text(member(status, "phase")));
-  observation.reason = text(member(status, "reason"));
-  observation.message = text(member(status, "message"));
+  observation.phase = phaseFrom(stringMember(status, "phase"));
+  observation.reason = stringMember(status, "reason");
+  observation.message = stringMember(status, "message");
   observation.deleting = member(member(pod, "metadata"), "deletionTimestamp").is_string();
   observation.startedAt = time(member(status, "startTime"));
   observation.terminated = terminatedFrom(pluginContainerStatus(status));

@@ -19,7 +19,8 @@ Decision stay(RunState state, std::string message) {
 Decision move(RunState next, std::string message) {
   Decision decision = stay(next, std::move(message));
   decision.writeStatus = true;
-  const bool bad = isTerminal(next) && next != RunState::Succeeded;
+  // A cancel is what someone asked for: Normal, like a success.
+  const bool bad = isTerminal(next) && next != RunState::Succeeded && next != RunState::Cancelled;
   decision.event = EventRecord{bad ? EventRecord::Type::Warning : EventRecord::Type::Normal,
                                std::string(reasonOf(next)), decision.message};
   return decision;
@@ -139,19 +140,18 @@ Decision whileRunning(const RunFacts& facts) {
     const std::string why = pod->waiting->reason + ": " + pod->waiting->message;
     const auto giveUp = *started + facts.imagePullGrace;
     if (facts.now >= giveUp) {
-      Decision decision =
-          finish(RunState::ImagePullFailed,
-                 "the Pod could not pull its image within " +
-                     std::to_string(facts.imagePullGrace.count()) + " s: " + why,
-                 facts);
+      Decision decision = finish(RunState::ImagePullFailed,
+                                 "the Pod could not pull its image within " +
+                                     std::to_string(facts.imagePullGrace.count()) + " s: " + why,
+                                 facts);
       decision.deletePod = true;  // it would only retry the pull until its deadline
       return decision;
     }
-    Decision decision = warnWhileWaiting(
-        RunState::Running,
-        "the Pod cannot pull its image (the run fails after " +
-            std::to_string(facts.imagePullGrace.count()) + " s): " + why,
-        "ImagePullBackOff", facts);
+    Decision decision =
+        warnWhileWaiting(RunState::Running,
+                         "the Pod cannot pull its image (the run fails after " +
+                             std::to_string(facts.imagePullGrace.count()) + " s): " + why,
+                         "ImagePullBackOff", facts);
     decision.requeueAfter = std::min(kWaitRequeue, secondsLeft(giveUp, facts.now));
     return decision;
   }
@@ -227,9 +227,14 @@ Decision beforeLaunch(RunState current, const RunFacts& facts) {
       break;
   }
   if (!facts.capacityAvailable) {
-    const std::string message = "waiting for a free slot (--max-running)";
+    const std::string message = "waiting for a free slot (" + facts.capacityCap + ")";
     Decision decision =
         current == RunState::Queued ? stay(current, message) : move(RunState::Queued, message);
+    // Queued already, but now held back by the other cap: status says which, without an Event.
+    if (current == RunState::Queued && !facts.currentMessage.empty() &&
+        facts.currentMessage != message) {
+      decision.writeStatus = true;
+    }
     decision.requeueAfter = kWaitRequeue;
     return decision;
   }
@@ -251,6 +256,27 @@ Decision beforeLaunch(RunState current, const RunFacts& facts) {
   return decision;
 }
 
+// spec.status: Cancelled on a run that has not finished: its Pod (or local sandbox) is stopped
+// and the run ends Cancelled. A Pod that finished before the cancel was seen decides instead.
+Decision whenCancelled(const RunFacts& facts) {
+  const auto& pod = facts.pod;
+  if (pod && (pod->phase == PodPhase::Succeeded || pod->phase == PodPhase::Failed)) {
+    return fromFinishedPod(*pod, facts);
+  }
+  if (!pod) return finish(RunState::Cancelled, "cancelled (spec.status: Cancelled)", facts);
+  Decision decision =
+      finish(RunState::Cancelled, "cancelled (spec.status: Cancelled): the Pod is deleted", facts);
+  decision.deletePod = !pod->deleting;
+  return decision;
+}
+
+// A run that did not succeed keeps ttlSecondsAfterFailure when it has one (failures are the
+// runs worth keeping longer), else ttlSecondsAfterFinished.
+std::optional<seconds> ttlOf(RunState state, const RunFacts& facts) {
+  if (state != RunState::Succeeded && facts.ttlAfterFailure) return facts.ttlAfterFailure;
+  return facts.ttlAfterFinished;
+}
+
 Decision afterFinish(RunState current, const RunFacts& facts) {
   Decision decision = stay(current, "");
   // A Pod still alive after the run ended (timed out by the backstop) must not keep running.
@@ -259,8 +285,9 @@ Decision afterFinish(RunState current, const RunFacts& facts) {
       pod->phase != PodPhase::Failed) {
     decision.deletePod = true;
   }
-  if (facts.ttlAfterFinished && facts.completionTime) {
-    const auto expiry = *facts.completionTime + *facts.ttlAfterFinished;
+  const auto ttl = ttlOf(current, facts);
+  if (ttl && facts.completionTime) {
+    const auto expiry = *facts.completionTime + *ttl;
     if (facts.now >= expiry) {
       decision.deleteRun = true;
       decision.deletePod = pod.has_value() && !pod->deleting;  // explicit where no GC runs
@@ -310,6 +337,8 @@ std::string_view reasonOf(RunState state) {
       return "PluginNotFound";
     case RunState::ImagePullFailed:
       return "ImagePullFailed";
+    case RunState::Cancelled:
+      return "Cancelled";
   }
   return "Unknown";
 }
@@ -323,6 +352,7 @@ std::optional<RunState> runStateFromReason(std::string_view reason) {
 
 Decision transition(RunState current, const RunFacts& facts) {
   if (isTerminal(current)) return afterFinish(current, facts);
+  if (facts.cancelRequested) return whenCancelled(facts);
   if (current == RunState::Running) return whileRunning(facts);
   return beforeLaunch(current, facts);
 }

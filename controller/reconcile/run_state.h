@@ -15,7 +15,7 @@ namespace ps::reconcile {
 // state survives controller restarts by being read back from status (see runStateFromReason).
 enum class RunState {
   Validating,          // first visit, or waiting for the plugin ConfigMap to exist
-  Queued,              // accepted, waiting for a --max-running slot
+  Queued,              // accepted, waiting for a --max-running(-per-namespace) slot
   Running,             // Pod created (Pending or Running)
   Succeeded,           // terminal: the plugin exited 0
   Failed,              // terminal: the plugin exited non-zero (or was OOM-killed)
@@ -26,13 +26,15 @@ enum class RunState {
   PodAdmissionFailed,  // terminal: the API server refused to create the Pod (e.g. Pod Security)
   PluginNotFound,      // terminal: the plugin ConfigMap did not appear within its grace period
   ImagePullFailed,     // terminal: the Pod could not pull its image within its grace period
+  Cancelled,           // terminal: spec.status was set to Cancelled before the run finished
 };
 
 inline constexpr RunState kAllRunStates[] = {
-    RunState::Validating,         RunState::Queued,     RunState::Running,
-    RunState::Succeeded,          RunState::Failed,     RunState::Rejected,
-    RunState::TimedOut,           RunState::PodDeleted, RunState::PodEvicted,
+    RunState::Validating,         RunState::Queued,         RunState::Running,
+    RunState::Succeeded,          RunState::Failed,         RunState::Rejected,
+    RunState::TimedOut,           RunState::PodDeleted,     RunState::PodEvicted,
     RunState::PodAdmissionFailed, RunState::PluginNotFound, RunState::ImagePullFailed,
+    RunState::Cancelled,
 };
 
 bool isTerminal(RunState state);
@@ -85,11 +87,16 @@ struct RunFacts {
   std::optional<PodObservation> pod;          // nullopt: no Pod with the run's name exists
   std::optional<std::string> admissionError;  // set when the last Pod create was refused for good
   std::optional<LaunchRefusal> retryingRefusal;  // set when it was refused for now (transient)
-  bool capacityAvailable = true;              // a --max-running slot is free for this run
-  std::optional<TimePoint> startTime;         // status.startTime (when the Pod was created)
-  std::chrono::seconds timeout{300};          // the clamped timeout
-  std::optional<TimePoint> completionTime;    // status.completionTime
+  bool capacityAvailable = true;  // a slot under --max-running (and per namespace) is free
+  // When no slot is free: the cap that holds the run back, as the Queued message names it.
+  std::string capacityCap = "--max-running";
+  std::optional<TimePoint> startTime;       // status.startTime (when the Pod was created)
+  std::chrono::seconds timeout{300};        // the clamped timeout
+  std::optional<TimePoint> completionTime;  // status.completionTime
   std::optional<std::chrono::seconds> ttlAfterFinished;  // spec.ttlSecondsAfterFinished
+  // spec.ttlSecondsAfterFailure: replaces ttlAfterFinished for a run that did not succeed.
+  std::optional<std::chrono::seconds> ttlAfterFailure;
+  bool cancelRequested = false;        // spec.status: Cancelled
   std::optional<TimePoint> createdAt;  // metadata.creationTimestamp: a missing plugin's wait
   std::chrono::seconds missingPluginGrace{120};
   std::chrono::seconds imagePullGrace{60};
@@ -117,7 +124,7 @@ struct Decision {
   bool ensureNetworkPolicy = false;
   bool createPod = false;
   bool deletePod = false;
-  bool deleteRun = false;  // ttlSecondsAfterFinished elapsed
+  bool deleteRun = false;  // its TTL (ttlSecondsAfterFinished / ...AfterFailure) elapsed
   bool writeStatus = false;
   std::optional<RunOutcome> outcome;
   std::optional<EventRecord> event;
@@ -131,7 +138,8 @@ inline constexpr std::chrono::seconds kDeadlineGrace{30};
 inline constexpr std::chrono::seconds kWaitRequeue{10};
 
 // The one transition function: (current state, facts) -> (next state, actions).
-// Terminal is terminal: from a terminal state the next state is always the same state.
+// Terminal is terminal: from a terminal state the next state is always the same state (so a
+// cancel that arrives after the run finished changes nothing).
 Decision transition(RunState current, const RunFacts& facts);
 
 }  // namespace ps::reconcile

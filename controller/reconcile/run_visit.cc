@@ -4,6 +4,7 @@
 #include "api/plugin_run.h"
 #include "api/pod_naming.h"
 #include "core/number_parse.h"
+#include "kube/json_member.h"
 #include "kube/rfc3339.h"
 #include "reconcile/conditions.h"
 #include "reconcile/network_policy_builder.h"
@@ -13,29 +14,23 @@
 namespace ps::reconcile {
 namespace {
 
+using kube::member;
 using nlohmann::json;
-
-const json& field(const json& object, const char* key) {
-  static const json kNull;
-  if (!object.is_object()) return kNull;
-  const auto found = object.find(key);
-  return found == object.end() ? kNull : *found;
-}
 
 // The message of status.conditions[type=Succeeded], "" when there is none.
 std::string succeededMessage(const json& status) {
-  const json& conditions = field(status, "conditions");
+  const json& conditions = member(status, "conditions");
   if (!conditions.is_array()) return "";
   for (const json& condition : conditions) {
-    const json& type = field(condition, "type");
-    const json& message = field(condition, "message");
+    const json& type = member(condition, "type");
+    const json& message = member(condition, "message");
     if (type == "Succeeded" && message.is_string()) return message.get<std::string>();
   }
   return "";
 }
 
 std::optional<TimePoint> timeField(const json& object, const char* key) {
-  const json& value = field(object, key);
+  const json& value = member(object, key);
   return value.is_string() ? kube::parseRfc3339(value.get<std::string>()) : std::nullopt;
 }
 
@@ -65,15 +60,16 @@ Check checkPlugin(const PluginRun& run, const VisitInputs& inputs) {
 
 // Facts about time and the Pod, from the run's status and the Pod itself.
 RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& run) {
-  const json& status = field(*inputs.run, "status");
+  const json& status = member(*inputs.run, "status");
   RunFacts facts;
   facts.now = inputs.now;
   facts.capacityAvailable = inputs.capacityAvailable;
+  facts.capacityCap = inputs.capacityCap;
   facts.admissionError = inputs.admissionError;
   facts.retryingRefusal = inputs.retryingRefusal;
   facts.startTime = timeField(status, "startTime");
   facts.completionTime = timeField(status, "completionTime");
-  facts.createdAt = timeField(field(*inputs.run, "metadata"), "creationTimestamp");
+  facts.createdAt = timeField(member(*inputs.run, "metadata"), "creationTimestamp");
   facts.missingPluginGrace = std::chrono::seconds{inputs.settings->missingPluginGraceSeconds};
   facts.imagePullGrace = std::chrono::seconds{inputs.settings->imagePullGraceSeconds};
   facts.currentMessage = succeededMessage(status);
@@ -81,7 +77,7 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
   // The Pod carries the clamped timeout (its deadline minus the launcher's grace).
   const json noPod;
   const json& deadline =
-      field(field(inputs.pod != nullptr ? *inputs.pod : noPod, "spec"), "activeDeadlineSeconds");
+      member(member(inputs.pod != nullptr ? *inputs.pod : noPod, "spec"), "activeDeadlineSeconds");
   int64_t timeout = run ? run->timeoutSeconds.value_or(inputs.settings->defaultTimeoutSeconds)
                         : inputs.settings->defaultTimeoutSeconds;
   // Bounded before the subtraction, so that no value of the field can overflow it.
@@ -92,6 +88,10 @@ RunFacts baseFacts(const VisitInputs& inputs, const std::optional<PluginRun>& ru
   if (run && run->ttlSecondsAfterFinished) {
     facts.ttlAfterFinished = std::chrono::seconds{*run->ttlSecondsAfterFinished};
   }
+  if (run && run->ttlSecondsAfterFailure) {
+    facts.ttlAfterFailure = std::chrono::seconds{*run->ttlSecondsAfterFailure};
+  }
+  facts.cancelRequested = run && run->cancelRequested;
   return facts;
 }
 
@@ -99,7 +99,7 @@ StatusUpdate statusUpdate(const VisitInputs& inputs, const Decision& decision,
                           const std::optional<PluginRun>& run, const Check& check,
                           const std::string& podName) {
   StatusUpdate update;
-  const json& generation = field(field(*inputs.run, "metadata"), "generation");
+  const json& generation = member(member(*inputs.run, "metadata"), "generation");
   update.generation = core::jsonInteger(generation, 0).value_or(0);
   if (run) update.generation = run->generation;
   update.state = decision.next;
@@ -112,11 +112,11 @@ StatusUpdate statusUpdate(const VisitInputs& inputs, const Decision& decision,
     update.policyConfigured = check.plan->policyConfigured;
   }
   const bool launched = decision.createPod || (inputs.pod != nullptr && decision.writeStatus);
-  if (launched && !field(field(*inputs.run, "status"), "podName").is_string()) {
+  if (launched && !member(member(*inputs.run, "status"), "podName").is_string()) {
     update.podName = podName;
     // An adopted Pod started when it was created, not when this controller found it.
     const auto created =
-        inputs.pod ? timeField(field(*inputs.pod, "metadata"), "creationTimestamp") : std::nullopt;
+        inputs.pod ? timeField(member(*inputs.pod, "metadata"), "creationTimestamp") : std::nullopt;
     update.startTime = created.value_or(inputs.now);
   }
   return update;
@@ -136,11 +136,20 @@ std::vector<EventRecord> notes(const Check& check) {
   return events;
 }
 
+// A finished run's spec changed (a cancel that came too late): nothing else changes, but status
+// must say it saw that generation, or kstatus reads the run as in progress for ever.
+std::optional<int64_t> unacknowledgedGeneration(const json& object, const PluginRun& run) {
+  const auto observed =
+      core::jsonInteger(member(member(object, "status"), "observedGeneration"), 0);
+  if (observed && *observed < run.generation) return run.generation;
+  return std::nullopt;
+}
+
 }  // namespace
 
 VisitPlan planVisit(const VisitInputs& inputs) {
   const json& object = *inputs.run;
-  const RunState state = runStateFromStatus(field(object, "status"));
+  const RunState state = runStateFromStatus(member(object, "status"));
   auto parsed = parsePluginRun(object);
   std::optional<PluginRun> run;
   if (parsed) run = std::move(*parsed);
@@ -148,7 +157,8 @@ VisitPlan planVisit(const VisitInputs& inputs) {
   Check check;
   RunFacts facts = baseFacts(inputs, run);
   const bool needsVerdict = !isTerminal(state) && state != RunState::Running &&
-                            inputs.pod == nullptr && !inputs.admissionError;
+                            inputs.pod == nullptr && !inputs.admissionError &&
+                            !(run && run->cancelRequested);
   if (needsVerdict) {
     check = run ? checkPlugin(*run, inputs)
                 : Check{{TrustVerdict::Kind::Rejected, parsed.rejection().line()}, {}, {}, {}};
@@ -166,9 +176,10 @@ VisitPlan planVisit(const VisitInputs& inputs) {
   }
   if (plan.decision.writeStatus) {
     plan.status =
-        buildStatus(field(object, "status"),
+        buildStatus(member(object, "status"),
                     statusUpdate(inputs, plan.decision, run, check, plan.podName), inputs.now);
   }
+  if (isTerminal(state) && run) plan.acknowledgeGeneration = unacknowledgedGeneration(object, *run);
   if (plan.decision.event) plan.events.push_back(*plan.decision.event);
   if (plan.decision.createPod) {
     for (auto& note : notes(check)) plan.events.push_back(std::move(note));

@@ -24,7 +24,8 @@ struct VisitInputs {
   core::TrustConfig trust;
   const ControllerSettings* settings = nullptr;  // required
   bool capacityAvailable = true;
-  std::optional<std::string> admissionError;  // the last Pod create was refused for good
+  std::string capacityCap = "--max-running";     // the cap that holds it back, when not available
+  std::optional<std::string> admissionError;     // the last Pod create was refused for good
   std::optional<LaunchRefusal> retryingRefusal;  // ... or for now: wait, then create again
   TimePoint now;
 };
@@ -46,7 +47,10 @@ struct VisitPlan {
   std::optional<nlohmann::json> networkPolicy;  // set when decision.ensureNetworkPolicy
   std::optional<nlohmann::json> status;         // set when decision.writeStatus
   std::vector<EventRecord> events;              // decision.event first, then notes
-  std::string podName;                          // always: the run's deterministic Pod name
+  // A finished run's metadata.generation that status.observedGeneration has not caught up with:
+  // patch only that member (the state, conditions and result stay as they are).
+  std::optional<int64_t> acknowledgeGeneration;
+  std::string podName;  // always: the run's deterministic Pod name
 };
 
 // One visit: reads the state back from status, checks the plugin's ConfigMap bytes with the

@@ -38,6 +38,39 @@ TEST(PluginRunTest, ParsesEveryField) {
   EXPECT_EQ(run->cpuLimit, kube::Quantity::parse("500m"));
   EXPECT_EQ(run->memoryLimit, kube::Quantity::parse("256Mi"));
   EXPECT_EQ(run->ttlSecondsAfterFinished, 3600);
+  EXPECT_FALSE(run->ttlSecondsAfterFailure.has_value());
+  EXPECT_FALSE(run->cancelRequested);
+}
+
+TEST(PluginRunTest, PodTemplate) {
+  json object = validRun();
+  object["spec"]["podTemplate"] = json::parse(R"({
+    "nodeSelector": {"pool": "plugins"},
+    "tolerations": [{"key": "plugins", "operator": "Equal", "value": "yes",
+                     "effect": "NoExecute", "tolerationSeconds": 60}],
+    "priorityClassName": "low", "imagePullSecrets": [{"name": "mirror"}],
+    "runtimeClassName": "gvisor"})");
+  const auto run = parsePluginRun(object);
+  ASSERT_TRUE(run.ok()) << run.rejection().line();
+  ASSERT_TRUE(run->podTemplate.has_value());
+  EXPECT_EQ(run->podTemplate->nodeSelector,
+            (std::map<std::string, std::string>{{"pool", "plugins"}}));
+  EXPECT_EQ(run->podTemplate->tolerations, object["spec"]["podTemplate"]["tolerations"]);
+  EXPECT_EQ(run->podTemplate->priorityClassName, "low");
+  EXPECT_EQ(run->podTemplate->imagePullSecrets, std::vector<std::string>{"mirror"});
+  EXPECT_EQ(run->podTemplate->runtimeClassName, "gvisor");
+  EXPECT_FALSE(parsePluginRun(validRun())->podTemplate.has_value());
+}
+
+TEST(PluginRunTest, CancelAndTheFailureTtl) {
+  json object = validRun();
+  object["spec"]["status"] = "Cancelled";
+  object["spec"]["ttlSecondsAfterFailure"] = 86400;
+  const auto run = parsePluginRun(object);
+  ASSERT_TRUE(run.ok()) << run.rejection().line();
+  EXPECT_TRUE(run->cancelRequested);
+  EXPECT_EQ(run->ttlSecondsAfterFailure, 86400);
+  EXPECT_EQ(run->ttlSecondsAfterFinished, 3600);
 }
 
 TEST(PluginRunTest, MinimalRunGetsDefaults) {
@@ -91,6 +124,29 @@ TEST(PluginRunTest, RejectsBadSpecsWithClearMessages) {
       {"/spec/timeoutSeconds", 86401, "spec.timeoutSeconds: must be at most 86400"},
       {"/spec/ttlSecondsAfterFinished", 31536001, "must be at most 31536000"},
       {"/spec/ttlSecondsAfterFinished", -1, "spec.ttlSecondsAfterFinished: must be at least 0"},
+      {"/spec/ttlSecondsAfterFailure", 31536001, "spec.ttlSecondsAfterFailure: must be at most"},
+      {"/spec/ttlSecondsAfterFailure", -1, "spec.ttlSecondsAfterFailure: must be at least 0"},
+      {"/spec/status", "Paused", "spec.status: the only value is \"Cancelled\""},
+      {"/spec/podTemplate", "x", "spec.podTemplate: must be an object"},
+      {"/spec/podTemplate",
+       {{"securityContext", json::object()}},
+       "spec.podTemplate.securityContext: unknown field"},
+      {"/spec/podTemplate", {{"hostNetwork", true}}, "spec.podTemplate.hostNetwork: unknown field"},
+      {"/spec/podTemplate/nodeSelector", {{"pool", 5}}, "spec.podTemplate.nodeSelector.pool"},
+      {"/spec/podTemplate/nodeSelector", {{"pool", std::string(64, 'x')}}, "longer than 63"},
+      {"/spec/podTemplate/tolerations",
+       {{{"operator", "Maybe"}}},
+       "spec.podTemplate.tolerations[0].operator: must be one of Exists, Equal"},
+      {"/spec/podTemplate/tolerations", {{{"effect", "Evict"}}}, "tolerations[0].effect"},
+      {"/spec/podTemplate/tolerations",
+       {{{"nodeName", "x"}}},
+       "spec.podTemplate.tolerations[0].nodeName: unknown field"},
+      {"/spec/podTemplate/tolerations", std::vector<json>(17, json::object()),
+       "at most 16 tolerations"},
+      {"/spec/podTemplate/imagePullSecrets", {{{"name", "Bad_Name"}}}, "not a valid object name"},
+      {"/spec/podTemplate/runtimeClassName", "", "spec.podTemplate.runtimeClassName"},
+      {"/spec/podTemplate/priorityClassName", 3, "spec.podTemplate.priorityClassName"},
+      {"/spec/status", true, "spec.status: the only value is \"Cancelled\""},
       {"/spec/resources/limits/cpu", "lots",
        "spec.resources.limits.cpu: \"lots\" is not a quantity"},
       {"/spec/resources/limits/memory", "-1Gi", "spec.resources.limits.memory"},

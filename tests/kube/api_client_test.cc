@@ -13,10 +13,13 @@ using testing::FakeHttpClient;
 
 class RecordingMetrics final : public RequestMetrics {
  public:
-  void requestDone(std::string_view verb, std::string_view code, double) override {
+  void requestDone(std::string_view verb, std::string_view method, std::string_view code,
+                   double) override {
     calls.push_back(std::string(verb) + " " + std::string(code));
+    methods.push_back(std::string(method));
   }
   std::vector<std::string> calls;
+  std::vector<std::string> methods;  // the HTTP method of each call
 };
 
 class ApiClientTest : public ::testing::Test {
@@ -131,6 +134,18 @@ TEST_F(ApiClientTest, PatchApplyDeleteAndStatusUseTheRightShapes) {
   EXPECT_EQ(deleteBody["preconditions"]["uid"], "u-1");
   EXPECT_EQ(deleteBody["preconditions"]["resourceVersion"], "5");
   EXPECT_EQ(json::parse(requests[3].body)["metadata"]["resourceVersion"], "3");
+}
+
+// rest_client_requests_total's `method` is the HTTP method, whatever the client's verb.
+TEST_F(ApiClientTest, MetricsGetTheHttpMethodOfEachVerb) {
+  fake_->script("PATCH", "/api/v1/namespaces/ns/configmaps/a", {200, "{}"});
+  fake_->script("GET", "/api/v1/namespaces/ns/configmaps", {200, R"({"items":[]})"});
+  fake_->script("DELETE", "/api/v1/namespaces/ns/configmaps/a", {200, "{}"});
+  ASSERT_TRUE(client_->apply(configMapsResource(), "ns", "a", json::object(), "mgr"));
+  ASSERT_TRUE(client_->list(configMapsResource(), "ns"));
+  ASSERT_TRUE(client_->remove(configMapsResource(), "ns", "a"));
+  EXPECT_EQ(metrics_.calls, (std::vector<std::string>{"APPLY 200", "LIST 200", "DELETE 200"}));
+  EXPECT_EQ(metrics_.methods, (std::vector<std::string>{"PATCH", "GET", "DELETE"}));
 }
 
 TEST_F(ApiClientTest, EventNamesItsObject) {

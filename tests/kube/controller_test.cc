@@ -32,6 +32,30 @@ bool eventually(const std::function<bool()>& condition) {
   return condition();
 }
 
+TEST(ReconcileResultTest, NamedFactoriesSayWhatHappensNext) {
+  const ReconcileResult done = ReconcileResult::done();
+  EXPECT_FALSE(done.error.has_value());
+  EXPECT_FALSE(done.retry);
+  EXPECT_EQ(done.retryAfter, Clock::Duration::zero());
+  const ReconcileResult requeue = ReconcileResult::requeue();
+  EXPECT_FALSE(requeue.error.has_value());
+  EXPECT_TRUE(requeue.retry);
+  const ReconcileResult later = ReconcileResult::requeueAfter(std::chrono::seconds(7));
+  EXPECT_FALSE(later.retry);
+  EXPECT_EQ(later.retryAfter, std::chrono::seconds(7));
+  EXPECT_EQ(ReconcileResult::failure("boom").error, "boom");
+}
+
+TEST(VisitStepTest, GoOnOrEndTheVisitWithAResult) {
+  EXPECT_FALSE(VisitStep::goOn().endsVisit());
+  const VisitStep conflict = VisitStep::endVisit(ReconcileResult::requeue());
+  ASSERT_TRUE(conflict.endsVisit());
+  EXPECT_TRUE(conflict.result().retry);
+  const VisitStep failed = VisitStep::endVisit(ReconcileResult::failure("create Pod: 500"));
+  ASSERT_TRUE(failed.endsVisit());
+  EXPECT_EQ(failed.result().error, "create Pod: 500");
+}
+
 TEST(ControllerTest, ErrorsRetryWithBackoffUntilSuccess) {
   WorkQueueOptions queueOptions;
   queueOptions.qps = 0;

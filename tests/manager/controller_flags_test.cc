@@ -34,21 +34,39 @@ TEST(ControllerFlags, DefaultsNeedNoFlags) {
   EXPECT_TRUE(p.result.flags.options.leaseNamespace.empty());
   EXPECT_EQ(p.result.flags.options.reconciler.settings.missingPluginGraceSeconds, 120);
   EXPECT_EQ(p.result.flags.options.reconciler.settings.imagePullGraceSeconds, 60);
+  EXPECT_EQ(p.result.flags.options.reconciler.maxRunningPerNamespace, 0u);
+}
+
+TEST(ControllerFlags, AllowedRuntimeClassesAreAList) {
+  EXPECT_TRUE(parse({}).result.flags.options.reconciler.settings.allowedRuntimeClasses.empty());
+  const Parse p =
+      parse({"--allowed-runtime-classes", "x", "--allowed-runtime-classes=gvisor,,kata"});
+  ASSERT_FALSE(p.result.exitNow) << p.err;
+  EXPECT_EQ(p.result.flags.options.reconciler.settings.allowedRuntimeClasses,
+            (std::vector<std::string>{"gvisor", "kata"}));
+}
+
+TEST(ControllerFlags, MaxRunningPerNamespaceSetsTheReconcilersCap) {
+  const Parse p = parse({"--max-running-per-namespace", "3", "--max-running-per-namespace=2"});
+  ASSERT_FALSE(p.result.exitNow) << p.err;
+  EXPECT_EQ(p.result.flags.options.reconciler.maxRunningPerNamespace, 2u);
 }
 
 TEST(ControllerFlags, UsageErrorsExitTwoWithCli11sLine) {
-  for (std::vector<const char*> bad : std::vector<std::vector<const char*>>{
-           {"--no-such-flag"},
-           {"--executor", "vm"},
-           {"--workers", "0"},
-           {"--workers", "eight"},
-           {"--max-running", "-1"},
-           {"--log-level", "loud"},
-           {"--zap-log-level", "chatty"},
-           {"-v", "x"},
-           {"--leader-election-id", ""},
-           {"--missing-plugin-grace", "-5"},
-           {"--kubeconfig"}}) {
+  for (std::vector<const char*> bad :
+       std::vector<std::vector<const char*>>{{"--no-such-flag"},
+                                             {"--executor", "vm"},
+                                             {"--workers", "0"},
+                                             {"--workers", "eight"},
+                                             {"--max-running", "-1"},
+                                             {"--max-running-per-namespace", "-1"},
+                                             {"--max-running-per-namespace", "two"},
+                                             {"--log-level", "loud"},
+                                             {"--zap-log-level", "chatty"},
+                                             {"-v", "x"},
+                                             {"--leader-election-id", ""},
+                                             {"--missing-plugin-grace", "-5"},
+                                             {"--kubeconfig"}}) {
     const Parse p = parse(bad);
     ASSERT_TRUE(p.result.exitNow) << bad[0];
     EXPECT_EQ(*p.result.exitNow, kUsageExit) << bad[0];
@@ -77,8 +95,8 @@ TEST(ControllerFlags, ARepeatedFlagTakesItsLastValue) {
 }
 
 TEST(ControllerFlags, LeaderElectionIdNamesTheLease) {
-  const Parse p = parse({"--leader-election-id", "release-a-plugin-sandbox",
-                         "--leader-election-namespace", "ops"});
+  const Parse p = parse(
+      {"--leader-election-id", "release-a-plugin-sandbox", "--leader-election-namespace", "ops"});
   ASSERT_FALSE(p.result.exitNow) << p.err;
   EXPECT_EQ(p.result.flags.options.leaseName, "release-a-plugin-sandbox");
   EXPECT_EQ(p.result.flags.options.leaseNamespace, "ops");

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "kube/rfc3339.h"
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,7 +11,10 @@
 #include "core/trust_env.h"
 #include "executor/pod_executor.h"
 #include "fake_http_client.h"
+#include "kube/rfc3339.h"
 #include "kube/store.h"
+#include "observe/metrics_registry.h"
+#include "observe/runtime_metrics.h"
 
 namespace ps::reconcile {
 namespace {
@@ -218,6 +219,126 @@ TEST_F(PluginRunReconcilerTest, AFinishedPodWritesTheResultAndNothingElse) {
   ASSERT_EQ(lines.size(), before + 2);  // the status and its Event: no GET, no create
   EXPECT_EQ(lines[before], "PUT " + kRuns + "scan-1/status");
   EXPECT_EQ(lines[before + 1], "POST " + kEvents);
+}
+
+// kubectl patch prun scan-1 --type=merge -p '{"spec":{"status":"Cancelled"}}', as the cache
+// then holds it: the spec changed, so did the generation.
+void cancelInCache(kube::Store& runs, const std::string& name) {
+  json object = *runs.get("team-a/" + name);
+  object["spec"]["status"] = "Cancelled";
+  object["metadata"]["generation"] = 2;
+  object["metadata"]["resourceVersion"] = "50";
+  runs.apply(std::move(object));
+}
+
+TEST_F(PluginRunReconcilerTest, ACancelledRunningRunDeletesItsPodAndEndsCancelled) {
+  const json pod = launch();
+  const std::string podPath = kPods + "/" + pod["metadata"]["name"].get<std::string>();
+  cancelInCache(runs_, "scan-1");
+  const size_t before = fake_->requests().size();
+  fake_->script("DELETE", podPath, {200, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  auto lines = methodsAndPaths(fake_->requests());
+  ASSERT_EQ(lines.size(), before + 3) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[before], "DELETE " + podPath);
+  EXPECT_EQ(lines[before + 1], "PUT " + kRuns + "scan-1/status");
+  EXPECT_EQ(lines[before + 2], "POST " + kEvents);
+  const json status = lastStatusWritten("scan-1");
+  EXPECT_EQ(statusReason(status), "Cancelled");
+  EXPECT_EQ(status["observedGeneration"], 2);
+  EXPECT_TRUE(status.contains("completionTime"));
+  const json event = json::parse(fake_->requestsTo(kEvents).back().body);
+  EXPECT_EQ(event["type"], "Normal");
+  EXPECT_EQ(event["reason"], "Cancelled");
+}
+
+TEST_F(PluginRunReconcilerTest, ACancelOfAFinishedRunOnlyAcknowledgesItsGeneration) {
+  launch();
+  json finished = lastStatusWritten("scan-1");
+  finished["conditions"] = json::array({{{"type", "Succeeded"},
+                                         {"status", "True"},
+                                         {"reason", "Succeeded"},
+                                         {"message", "plugin exited with status 0"},
+                                         {"lastTransitionTime", "2026-11-27T21:00:05Z"}}});
+  finished["completionTime"] = "2026-11-27T21:00:05Z";
+  storeStatus("scan-1", finished);
+  cancelInCache(runs_, "scan-1");
+  pods_.remove(createdPod());
+  const size_t before = fake_->requests().size();
+  fake_->script("PATCH", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  auto lines = methodsAndPaths(fake_->requests());
+  ASSERT_EQ(lines.size(), before + 1) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[before], "PATCH " + kRuns + "scan-1/status");
+  EXPECT_EQ(json::parse(fake_->requests().back().body),
+            json::parse(R"({"status":{"observedGeneration":2}})"));
+  // Acknowledged: the next visit does nothing at all.
+  json acknowledged = *runs_.get("team-a/scan-1");
+  acknowledged["status"]["observedGeneration"] = 2;
+  acknowledged["metadata"]["resourceVersion"] = "51";
+  runs_.apply(std::move(acknowledged));
+  result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error) << *result.error;
+  EXPECT_EQ(fake_->requests().size(), before + 1)
+      << ::testing::PrintToString(methodsAndPaths(fake_->requests()));
+}
+
+TEST_F(PluginRunReconcilerTest, APerNamespaceCapQueuesTheRunNamingTheCap) {
+  ReconcilerOptions options;
+  options.maxRunningPerNamespace = 1;
+  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
+                                                      fixedTrust(trust_), options);
+  launch();  // scan-1 Running in team-a
+  json second = pluginRun("scan-2", "u-2");
+  second["metadata"]["creationTimestamp"] = "2026-11-27T21:00:10Z";
+  runs_.apply(std::move(second));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("PUT", kRuns + "scan-2/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-2");
+  EXPECT_FALSE(result.error);
+  const json status = lastStatusWritten("scan-2");
+  EXPECT_EQ(statusReason(status), "Queued");
+  std::string message;
+  for (const json& condition : status["conditions"]) {
+    if (condition["type"] == "Succeeded") message = condition["message"];
+  }
+  EXPECT_EQ(message,
+            "waiting for a free slot (--max-running-per-namespace=1: namespace team-a is full)");
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);  // only scan-1's
+}
+
+TEST_F(PluginRunReconcilerTest, AFinishedRunIsCountedByReasonOnceWithItsDuration) {
+  observe::MetricsRegistry registry;
+  observe::RunMetrics runMetrics(registry, {"Succeeded", "Failed"});
+  ReconcilerOptions options;
+  options.runMetrics = &runMetrics;
+  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
+                                                      fixedTrust(trust_), options);
+  json pod = launch();  // created 2026-11-27T21:00:00Z
+  pod["status"] = {
+      {"phase", "Failed"},
+      {"containerStatuses",
+       {{{"name", "plugin"},
+         {"state",
+          {{"terminated",
+            {{"exitCode", 3}, {"reason", "Error"}, {"finishedAt", "2026-11-27T21:01:30Z"}}}}}}}}};
+  pod["metadata"]["resourceVersion"] = "101";
+  pods_.apply(std::move(pod));
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  storeStatus("scan-1", lastStatusWritten("scan-1"));
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);  // terminal: not counted again
+  const std::string text = registry.serializeText();
+  EXPECT_NE(text.find("plugin_sandbox_runs_finished_total{reason=\"Failed\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("plugin_sandbox_runs_finished_total{reason=\"Succeeded\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("plugin_sandbox_run_duration_seconds_sum{reason=\"Failed\"} 90\n"),
+            std::string::npos);  // creation to the container's finishedAt
 }
 
 TEST_F(PluginRunReconcilerTest, ARunningRunWhosePodIsGoneIsCheckedLiveThenFailsAsPodDeleted) {

@@ -371,6 +371,51 @@ TEST(PodBuilderTest, ImageAndRuntimeClassFromSettings) {
   EXPECT_EQ(pod["spec"]["runtimeClassName"], "gvisor");
 }
 
+PodTemplate sampleTemplate() {
+  PodTemplate pod;
+  pod.nodeSelector = {{"kubernetes.io/arch", "amd64"}, {"pool", "plugins"}};
+  pod.tolerations = json::parse(R"([{"key":"plugins","operator":"Exists","effect":"NoSchedule"}])");
+  pod.priorityClassName = "low";
+  pod.imagePullSecrets = {"mirror"};
+  return pod;
+}
+
+TEST(PodBuilderTest, PodTemplateSchedulesThePodAndChangesNothingElse) {
+  PluginRun run = sampleRun();
+  const json plain = build(run, samplePlan());
+  run.podTemplate = sampleTemplate();
+  json pod = build(run, samplePlan());
+  const json& spec = pod["spec"];
+  EXPECT_EQ(spec["nodeSelector"], json({{"kubernetes.io/arch", "amd64"}, {"pool", "plugins"}}));
+  EXPECT_EQ(spec["tolerations"][0]["key"], "plugins");
+  EXPECT_EQ(spec["priorityClassName"], "low");
+  EXPECT_EQ(spec["imagePullSecrets"], json::parse(R"([{"name":"mirror"}])"));
+  EXPECT_EQ(restrictedViolations(pod), std::vector<std::string>{});
+  for (const char* added : {"nodeSelector", "tolerations", "priorityClassName", "imagePullSecrets"})
+    pod["spec"].erase(added);
+  EXPECT_EQ(pod, plain) << "the template must add scheduling, nothing else";
+}
+
+TEST(PodBuilderTest, ARuntimeClassMustBeAllowedByTheController) {
+  PluginRun run = sampleRun();
+  run.podTemplate = PodTemplate{};
+  run.podTemplate->runtimeClassName = "runc";
+  ControllerSettings settings;
+  settings.runtimeClassName = "gvisor";
+  auto refused = buildPod(run, samplePlan(), settings);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.rejection().line(),
+            "rejected: runtimeClass: the run asks for RuntimeClass \"runc\"; the controller "
+            "allows none (--allowed-runtime-classes)");
+  settings.allowedRuntimeClasses = {"gvisor", "kata"};
+  refused = buildPod(run, samplePlan(), settings);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.rejection().line().find("allows gvisor, kata"), std::string::npos);
+  run.podTemplate->runtimeClassName = "kata";
+  const json pod = build(run, samplePlan(), settings);
+  EXPECT_EQ(pod["spec"]["runtimeClassName"], "kata");  // the run's allowed choice wins
+}
+
 TEST(PodBuilderTest, DeterministicOutput) {
   EXPECT_EQ(build(sampleRun(), samplePlan()).dump(), build(sampleRun(), samplePlan()).dump());
 }

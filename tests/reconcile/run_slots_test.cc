@@ -56,5 +56,38 @@ TEST(RunSlotsTest, OverfullClusterStartsNothing) {
   EXPECT_EQ(runsAllowedToStart({}, 1), Keys{});
 }
 
+using Verdicts = std::map<std::string, SlotVerdict>;
+
+TEST(RunSlotsTest, PerNamespaceCapHoldsBackOnlyItsNamespace) {
+  const std::vector<RunSlotView> runs = {
+      view("a/run", 0, RunState::Running), view("a/old", 10, RunState::Queued),
+      view("b/young", 20, RunState::Queued), view("b/younger", 30, RunState::Validating)};
+  EXPECT_EQ(slotVerdicts(runs, {0, 1}),
+            (Verdicts{{"a/old", SlotVerdict::WaitForNamespaceSlot},
+                      {"b/young", SlotVerdict::Start},
+                      {"b/younger", SlotVerdict::WaitForNamespaceSlot}}));
+  EXPECT_EQ(slotVerdicts(runs, {0, 2}), (Verdicts{{"a/old", SlotVerdict::Start},
+                                                  {"b/young", SlotVerdict::Start},
+                                                  {"b/younger", SlotVerdict::Start}}));
+}
+
+TEST(RunSlotsTest, BothCapsTogetherAndWhichOneHoldsARunBack) {
+  const std::vector<RunSlotView> runs = {
+      view("a/run", 0, RunState::Running), view("a/old", 10, RunState::Queued),
+      view("b/young", 20, RunState::Queued), view("c/youngest", 30, RunState::Queued)};
+  // Global 2: one slot left. a is full under its cap of 1, so b (younger) takes the slot.
+  EXPECT_EQ(slotVerdicts(runs, {2, 1}), (Verdicts{{"a/old", SlotVerdict::WaitForNamespaceSlot},
+                                                  {"b/young", SlotVerdict::Start},
+                                                  {"c/youngest", SlotVerdict::WaitForSlot}}));
+  EXPECT_EQ(slotVerdicts(runs, {0, 0}).at("a/old"), SlotVerdict::Start);  // no caps
+  EXPECT_EQ(slotVerdicts(runs, {1, 0}).at("a/old"), SlotVerdict::WaitForSlot);
+}
+
+TEST(RunSlotsTest, TerminalRunsDoNotCountAgainstTheirNamespace) {
+  const std::vector<RunSlotView> runs = {view("a/done", 0, RunState::Failed),
+                                         view("a/next", 1, RunState::Queued)};
+  EXPECT_EQ(slotVerdicts(runs, {0, 1}).at("a/next"), SlotVerdict::Start);
+}
+
 }  // namespace
 }  // namespace ps::reconcile

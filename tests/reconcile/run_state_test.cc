@@ -180,6 +180,25 @@ TEST(RunStateTest, NoCapacityQueuesOnceThenWaitsQuietly) {
   EXPECT_TRUE(transition(RunState::Queued, facts).createPod);
 }
 
+TEST(RunStateTest, TheQueuedMessageNamesTheCapThatHoldsTheRunBack) {
+  RunFacts facts = accepted();
+  facts.capacityAvailable = false;
+  EXPECT_EQ(transition(RunState::Validating, facts).message,
+            "waiting for a free slot (--max-running)");
+  facts.capacityCap = "--max-running-per-namespace=2: namespace team-a is full";
+  const Decision first = transition(RunState::Validating, facts);
+  EXPECT_EQ(first.next, RunState::Queued);
+  EXPECT_NE(first.message.find("--max-running-per-namespace=2"), std::string::npos);
+  // Queued under the global cap, now held by the namespace's: status is rewritten, no Event.
+  facts.currentMessage = "waiting for a free slot (--max-running)";
+  const Decision switched = transition(RunState::Queued, facts);
+  EXPECT_EQ(switched.next, RunState::Queued);
+  EXPECT_TRUE(switched.writeStatus);
+  EXPECT_FALSE(switched.event.has_value());
+  facts.currentMessage = switched.message;
+  EXPECT_FALSE(transition(RunState::Queued, facts).writeStatus);
+}
+
 TEST(RunStateTest, ExistingPodIsAdoptedNeverCreatedTwice) {
   RunFacts facts = accepted();
   facts.pod = podIn(PodPhase::Running);
@@ -204,9 +223,9 @@ TEST(RunStateTest, AdmissionRefusalFailsTheRun) {
 
 TEST(RunStateTest, ATransientRefusalWaitsQueuedThenCreatesAgain) {
   RunFacts facts = accepted();
-  facts.retryingRefusal = LaunchRefusal{
-      "pods \"x\" is forbidden: exceeded quota: q, requested: pods=1, limit: pods=0", true, 2,
-      facts.now + seconds{2}};
+  facts.retryingRefusal =
+      LaunchRefusal{"pods \"x\" is forbidden: exceeded quota: q, requested: pods=1, limit: pods=0",
+                    true, 2, facts.now + seconds{2}};
   for (RunState from : {RunState::Validating, RunState::Queued}) {
     const Decision waiting = transition(from, facts);
     EXPECT_EQ(waiting.next, RunState::Queued);
@@ -230,14 +249,16 @@ TEST(RunStateTest, ATransientRefusalWaitsQueuedThenCreatesAgain) {
 
 TEST(LaunchRefusalTest, TransientRefusalsAreTheOnesThatGoAwayOnTheirOwn) {
   EXPECT_TRUE(isTransientRefusal(
-      403, "pods \"p\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, "
-           "limited: pods=1"));
+      403,
+      "pods \"p\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, "
+      "limited: pods=1"));
   EXPECT_TRUE(isTransientRefusal(403,
                                  "pods \"p\" is forbidden: error looking up service account "
                                  "ns/default: serviceaccount \"default\" not found"));
   EXPECT_TRUE(isTransientRefusal(
-      500, "Internal error occurred: failed calling webhook \"w.example.com\": context deadline "
-           "exceeded"));
+      500,
+      "Internal error occurred: failed calling webhook \"w.example.com\": context deadline "
+      "exceeded"));
   EXPECT_TRUE(isTransientRefusal(504, "Timeout: request did not complete within 34s"));
   EXPECT_TRUE(isTransientRefusal(429, "too many requests"));
   EXPECT_TRUE(isTransientRefusal(403, "pods \"p\" is forbidden: status unknown for quota: q"));
@@ -425,6 +446,96 @@ TEST(RunStateTest, TtlDeletesFinishedRunAndItsPod) {
   EXPECT_EQ(decision.next, RunState::Succeeded);
 }
 
+TEST(RunStateTest, TtlAfterFailureKeepsAFailedRunForItsOwnTime) {
+  RunFacts facts = baseFacts();
+  facts.ttlAfterFinished = seconds{60};
+  facts.ttlAfterFailure = seconds{600};
+  facts.completionTime = kNow - seconds{60};
+  for (RunState failed :
+       {RunState::Failed, RunState::Rejected, RunState::TimedOut, RunState::Cancelled}) {
+    Decision decision = transition(failed, facts);
+    EXPECT_FALSE(decision.deleteRun) << reasonOf(failed);
+    EXPECT_EQ(decision.requeueAfter, seconds{540}) << reasonOf(failed);
+  }
+  EXPECT_TRUE(transition(RunState::Succeeded, facts).deleteRun);  // success keeps its own TTL
+  facts.completionTime = kNow - seconds{600};
+  EXPECT_TRUE(transition(RunState::Failed, facts).deleteRun);
+  facts.ttlAfterFinished.reset();
+  facts.completionTime = kNow - seconds{60};
+  EXPECT_FALSE(transition(RunState::Succeeded, facts).deleteRun);  // no TTL for success
+  EXPECT_FALSE(transition(RunState::Succeeded, facts).requeueAfter.has_value());
+}
+
+TEST(RunStateTest, TtlAfterFinishedCoversFailuresWithoutTheirOwn) {
+  RunFacts facts = baseFacts();
+  facts.ttlAfterFinished = seconds{60};
+  facts.completionTime = kNow - seconds{60};
+  EXPECT_TRUE(transition(RunState::Failed, facts).deleteRun);
+  facts.ttlAfterFailure = seconds{0};  // 0: failures go at once, successes after 60 s
+  facts.completionTime = kNow;
+  EXPECT_TRUE(transition(RunState::Failed, facts).deleteRun);
+  EXPECT_FALSE(transition(RunState::Succeeded, facts).deleteRun);
+}
+
+TEST(RunStateTest, CancelBeforeLaunchEndsCancelledWithoutAPod) {
+  for (RunState waiting : {RunState::Validating, RunState::Queued}) {
+    RunFacts facts = accepted();
+    facts.cancelRequested = true;
+    const Decision decision = transition(waiting, facts);
+    EXPECT_EQ(decision.next, RunState::Cancelled) << reasonOf(waiting);
+    EXPECT_TRUE(isTerminal(decision.next));
+    EXPECT_FALSE(decision.createPod);
+    EXPECT_FALSE(decision.deletePod);
+    EXPECT_TRUE(decision.writeStatus);
+    ASSERT_TRUE(decision.outcome.has_value());
+    EXPECT_FALSE(decision.outcome->exitCode.has_value());
+    EXPECT_EQ(decision.outcome->completionTime, kNow);
+    ASSERT_TRUE(decision.event.has_value());
+    EXPECT_EQ(decision.event->type, EventRecord::Type::Normal);
+    EXPECT_EQ(decision.event->reason, "Cancelled");
+    EXPECT_NE(decision.message.find("spec.status: Cancelled"), std::string::npos);
+  }
+}
+
+TEST(RunStateTest, CancelWhileRunningDeletesThePod) {
+  RunFacts facts = baseFacts();
+  facts.cancelRequested = true;
+  facts.startTime = kNow - seconds{5};
+  facts.pod = podIn(PodPhase::Running);
+  const Decision decision = transition(RunState::Running, facts);
+  EXPECT_EQ(decision.next, RunState::Cancelled);
+  EXPECT_TRUE(decision.deletePod);
+  EXPECT_TRUE(decision.writeStatus);
+  ASSERT_TRUE(decision.event.has_value());
+  EXPECT_EQ(decision.event->type, EventRecord::Type::Normal);
+  EXPECT_NE(decision.message.find("the Pod is deleted"), std::string::npos);
+  facts.pod->deleting = true;  // already going: no second delete
+  EXPECT_FALSE(transition(RunState::Running, facts).deletePod);
+  EXPECT_EQ(transition(RunState::Running, facts).next, RunState::Cancelled);
+}
+
+TEST(RunStateTest, CancelAfterThePodFinishedKeepsItsOutcome) {
+  RunFacts facts = baseFacts();
+  facts.cancelRequested = true;
+  facts.pod = terminatedPod(PodPhase::Succeeded, 0, "Completed", "done\n");
+  EXPECT_EQ(transition(RunState::Running, facts).next, RunState::Succeeded);
+  facts.pod = terminatedPod(PodPhase::Failed, 3, "Error");
+  const Decision decision = transition(RunState::Running, facts);
+  EXPECT_EQ(decision.next, RunState::Failed);
+  EXPECT_EQ(decision.outcome->exitCode, 3);
+}
+
+TEST(RunStateTest, CancelOfAFinishedRunChangesNothing) {
+  RunFacts facts = baseFacts();
+  facts.cancelRequested = true;
+  facts.completionTime = kNow - seconds{5};
+  const Decision decision = transition(RunState::Succeeded, facts);
+  EXPECT_EQ(decision.next, RunState::Succeeded);
+  EXPECT_FALSE(decision.writeStatus);
+  EXPECT_FALSE(decision.event.has_value());
+  EXPECT_FALSE(decision.deletePod);
+}
+
 TEST(RunStateTest, TerminalRunStopsAStillRunningPod) {
   RunFacts facts = baseFacts();
   facts.pod = podIn(PodPhase::Running);
@@ -458,15 +569,21 @@ std::vector<RunFacts> allFactCombinations() {
         for (bool capacity : {false, true}) {
           for (int startOffset : {-1, 0, 10'000}) {  // -1: no start time
             for (int ttl : {-1, 0, 3600}) {          // -1: no TTL
-              RunFacts facts = baseFacts();
-              facts.verdict = {kind, "message"};
-              facts.pod = pod;
-              if (admissionRefused) facts.admissionError = "forbidden";
-              facts.capacityAvailable = capacity;
-              if (startOffset >= 0) facts.startTime = kNow - seconds{startOffset};
-              if (ttl >= 0) facts.ttlAfterFinished = seconds{ttl};
-              facts.completionTime = kNow - seconds{30};
-              all.push_back(facts);
+              for (int failureTtl : {-1, 600}) {     // -1: no failure TTL
+                for (bool cancel : {false, true}) {
+                  RunFacts facts = baseFacts();
+                  facts.cancelRequested = cancel;
+                  if (failureTtl >= 0) facts.ttlAfterFailure = seconds{failureTtl};
+                  facts.verdict = {kind, "message"};
+                  facts.pod = pod;
+                  if (admissionRefused) facts.admissionError = "forbidden";
+                  facts.capacityAvailable = capacity;
+                  if (startOffset >= 0) facts.startTime = kNow - seconds{startOffset};
+                  if (ttl >= 0) facts.ttlAfterFinished = seconds{ttl};
+                  facts.completionTime = kNow - seconds{30};
+                  all.push_back(facts);
+                }
+              }
             }
           }
         }
@@ -493,7 +610,7 @@ TEST(RunStatePropertyTest, TerminalIsTerminal) {
       ASSERT_FALSE(decision.outcome.has_value()) << reasonOf(state);
     }
   }
-  EXPECT_EQ(terminalStates, 9u);
+  EXPECT_EQ(terminalStates, 10u);
 }
 
 // Property: whatever the facts, a non-terminal run never creates a Pod while one exists, and
@@ -519,6 +636,10 @@ TEST(RunStatePropertyTest, TransitionsAreRecordedAndPodsNeverDuplicated) {
       }
       if (decision.next == RunState::Rejected) {
         ASSERT_FALSE(decision.createPod);
+      }
+      if (facts.cancelRequested) {  // a cancel ends the run at once and never starts a Pod
+        ASSERT_FALSE(decision.createPod) << reasonOf(state);
+        ASSERT_TRUE(isTerminal(decision.next)) << reasonOf(state);
       }
     }
   }

@@ -347,7 +347,7 @@ std::string controllerRequests(const std::string& metrics, int count, double& to
   std::string line;
   total = 0;
   for (const auto& [key, value] :
-       samplesBy(metrics, "rest_client_requests_total", {"verb", "code"})) {
+       samplesBy(metrics, "rest_client_requests_total", {"method", "code"})) {
     char item[96];
     std::snprintf(item, sizeof(item), "%s %.2f, ", key.c_str(), value / count);
     line += item;

@@ -402,6 +402,30 @@ TEST(ChartRender, MaxRunningZeroMeansNoCap) {
   EXPECT_TRUE(hasArg(args, "--max-running=0"));
 }
 
+TEST(ChartRender, AllowedRuntimeClassesBecomeOneFlag) {
+  const auto byDefault =
+      containerArgs(ofKind(documents(renderChart("rc", "ps", {})), "Deployment").at(0));
+  for (const auto& arg : byDefault) {
+    EXPECT_EQ(arg.rfind("--allowed-runtime-classes", 0), std::string::npos) << arg;
+  }
+  const auto allowed = containerArgs(
+      ofKind(documents(renderChart("rc", "ps", {"controller.allowedRuntimeClasses={gvisor,kata}"})),
+             "Deployment")
+          .at(0));
+  EXPECT_TRUE(hasArg(allowed, "--allowed-runtime-classes=gvisor,kata"));
+}
+
+TEST(ChartRender, MaxRunningPerNamespaceIsPassedAndOffByDefault) {
+  const auto byDefault =
+      containerArgs(ofKind(documents(renderChart("cap", "ps", {})), "Deployment").at(0));
+  EXPECT_TRUE(hasArg(byDefault, "--max-running-per-namespace=0"));
+  const auto capped = containerArgs(
+      ofKind(documents(renderChart("cap", "ps", {"controller.maxRunningPerNamespace=3"})),
+             "Deployment")
+          .at(0));
+  EXPECT_TRUE(hasArg(capped, "--max-running-per-namespace=3"));
+}
+
 // createWatchNamespaces makes the missing ones (restricted, kept on uninstall), never the
 // release's own. Offline, lookup sees no cluster, so every listed one counts as missing.
 TEST(ChartRender, CreateWatchNamespacesRendersRestrictedKeptNamespaces) {
@@ -533,6 +557,9 @@ TEST(ChartRender, SchemaRefusesBadValues) {
       {"global.imagePullSecrets[0].nme=x", "/global/imagePullSecrets/0"},
       {"imagePullSecrets={Bad_Secret}", "/imagePullSecrets/0"},
       {"controller.maxRunning=-1", "/controller/maxRunning"},
+      {"controller.maxRunningPerNamespace=-1", "/controller/maxRunningPerNamespace"},
+      {"controller.allowedRuntimeClasses={Bad_Name}", "/controller/allowedRuntimeClasses/0"},
+      {"controller.maxRunningPerNamespace=two", "/controller/maxRunningPerNamespace"},
       {"createWatchNamespaces=yes", "/createWatchNamespaces"},
   };
   // Both PodDisruptionBudget bounds at once (the API server would refuse the object).

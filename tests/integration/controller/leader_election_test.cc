@@ -115,12 +115,12 @@ struct Replica {
   double successfulWrites() const {
     const std::string text = metrics();
     double writes = 0;
-    for (const char* verb : {"POST", "PUT", "PATCH", "DELETE", "APPLY"}) {
+    for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
       for (const char* code : {"200", "201", "202"}) {
-        writes +=
-            sumSamples(text, "rest_client_requests_total",
-                       {std::string("verb=\"") + verb + "\"", std::string("code=\"") + code + "\""})
-                .value_or(0);
+        writes += sumSamples(text, "rest_client_requests_total",
+                             {std::string("method=\"") + method + "\"",
+                              std::string("code=\"") + code + "\""})
+                      .value_or(0);
       }
     }
     return writes;

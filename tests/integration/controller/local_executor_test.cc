@@ -217,6 +217,24 @@ TEST_F(LocalExecutorTest, DeletingTheRunMidRunKillsTheSandbox) {
                       "the sandboxed plugin process to be killed"));
 }
 
+// spec.status: Cancelled stops the sandbox and ends the run Cancelled; the run itself stays.
+TEST_F(LocalExecutorTest, CancellingARunKillsTheSandboxAndEndsItCancelled) {
+  startController();
+  createSignedPlugin("sleeper", "[]", "import time\ntime.sleep(300)\n");
+  const std::string marker = "cancel-" + ns();
+  createRun("stopped", "sleeper", {{"args", {marker}}, {"timeoutSeconds", 300}});
+  ASSERT_TRUE(waitSucceeded("stopped", "Unknown/Running"));
+  ASSERT_TRUE(waitFor([&] { return processWithArgument(marker); }, kWait,
+                      "the sandboxed plugin process to exist"));
+  ASSERT_TRUE(kubectlNs({"patch", "pluginrun", "stopped", "--type=merge", "-p",
+                         R"({"spec":{"status":"Cancelled"}})"})
+                  .ok());
+  ASSERT_TRUE(waitSucceeded("stopped", "False/Cancelled"));
+  EXPECT_TRUE(waitFor([&] { return !processWithArgument(marker); }, kWait,
+                      "the sandboxed plugin process to be killed"));
+  EXPECT_TRUE(status("stopped").contains("completionTime"));
+}
+
 TEST_F(LocalExecutorTest, RunsBeyondTheSandboxThreadsWaitAsQueued) {
   // Without --max-running the local executor runs one sandbox per CPU; the rest must show as
   // Queued (their deadline not counting), not as Running behind a busy thread.

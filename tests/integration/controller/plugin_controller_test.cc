@@ -1,8 +1,13 @@
 // plugin-controller end to end against the real kube-apiserver: the controller runs as a child
 // process watching one namespace; the test plays the kubelet by patching Pod status.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -440,6 +445,239 @@ TEST_F(FailuresSpeakTest, AFullResourceQuotaQueuesTheRunUntilThereIsRoom) {
   ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, quota.dump()).ok());
   ASSERT_TRUE(waitCondition("quota", "Succeeded", "Unknown/Running"));
   EXPECT_EQ(pods().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ps::testing
+
+namespace ps::testing {
+namespace {
+
+// Issue 15, runs people can cancel and schedule: spec.status: Cancelled, the failure TTL, the
+// per-namespace cap, run metrics.
+class RunControlTest : public PluginControllerTest {
+ protected:
+  void createRunWith(const std::string& name, const json& spec) {
+    json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
+                {"kind", "PluginRun"},
+                {"metadata", {{"name", name}}},
+                {"spec", spec}};
+    ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, run.dump()).ok());
+  }
+  void cancel(const std::string& run) {
+    auto result = kubectlNs(
+        {"patch", "pluginrun", run, "--type=merge", "-p", R"({"spec":{"status":"Cancelled"}})"});
+    ASSERT_TRUE(result.ok()) << result.err;
+  }
+  // Events on `run` with `reason`, as the API server has them.
+  json eventsFor(const std::string& run, const std::string& reason) const {
+    auto result = kubectlNs({"get", "events", "--field-selector",
+                             "involvedObject.name=" + run + ",reason=" + reason, "-o", "json"});
+    json list = result.ok() ? json::parse(result.out, nullptr, false) : json();
+    return list.is_object() && list.contains("items") ? list["items"] : json::array();
+  }
+  // finishPod, finished now: the TTLs count from the container's finishedAt.
+  void finishPodNow(const std::string& pod, int exitCode, const std::string& message) {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    patchPod(pod,
+             {{"terminated",
+               {{"exitCode", exitCode},
+                {"reason", exitCode == 0 ? "Completed" : "Error"},
+                {"message", message},
+                {"startedAt", stamp},
+                {"finishedAt", stamp}}}},
+             exitCode == 0 ? "Succeeded" : "Failed");
+  }
+};
+
+TEST_F(RunControlTest, CancellingARunningRunDeletesItsPodAndEndsItCancelled) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("stop-me", "example");
+  ASSERT_TRUE(waitCondition("stop-me", "Succeeded", "Unknown/Running"));
+  const std::string pod = waitPodName();
+  ASSERT_FALSE(pod.empty());
+  runPod(pod);
+  cancel("stop-me");
+  ASSERT_TRUE(waitCondition("stop-me", "Succeeded", "False/Cancelled"));
+  EXPECT_TRUE(waitFor([&] { return pods().empty(); }, kWait, "the Pod to be deleted"));
+  EXPECT_TRUE(waitFor(
+      [&] {
+        for (const json& event : eventsFor("stop-me", "Cancelled")) {
+          if (event.value("type", "") == "Normal") return true;
+        }
+        return false;
+      },
+      kWait, "a Normal Event Cancelled"));
+  const json run = get("pluginrun", "stop-me");
+  EXPECT_TRUE(run["status"].contains("completionTime")) << run.dump();
+  EXPECT_EQ(run["status"].value("observedGeneration", 0), run["metadata"].value("generation", -1));
+}
+
+TEST_F(RunControlTest, CancellingAQueuedRunNeverMakesAPod) {
+  startController({"--max-running", "1"});
+  createPluginConfigMap("example", "example");
+  createRun("first", "example");
+  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  createRun("second", "example");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
+  cancel("second");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "False/Cancelled"));
+  EXPECT_EQ(pods().size(), 1u);
+}
+
+TEST_F(RunControlTest, CancellingAFinishedRunChangesNothingButTheObservedGeneration) {
+  startController();
+  createPluginConfigMap("example", "example");
+  createRun("done", "example");
+  ASSERT_TRUE(waitCondition("done", "Succeeded", "Unknown/Running"));
+  const std::string pod = waitPodName();
+  runPod(pod);
+  finishPod(pod, 0, "all good\n");
+  ASSERT_TRUE(waitCondition("done", "Succeeded", "True/Succeeded"));
+  cancel("done");
+  // kstatus reads generation != observedGeneration as in progress: it must catch up.
+  ASSERT_TRUE(waitFor(
+      [&] { return get("pluginrun", "done")["status"].value("observedGeneration", 0) == 2; }, kWait,
+      "observedGeneration 2"));
+  EXPECT_EQ(condition("done", "Succeeded"), "True/Succeeded");
+  EXPECT_EQ(get("pluginrun", "done")["status"].value("result", ""), "all good\n");
+  EXPECT_TRUE(eventsFor("done", "Cancelled").empty());
+}
+
+TEST_F(RunControlTest, APerNamespaceCapQueuesOnlyTheFullNamespace) {
+  TestNamespace other = cluster().uniqueNamespace("ctl-o");
+  watched_ = ns() + "," + other.name();
+  startController({"--max-running-per-namespace", "1"});
+  createPluginConfigMap("example", "example");
+  createRun("first", "example");
+  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  createRun("second", "example");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
+  EXPECT_NE(messageOf(get("pluginrun", "second")).find("--max-running-per-namespace=1"),
+            std::string::npos)
+      << get("pluginrun", "second").dump();
+  // Another namespace is not held back by this one's cap.
+  const std::string dir = kSourceDir + "/plugins/example";
+  ASSERT_TRUE(
+      kubectl({"-n", other.name(), "create", "configmap", "example",
+               "--from-file=" + dir + "/manifest.json", "--from-file=" + dir + "/plugin.py"})
+          .ok());
+  json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
+              {"kind", "PluginRun"},
+              {"metadata", {{"name", "elsewhere"}, {"namespace", other.name()}}},
+              {"spec", {{"plugin", {{"configMap", "example"}}}}}};
+  ASSERT_TRUE(kubectl({"apply", "-f", "-"}, run.dump()).ok());
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return kubectl({"-n", other.name(), "get", "pluginrun", "elsewhere", "-o",
+                        "jsonpath={.status.conditions[?(@.type==\"Succeeded\")].reason}"})
+                   .out == "Running";
+      },
+      kWait, "the run in the other namespace to start"));
+  const std::string firstPod = podOf("first");
+  runPod(firstPod);
+  finishPod(firstPod, 0, "one\n");
+  ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Running"));
+}
+
+// A port the kernel just handed out and released, for the controller's /metrics.
+int freeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+TEST_F(RunControlTest, MetricsCountRunsByReasonAndRequestsAsControllerRuntimeLabelsThem) {
+  const std::string port = std::to_string(freeLoopbackPort());
+  startController({"--metrics-bind-address", "127.0.0.1:" + port});
+  createPluginConfigMap("example", "example");
+  createRun("counted", "example");
+  ASSERT_TRUE(waitCondition("counted", "Succeeded", "Unknown/Running"));
+  auto scrape = [&] {
+    auto result =
+        runCommand({"curl", "-sf", "--max-time", "10", "http://127.0.0.1:" + port + "/metrics"});
+    return result.ok() ? result.out : "";
+  };
+  EXPECT_TRUE(waitFor(
+      [&] { return scrape().find("\nplugin_sandbox_runs_running 1\n") != std::string::npos; },
+      kWait, "plugin_sandbox_runs_running 1"));
+  const std::string pod = podOf("counted");
+  runPod(pod);
+  finishPod(pod, 0, "ok\n");
+  ASSERT_TRUE(waitCondition("counted", "Succeeded", "True/Succeeded"));
+  std::string text;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        text = scrape();
+        return text.find("\nplugin_sandbox_runs_finished_total{reason=\"Succeeded\"} 1\n") !=
+               std::string::npos;
+      },
+      kWait, "plugin_sandbox_runs_finished_total{reason=\"Succeeded\"} 1"))
+      << text;
+  EXPECT_NE(text.find("\nplugin_sandbox_runs_running 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("plugin_sandbox_run_duration_seconds_count{reason=\"Succeeded\"} 1"),
+            std::string::npos);
+  // The Pod's create: code, host (the kubeconfig's server), method.
+  const std::string created = "rest_client_requests_total{code=\"201\",host=\"";
+  const auto at = text.find(created);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_NE(text.find("method=\"POST\"}", at), std::string::npos) << text.substr(at, 200);
+}
+
+TEST_F(RunControlTest, PodTemplateSchedulesThePodAndARuntimeClassMustBeAllowed) {
+  startController({"--allowed-runtime-classes", "gvisor"});
+  createPluginConfigMap("example", "example");
+  createRunWith("placed", {{"plugin", {{"configMap", "example"}}},
+                           {"podTemplate",
+                            {{"nodeSelector", {{"pool", "plugins"}}},
+                             {"tolerations", {{{"key", "plugins"}, {"operator", "Exists"}}}}}}});
+  createRunWith("weaker", {{"plugin", {{"configMap", "example"}}},
+                           {"podTemplate", {{"runtimeClassName", "runc"}}}});
+  ASSERT_TRUE(waitCondition("placed", "Succeeded", "Unknown/Running"));
+  const json pod = get("pod", podOf("placed"));
+  EXPECT_EQ(pod["spec"]["nodeSelector"], json({{"pool", "plugins"}})) << pod.dump();
+  EXPECT_EQ(pod["spec"]["tolerations"][0]["key"], "plugins");
+  ASSERT_TRUE(waitCondition("weaker", "Succeeded", "False/Rejected"));
+  EXPECT_NE(messageOf(get("pluginrun", "weaker")).find("rejected: runtimeClass:"),
+            std::string::npos)
+      << get("pluginrun", "weaker").dump();
+  EXPECT_EQ(pods().size(), 1u);
+}
+
+TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
+  startController();
+  createPluginConfigMap("example", "example");
+  const json ttl = {{"plugin", {{"configMap", "example"}}},
+                    {"ttlSecondsAfterFinished", 3600},
+                    {"ttlSecondsAfterFailure", 1}};
+  createRunWith("fails", ttl);
+  createRunWith("passes", ttl);
+  ASSERT_TRUE(waitCondition("fails", "Succeeded", "Unknown/Running"));
+  ASSERT_TRUE(waitCondition("passes", "Succeeded", "Unknown/Running"));
+  const std::string failing = podOf("fails");
+  const std::string passing = podOf("passes");
+  ASSERT_FALSE(failing.empty());
+  ASSERT_FALSE(passing.empty());
+  finishPodNow(failing, 3, "");
+  finishPodNow(passing, 0, "ok\n");
+  ASSERT_TRUE(waitCondition("passes", "Succeeded", "True/Succeeded"));
+  EXPECT_TRUE(waitFor([&] { return !get("pluginrun", "fails").is_object(); }, kWait,
+                      "the failed run to be deleted after 1 s"));
+  EXPECT_EQ(condition("passes", "Succeeded"), "True/Succeeded") << "3600 s: still there";
 }
 
 }  // namespace

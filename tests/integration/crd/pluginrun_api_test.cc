@@ -149,6 +149,74 @@ TEST_F(PluginRunApiTest, RefusesSpecUpdatesButNotMetadataUpdates) {
   EXPECT_TRUE(label.ok()) << label.err;
 }
 
+// Tekton's cancel: spec.status may be set to Cancelled (and only to that), never unset; every
+// other field stays immutable, adding or removing an optional one included.
+TEST_F(PluginRunApiTest, SpecStatusCancelledIsTheOneAllowedSpecChange) {
+  ASSERT_TRUE(create(pluginRun("cancel", "  plugin: {configMap: techdebt}\n")).ok());
+  const auto patch = [&](const std::string& body) {
+    return kubectl({"patch", "pluginrun", "cancel", "--type=merge", "-p", body});
+  };
+  const CommandResult other = patch(R"({"spec":{"status":"Paused"}})");
+  EXPECT_FALSE(other.ok());
+  EXPECT_NE(other.err.find("Unsupported value: \"Paused\""), std::string::npos) << other.err;
+  const CommandResult added = patch(R"({"spec":{"ttlSecondsAfterFailure":60}})");
+  EXPECT_FALSE(added.ok());
+  EXPECT_NE(added.err.find("spec is immutable after creation"), std::string::npos) << added.err;
+  const CommandResult both = patch(R"({"spec":{"status":"Cancelled","timeoutSeconds":5}})");
+  EXPECT_FALSE(both.ok()) << "a cancel must not carry another change";
+
+  const CommandResult cancel = patch(R"({"spec":{"status":"Cancelled"}})");
+  ASSERT_TRUE(cancel.ok()) << cancel.err;
+  EXPECT_EQ(get("cancel")["spec"]["status"], "Cancelled");
+  EXPECT_EQ(get("cancel")["metadata"]["generation"], 2);
+  const CommandResult undo = patch(R"({"spec":{"status":null}})");
+  EXPECT_FALSE(undo.ok());
+  EXPECT_NE(undo.err.find("a cancelled PluginRun stays cancelled"), std::string::npos) << undo.err;
+}
+
+TEST_F(PluginRunApiTest, PodTemplateIsBoundedAndImmutable) {
+  const CommandResult full =
+      create(pluginRun("placed",
+                       "  plugin: {configMap: techdebt}\n"
+                       "  podTemplate:\n"
+                       "    nodeSelector: {pool: plugins}\n"
+                       "    tolerations: [{key: plugins, operator: Exists, effect: NoSchedule}]\n"
+                       "    priorityClassName: low\n"
+                       "    imagePullSecrets: [{name: mirror}]\n"
+                       "    runtimeClassName: gvisor\n"));
+  ASSERT_TRUE(full.ok()) << full.err;
+  EXPECT_EQ(get("placed")["spec"]["podTemplate"]["nodeSelector"]["pool"], "plugins");
+  expectRefused(pluginRun("no-host",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {hostNetwork: true}\n"),
+                "unknown field \"spec.podTemplate.hostNetwork\"");
+  expectRefused(pluginRun("bad-effect",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {tolerations: [{effect: Evict}]}\n"),
+                "Unsupported value: \"Evict\"");
+  const CommandResult moved =
+      kubectl({"patch", "pluginrun", "placed", "--type=merge", "-p",
+               R"({"spec":{"podTemplate":{"nodeSelector":{"pool":"other"}}}})"});
+  EXPECT_FALSE(moved.ok());
+  EXPECT_NE(moved.err.find("spec is immutable after creation"), std::string::npos) << moved.err;
+}
+
+TEST_F(PluginRunApiTest, WideOutputShowsPodExitCodeAndSigner) {
+  ASSERT_TRUE(create(pluginRun("wide", "  plugin: {configMap: techdebt}\n")).ok());
+  ASSERT_TRUE(
+      kubectl({"patch", "pluginrun", "wide", "--subresource=status", "--type=merge", "-p",
+               R"({"status":{"podName":"wide-pod-x","exitCode":3,"signedBy":"sha256:ab"}})"})
+          .ok());
+  const CommandResult narrow = kubectl({"get", "prun", "wide"});
+  ASSERT_TRUE(narrow.ok()) << narrow.err;
+  EXPECT_EQ(narrow.out.find("wide-pod-x"), std::string::npos) << narrow.out;
+  const CommandResult wide = kubectl({"get", "prun", "wide", "-o", "wide"});
+  ASSERT_TRUE(wide.ok()) << wide.err;
+  for (const char* text : {"POD", "EXITCODE", "SIGNEDBY", "wide-pod-x", "sha256:ab"}) {
+    EXPECT_NE(wide.out.find(text), std::string::npos) << wide.out;
+  }
+}
+
 TEST_F(PluginRunApiTest, StatusIsWrittenOnlyThroughTheStatusSubresource) {
   ASSERT_TRUE(create(pluginRun("observed", "  plugin: {configMap: techdebt}\n")).ok());
   const std::string status = R"({"status":{"pluginID":"techdebt","exitCode":0,"conditions":[

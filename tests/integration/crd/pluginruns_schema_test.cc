@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -65,11 +66,25 @@ TEST(PluginRunsCrd, NamesAsTheDesignSays) {
 
 TEST(PluginRunsCrd, PrinterColumnsInOrder) {
   std::vector<std::string> columns;
+  std::vector<std::string> wide;  // priority 1: shown by `kubectl get -o wide` only
   for (const auto& column : version()["additionalPrinterColumns"]) {
-    columns.push_back(column["name"].as<std::string>());
+    const int priority = column["priority"] ? column["priority"].as<int>() : 0;
+    (priority == 0 ? columns : wide).push_back(column["name"].as<std::string>());
+    EXPECT_LE(priority, 1) << column["name"].as<std::string>();
   }
   EXPECT_EQ(columns, (std::vector<std::string>{"Plugin", "Succeeded", "Reason", "StartTime",
                                                "CompletionTime", "Age"}));
+  EXPECT_EQ(wide, (std::vector<std::string>{"Pod", "ExitCode", "SignedBy"}));
+}
+
+TEST(PluginRunsCrd, WideColumnsReadStatusFields) {
+  std::map<std::string, std::string> paths;
+  for (const auto& column : version()["additionalPrinterColumns"]) {
+    paths[column["name"].as<std::string>()] = column["jsonPath"].as<std::string>();
+  }
+  EXPECT_EQ(paths["Pod"], ".status.podName");
+  EXPECT_EQ(paths["ExitCode"], ".status.exitCode");
+  EXPECT_EQ(paths["SignedBy"], ".status.signedBy");
 }
 
 TEST(PluginRunsCrd, EveryFieldIsDescribedAndBounded) {
@@ -97,10 +112,30 @@ TEST(PluginRunsCrd, TheCheckerSeesAnUndescribedOrUnboundedField) {
                                                 "<root>.labels: map without maxProperties"}));
 }
 
-TEST(PluginRunsCrd, SpecIsImmutable) {
+// Immutable but for spec.status (the cancel): the rule compares every other spec field, so a
+// field added to spec without being added to the rule would silently become mutable.
+TEST(PluginRunsCrd, SpecIsImmutableButForItsStatus) {
   const YAML::Node spec = version()["schema"]["openAPIV3Schema"]["properties"]["spec"];
   ASSERT_TRUE(spec["x-kubernetes-validations"].IsSequence());
-  EXPECT_EQ(spec["x-kubernetes-validations"][0]["rule"].as<std::string>(), "self == oldSelf");
+  ASSERT_EQ(spec["x-kubernetes-validations"].size(), 2u);
+  const std::string rule = spec["x-kubernetes-validations"][0]["rule"].as<std::string>();
+  for (const auto& property : spec["properties"]) {
+    const std::string name = property.first.as<std::string>();
+    const std::string compared = "self." + name + " == oldSelf." + name;
+    if (name == "status") {
+      EXPECT_EQ(rule.find(compared), std::string::npos) << "spec.status must stay settable";
+      continue;
+    }
+    EXPECT_NE(rule.find(compared), std::string::npos) << "spec." << name << " is not compared";
+    if (name != "plugin") {  // optional: added or removed is a change too
+      EXPECT_NE(rule.find("has(self." + name + ") == has(oldSelf." + name + ")"), std::string::npos)
+          << "spec." << name;
+    }
+  }
+  EXPECT_EQ(spec["x-kubernetes-validations"][1]["rule"].as<std::string>(),
+            "!has(oldSelf.status) || (has(self.status) && self.status == oldSelf.status)");
+  EXPECT_EQ(spec["properties"]["status"]["enum"].as<std::vector<std::string>>(),
+            std::vector<std::string>{"Cancelled"});
 }
 
 }  // namespace
