@@ -3,11 +3,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "launcher/expected_files.h"
+#include "launcher/network_isolation.h"
 #include "launcher/plugin_launch.h"
 #include "launcher/termination_message.h"
 #include "launcher/verified_volume.h"
@@ -33,6 +37,7 @@ struct CommandLine {
   uint64_t cpuSeconds = static_cast<uint64_t>(spec.limits.cpuTime.count());
   std::vector<std::string> expect;  // --expect NAME=sha256:HEX, as given
   uint64_t memoryBytes = spec.limits.memoryBytes;
+  uint64_t isolationWaitSeconds = 0;  // --await-network-isolation; 0: no check
 };
 
 // In a Pod the memory cgroup is the cap and its OOM kill is what the run reports as "out of
@@ -41,7 +46,9 @@ struct CommandLine {
 // this many times above the cgroup limit.
 constexpr uint64_t kAddressSpaceHeadroom = 4;
 
-uint64_t addressSpaceLimit(uint64_t memoryBytes) { return memoryBytes * kAddressSpaceHeadroom; }
+uint64_t addressSpaceLimit(uint64_t memoryBytes) {
+  return memoryBytes * kAddressSpaceHeadroom;
+}
 
 void addOptions(CLI::App& app, CommandLine& line) {
   auto& spec = line.spec;
@@ -62,6 +69,10 @@ void addOptions(CLI::App& app, CommandLine& line) {
                  "the Pod's memory limit in bytes; the address space is capped at " +
                      std::to_string(kAddressSpaceHeadroom) + " times it")
       ->check(CLI::Range(uint64_t{16} << 20, uint64_t{1} << 40));
+  app.add_option("--await-network-isolation", line.isolationWaitSeconds,
+                 "seconds to wait until the Pod's deny-all NetworkPolicy is in effect before the "
+                 "plugin starts (0: do not check); counted against --timeout")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{86'400}));
   app.add_option("--max-processes", limits.maxProcesses)->check(CLI::Range(1, 1 << 20));
   app.add_option("--max-open-files", limits.maxOpenFiles)->check(CLI::Range(16, 1 << 20));
   app.add_option("--max-file-bytes", limits.maxFileBytes);
@@ -109,6 +120,26 @@ sandbox::SetupResult<sandbox::SandboxRootPtr> copyPinnedPlugin(const std::filesy
   return copyVerifiedVolume(root, expected, *base);
 }
 
+// Waits (within the run's own wall clock, which the Pod's activeDeadlineSeconds already counts)
+// until the Pod is cut off; the plugin's time limit shrinks by the wait.
+std::optional<std::string> awaitIsolation(CommandLine& line) {
+  const auto probe = kubernetesServiceFromEnvironment();
+  if (!probe) {
+    return std::string(
+        "no network: cannot check that the deny-all NetworkPolicy is in effect: "
+        "KUBERNETES_SERVICE_HOST/PORT are not set");
+  }
+  auto& wallTime = line.spec.limits.wallTime;
+  const std::chrono::milliseconds budget = std::min<std::chrono::milliseconds>(
+      std::chrono::seconds(line.isolationWaitSeconds), wallTime);
+  const auto start = std::chrono::steady_clock::now();
+  if (auto refused = awaitNetworkIsolation({*probe, budget})) return refused;
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  wallTime = std::max<std::chrono::milliseconds>(wallTime - waited, std::chrono::seconds(1));
+  return std::nullopt;
+}
+
 }  // namespace
 
 int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks) {
@@ -139,6 +170,10 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
     if (!copy) return refuse(line.terminationLog, copy.error().message, sinks);
     verifiedCopy = std::move(copy).value();
     spec.root = verifiedCopy->pluginDir();
+  }
+
+  if (line.isolationWaitSeconds > 0) {
+    if (auto refused = awaitIsolation(line)) return refuse(line.terminationLog, *refused, sinks);
   }
 
   LaunchOutcome outcome = launchPlugin(spec, sinks);

@@ -104,6 +104,12 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
                  "seconds a Pod may fail to pull its image (ErrImagePull, ImagePullBackOff) "
                  "before the run fails ImagePullFailed")
       ->check(CLI::Range(int64_t{0}, int64_t{86400}));
+  app.add_option("--network-isolation-wait",
+                 options.reconciler.settings.networkIsolationWaitSeconds,
+                 "seconds a sandbox Pod waits for the deny-all NetworkPolicy to take effect on "
+                 "it before the plugin starts (then exit 126); 0 = do not check (only where the "
+                 "network plugin does not enforce NetworkPolicy)")
+      ->check(CLI::Range(int64_t{0}, int64_t{600}));
   app.add_option("--trust-reload-interval", flags.trustReloadSeconds,
                  "seconds between checks of the policy and key files, 0 = never reload")
       ->check(CLI::Range(0.0, 3600.0));

@@ -33,6 +33,11 @@ struct ControllerSettings {
   // How long a Pod may fail to pull its image before the run fails ImagePullFailed, counted
   // from the Pod's creation (Tekton fails such runs too, after its own grace period).
   int64_t imagePullGraceSeconds = 60;
+  // How long a sandbox Pod's launcher waits for the namespace's deny-all NetworkPolicy to take
+  // effect on it before the plugin starts (a network plugin applies it to a new Pod only after
+  // the Pod has started); then the run fails with exit 126. 0: no check, for clusters whose
+  // network plugin does not enforce NetworkPolicy (there a plugin has the network).
+  int64_t networkIsolationWaitSeconds = 30;
 };
 
 }  // namespace ps::reconcile

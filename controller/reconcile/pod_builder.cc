@@ -63,7 +63,7 @@ json containerSecurityContext() {
 // The launcher's command line: the pins first, then the limits, then the plugin's own arguments
 // after "--" (so none of them can pass for a launcher flag).
 json launcherArgs(const PluginRun& run, const RunLimits& limits,
-                  const std::map<std::string, std::string>& pinned) {
+                  const std::map<std::string, std::string>& pinned, int64_t isolationWaitSeconds) {
   // The launcher stops the plugin at --timeout itself (exit 124, with a message); the Pod's
   // activeDeadlineSeconds is the kubelet's backstop a little later. Its own CPU and address-space
   // defaults are small, so pass the run's clamped limits: CPU time can never usefully exceed the
@@ -72,6 +72,12 @@ json launcherArgs(const PluginRun& run, const RunLimits& limits,
   for (const auto& [name, digest] : pinned) {
     args.push_back("--expect");
     args.push_back(name + "=" + digest);
+  }
+  // A new Pod is not isolated until the network plugin has applied the deny-all policy to it:
+  // the launcher waits for that before the plugin starts (launcher/network_isolation.h).
+  if (isolationWaitSeconds > 0) {
+    args.push_back("--await-network-isolation");
+    args.push_back(std::to_string(isolationWaitSeconds));
   }
   const std::string timeout = std::to_string(limits.timeoutSeconds);
   for (const auto& arg : json::array({"--timeout", timeout, "--cpu-seconds", timeout, "--memory",
@@ -83,7 +89,8 @@ json launcherArgs(const PluginRun& run, const RunLimits& limits,
 }
 
 json container(const PluginRun& run, const RunLimits& limits, const ControllerSettings& settings,
-               const std::map<std::string, std::string>& pinned, bool withInput) {
+               const std::map<std::string, std::string>& pinned, bool withInput,
+               bool networkGranted) {
   const json resources = {{"cpu", limits.cpu.toString()},
                           {"memory", std::to_string(limits.memory.value())}};
   json mounts = {{{"name", "plugin"}, {"mountPath", kSandboxRoot}, {"readOnly", true}},
@@ -93,7 +100,8 @@ json container(const PluginRun& run, const RunLimits& limits, const ControllerSe
   return {{"name", kContainerName},
           {"image", settings.sandboxImage},
           {"imagePullPolicy", "IfNotPresent"},
-          {"args", launcherArgs(run, limits, pinned)},
+          {"args", launcherArgs(run, limits, pinned,
+                                networkGranted ? 0 : settings.networkIsolationWaitSeconds)},
           {"workingDir", kSandboxRoot},
           {"resources", {{"limits", resources}, {"requests", resources}}},
           {"securityContext", containerSecurityContext()},
@@ -206,7 +214,8 @@ core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& p
         {"runAsGroup", 65532},
         {"fsGroup", 65532},
         {"seccompProfile", restrictedSeccomp()}}},
-      {"containers", {container(run, result.limits, settings, pinned, withInput)}},
+      {"containers",
+       {container(run, result.limits, settings, pinned, withInput, granted(plan, "network"))}},
       {"volumes", volumes}};
   if (settings.runtimeClassName) spec["runtimeClassName"] = *settings.runtimeClassName;
   if (run.podTemplate) applyPodTemplate(*run.podTemplate, spec);

@@ -1,8 +1,11 @@
 #include "launcher/launcher_command.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -207,6 +210,37 @@ TEST_F(LauncherCommandTest, BadCommandLineIsUsageError) {
   EXPECT_EQ(launch({"--timeout", "0"}), 2);
   EXPECT_EQ(launch({"--no-such-flag"}), 2);
   EXPECT_EQ(stdoutText(), "");
+}
+
+// --await-network-isolation: a reachable "API server" (a loopback listener named by the
+// Service variables the kubelet sets) keeps the plugin from running: 126 and the reason, in the
+// termination message; no variables at all is 126 too, never a run without the check.
+TEST_F(LauncherCommandTest, PluginDoesNotStartWhileThePodCanStillReachTheNetwork) {
+  plugin("print('the plugin ran')\n");
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(listener, 64), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
+  setenv("KUBERNETES_SERVICE_PORT", std::to_string(ntohs(address.sin_port)).c_str(), 1);
+  EXPECT_EQ(launch({"--await-network-isolation", "1"}), 126);
+  EXPECT_EQ(message().rfind("no network: the deny-all NetworkPolicy is not in effect", 0), 0u)
+      << message();
+  EXPECT_EQ(stdoutText().find("the plugin ran"), std::string::npos);
+
+  close(listener);  // now refused: isolated, so the plugin runs
+  EXPECT_EQ(launch({"--await-network-isolation", "1"}), 0) << stderrText();
+  EXPECT_EQ(stdoutText(), "the plugin ran\n");
+
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  unsetenv("KUBERNETES_SERVICE_PORT");
+  EXPECT_EQ(launch({"--await-network-isolation", "1"}), 126);
+  EXPECT_NE(message().find("KUBERNETES_SERVICE_HOST/PORT are not set"), std::string::npos)
+      << message();
 }
 
 TEST_F(LauncherCommandTest, TerminationLogComesFromTheEnvironmentWhenNoFlag) {

@@ -176,11 +176,17 @@ TEST(PodBuilderTest, MetadataNameLabelsAndOwner) {
             json({{"helper.py", "sha256:1234"}, {"plugin.py", "sha256:9f86"}}));
 }
 
-TEST(PodBuilderTest, NetworkPermissionChangesOnlyTheLabel) {
+// `network` changes the label (the deny-all policy's selector) and drops the launcher's wait for
+// that policy; nothing else.
+TEST(PodBuilderTest, NetworkPermissionChangesOnlyTheLabelAndTheIsolationWait) {
   const json isolated = build(sampleRun(), samplePlan({"read_files"}));
   json open = build(sampleRun(), samplePlan({"network", "read_files"}));
   EXPECT_EQ(open["metadata"]["labels"][kNetworkLabel], kNetworkGranted);
   open["metadata"]["labels"][kNetworkLabel] = kNetworkIsolated;
+  json& args = open["spec"]["containers"][0]["args"];
+  const auto timeout = std::find(args.begin(), args.end(), "--timeout");
+  ASSERT_NE(timeout, args.end());
+  args.insert(timeout, {"--await-network-isolation", "30"});
   EXPECT_EQ(open, isolated);
 }
 
@@ -324,6 +330,8 @@ TEST(PodBuilderTest, ArgsPassThroughAfterTheLauncherOptions) {
                                      "helper.py=sha256:1234",
                                      "--expect",
                                      "plugin.py=sha256:9f86",
+                                     "--await-network-isolation",
+                                     "30",
                                      "--timeout",
                                      "42",
                                      "--cpu-seconds",
@@ -338,6 +346,25 @@ TEST(PodBuilderTest, ArgsPassThroughAfterTheLauncherOptions) {
                                      "1",
                                      "--expect",
                                      "json.py=sha256:00"}));
+}
+
+// The launcher waits for the deny-all policy only where it applies: not when `network` is
+// granted (the Pod is labelled out of the policy), and not when the operator turned it off.
+TEST(PodBuilderTest, LauncherAwaitsNetworkIsolationUnlessNetworkIsGranted) {
+  const auto waitOf = [](const json& pod) -> std::string {
+    const json& args = pod["spec"]["containers"][0]["args"];
+    const auto flag = std::find(args.begin(), args.end(), "--await-network-isolation");
+    const auto end = std::find(args.begin(), args.end(), "--");
+    return flag == args.end() || flag > end ? "" : (flag + 1)->get<std::string>();
+  };
+  EXPECT_EQ(waitOf(build(sampleRun(), samplePlan())), "30");
+  ControllerSettings patient;
+  patient.networkIsolationWaitSeconds = 90;
+  EXPECT_EQ(waitOf(build(sampleRun(), samplePlan(), patient)), "90");
+  ControllerSettings off;
+  off.networkIsolationWaitSeconds = 0;
+  EXPECT_EQ(waitOf(build(sampleRun(), samplePlan(), off)), "");
+  EXPECT_EQ(waitOf(build(sampleRun(), samplePlan({"network"}))), "");
 }
 
 TEST(PodBuilderTest, LimitsAreClampedByPolicyAndSettings) {
