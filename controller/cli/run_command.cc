@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app_runner.h"
-#include "cli/exit_codes.h"
 #include "cli/plan_output.h"
 #include "container/sandbox_level.h"
+#include "core/exit_codes.h"
 #include "core/number_parse.h"
 #include "core/plugin_files.h"
 #include "sandbox/interrupt_signals.h"
@@ -29,14 +29,14 @@ int reportSetupFailure(const std::string& message, bool json, std::ostream& out,
                        std::ostream& err) {
   if (json) {
     out << nlohmann::json{{"outcome", "setupFailed"},
-                          {"exitCode", sandbox::kExitSetupFailed},
+                          {"exitCode", kExitSetupFailed},
                           {"error", message}}
                .dump()
         << "\n";
   } else {
     err << "pluginctl: the sandbox could not be set up: " << message << "\n";
   }
-  return sandbox::kExitSetupFailed;
+  return kExitSetupFailed;
 }
 
 nlohmann::json resultToJson(const core::AcceptedPlan& plan, const sandbox::RunResult& result) {
@@ -169,7 +169,7 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
   auto result = level->run(request);
   if (result.outcome == sandbox::RunOutcome::kInterrupted) {
     result.signal = interrupts.received();
-    result.exitCode = 128 + result.signal;
+    result.exitCode = exitCodeForSignal(result.signal);
   }
   if (options.json) {
     out << resultToJson(*plan, result)

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "core/exit_codes.h"
+#include "sandbox/process_supervisor.h"
 
 extern char** environ;
 
@@ -15,22 +17,12 @@ namespace {
 
 constexpr std::size_t kQuietOutputBytes = 8192;
 
-struct PipeFds {
-  sandbox::UniqueFd read, write;
-};
-
-sandbox::SetupResult<PipeFds> makePipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return sandbox::SetupError{sandbox::describeErrno("pipe", errno)};
-  return PipeFds{sandbox::UniqueFd(fds[0]), sandbox::UniqueFd(fds[1])};
-}
-
 }  // namespace
 
 sandbox::SetupResult<EngineProcess> spawnEngine(const std::vector<std::string>& argv) {
-  auto out = makePipe();
+  auto out = sandbox::makePipe();
   if (!out) return out.error();
-  auto err = makePipe();
+  auto err = sandbox::makePipe();
   if (!err) return err.error();
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -50,7 +42,7 @@ sandbox::SetupResult<EngineProcess> spawnEngine(const std::vector<std::string>& 
   process.pid = pid;
   process.stdoutRead = std::move(out->read);
   process.stderrRead = std::move(err->read);
-  process.exited = sandbox::UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  process.exited = sandbox::openPidFd(pid);
   return process;
 }
 
@@ -60,7 +52,7 @@ int waitForEngine(pid_t pid) {
     if (errno != EINTR) return -1;
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  return WIFSIGNALED(status) ? exitCodeForSignal(WTERMSIG(status)) : -1;
 }
 
 sandbox::SetupResult<QuietResult> runQuiet(const std::vector<std::string>& argv) {

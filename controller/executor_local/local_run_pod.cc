@@ -1,8 +1,8 @@
 #include "executor_local/local_run_pod.h"
 
 #include "kube/rfc3339.h"
-#include "launcher/termination_message.h"
 #include "reconcile/pod_builder.h"
+#include "sandbox/termination_message.h"
 
 namespace ps::reconcile {
 
@@ -57,7 +57,7 @@ void markLocalPodFinished(json& pod, const sandbox::RunResult& result, TimePoint
   // A sandbox that never started has no output; its own error is what a reader needs instead.
   const std::string message = result.outcome == sandbox::RunOutcome::kSetupFailed
                                   ? "the sandbox could not be set up: " + result.setupError
-                                  : launcher::terminationMessage(result.output);
+                                  : sandbox::terminationMessage(result.output);
   json terminated = {{"exitCode", result.exitCode},
                      {"reason", terminatedReason(result)},
                      {"message", message},

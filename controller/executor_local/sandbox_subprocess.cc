@@ -11,6 +11,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/exit_codes.h"
+
 namespace ps::reconcile {
 
 using nlohmann::json;
@@ -119,13 +121,13 @@ sandbox::RunResult runSubprocess(const std::string& binary, const std::string& r
   }
   if (child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);
-    if (dup2(wakeFd, 0) < 0 || dup2(out[1], 1) < 0) _exit(126);
+    if (getppid() != parent) _exit(kExitSetupFailed);
+    if (dup2(wakeFd, 0) < 0 || dup2(out[1], 1) < 0) _exit(kExitSetupFailed);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);  // the controller blocks SIGTERM in its threads
     execv(argv[0], argv);
-    _exit(126);
+    _exit(kExitSetupFailed);
   }
   close(out[1]);
   const std::string answer = readAll(out[0]);

@@ -7,10 +7,11 @@
 #include <filesystem>
 #include <string>
 
+#include "core/exit_codes.h"
 #include "launcher/expected_files.h"
 #include "launcher/plugin_launch.h"
-#include "launcher/termination_message.h"
 #include "launcher/verified_volume.h"
+#include "sandbox/termination_message.h"
 
 namespace ps::launcher {
 namespace {
@@ -41,7 +42,9 @@ struct CommandLine {
 // this many times above the cgroup limit.
 constexpr uint64_t kAddressSpaceHeadroom = 4;
 
-uint64_t addressSpaceLimit(uint64_t memoryBytes) { return memoryBytes * kAddressSpaceHeadroom; }
+uint64_t addressSpaceLimit(uint64_t memoryBytes) {
+  return memoryBytes * kAddressSpaceHeadroom;
+}
 
 void addOptions(CLI::App& app, CommandLine& line) {
   auto& spec = line.spec;
@@ -70,34 +73,35 @@ void addOptions(CLI::App& app, CommandLine& line) {
 }
 
 // What the termination message says when the plugin could not even start.
-std::string setupMessage(const LaunchOutcome& outcome) {
+std::string setupMessage(const sandbox::RunResult& outcome) {
   return "sandbox setup failed: " + outcome.setupError;
 }
 
 // Tells the Pod's status (termination message) and its log (stderr) how the run ended.
-void report(const LaunchOutcome& outcome, const CommandLine& line, sandbox::OutputSinks sinks) {
-  std::string message = outcome.exitCode == 126 && !outcome.setupError.empty()
+void report(const sandbox::RunResult& outcome, const CommandLine& line,
+            sandbox::OutputSinks sinks) {
+  std::string message = outcome.exitCode == kExitSetupFailed && !outcome.setupError.empty()
                             ? setupMessage(outcome)
-                            : terminationMessage(outcome.output);
+                            : sandbox::terminationMessage(outcome.output);
   if (!outcome.setupError.empty()) writeLine(sinks.stderrFd, setupMessage(outcome));
-  if (outcome.timedOut) {
+  if (outcome.deadlineReached) {
     writeLine(sinks.stderrFd, "plugin-launcher: time limit of " +
                                   std::to_string(line.timeoutSeconds) +
                                   " s reached, plugin killed");
   }
-  if (auto failed = writeTerminationMessage(line.terminationLog, message)) {
+  if (auto failed = sandbox::writeTerminationMessage(line.terminationLog, message)) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
   }
 }
 
-// The plugin does not start: `why` (one line) goes to stderr and the termination message; 126.
+// The plugin does not start: `why` (one line) goes to stderr and the termination message.
 int refuse(const std::filesystem::path& terminationLog, const std::string& why,
            sandbox::OutputSinks sinks) {
   writeLine(sinks.stderrFd, why);
-  if (auto failed = writeTerminationMessage(terminationLog, why)) {
+  if (auto failed = sandbox::writeTerminationMessage(terminationLog, why)) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
   }
-  return 126;
+  return kExitSetupFailed;
 }
 
 // The pinned files, read from the volume at `root`, checked, and copied to a private directory
@@ -121,12 +125,12 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + std::string(e.what()));
-    return e.get_exit_code() == 0 ? 0 : 2;
+    return e.get_exit_code() == 0 ? kExitOk : kExitUsage;
   }
   auto expected = parseExpectedFiles(line.expect);
   if (!expected) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + expected.rejection().message);
-    return 2;
+    return kExitUsage;
   }
   LaunchSpec& spec = line.spec;
   spec.limits.wallTime = std::chrono::seconds(line.timeoutSeconds);
@@ -141,7 +145,7 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
     spec.root = verifiedCopy->pluginDir();
   }
 
-  LaunchOutcome outcome = launchPlugin(spec, sinks);
+  sandbox::RunResult outcome = launchPlugin(spec, sinks);
   report(outcome, line, sinks);
   return outcome.exitCode;
 }

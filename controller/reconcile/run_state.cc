@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/exit_codes.h"
+
 namespace ps::reconcile {
 namespace {
 
@@ -86,8 +88,9 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
   Decision decision;
   if (pod.phase == PodPhase::Succeeded) {
     decision = finish(RunState::Succeeded, "plugin exited with status 0", facts, exitCode, output);
-  } else if (pod.reason == "DeadlineExceeded" || (terminated && terminated->exitCode == 124)) {
-    // 124: the launcher stopped the plugin at its --timeout (DESIGN.md exit codes).
+  } else if (pod.reason == "DeadlineExceeded" ||
+             (terminated && terminated->exitCode == kExitTimedOut)) {
+    // The launcher stopped the plugin at its --timeout (DESIGN.md exit codes).
     decision = finish(RunState::TimedOut,
                       "plugin exceeded its " + std::to_string(facts.timeout.count()) +
                           " s time limit" + neverStarted(pod),
@@ -95,9 +98,10 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
   } else if (pod.reason == "Evicted") {
     decision =
         finish(RunState::PodEvicted, "Pod was evicted: " + pod.message, facts, exitCode, output);
-  } else if (terminated && (terminated->exitCode == 125 || terminated->exitCode == 126)) {
+  } else if (terminated &&
+             (terminated->exitCode == kExitRejected || terminated->exitCode == kExitSetupFailed)) {
     // The launcher refused (125) or could not set up the sandbox (126): its one line says why.
-    std::string message = terminated->exitCode == 125
+    std::string message = terminated->exitCode == kExitRejected
                               ? "the launcher refused the plugin (exit 125)"
                               : "the sandbox could not be set up (exit 126)";
     const std::string why = firstLine(terminated->message);
@@ -139,19 +143,18 @@ Decision whileRunning(const RunFacts& facts) {
     const std::string why = pod->waiting->reason + ": " + pod->waiting->message;
     const auto giveUp = *started + facts.imagePullGrace;
     if (facts.now >= giveUp) {
-      Decision decision =
-          finish(RunState::ImagePullFailed,
-                 "the Pod could not pull its image within " +
-                     std::to_string(facts.imagePullGrace.count()) + " s: " + why,
-                 facts);
+      Decision decision = finish(RunState::ImagePullFailed,
+                                 "the Pod could not pull its image within " +
+                                     std::to_string(facts.imagePullGrace.count()) + " s: " + why,
+                                 facts);
       decision.deletePod = true;  // it would only retry the pull until its deadline
       return decision;
     }
-    Decision decision = warnWhileWaiting(
-        RunState::Running,
-        "the Pod cannot pull its image (the run fails after " +
-            std::to_string(facts.imagePullGrace.count()) + " s): " + why,
-        "ImagePullBackOff", facts);
+    Decision decision =
+        warnWhileWaiting(RunState::Running,
+                         "the Pod cannot pull its image (the run fails after " +
+                             std::to_string(facts.imagePullGrace.count()) + " s): " + why,
+                         "ImagePullBackOff", facts);
     decision.requeueAfter = std::min(kWaitRequeue, secondsLeft(giveUp, facts.now));
     return decision;
   }

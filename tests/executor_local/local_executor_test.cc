@@ -239,7 +239,7 @@ TEST_F(LocalExecutorTest, ANonZeroExitFailsTheRunWithThatCode) {
 
 TEST_F(LocalExecutorTest, TheSandboxTimeLimitIsTimedOutLikeTheLaunchersExit124) {
   sandbox_.answer = [](const sandbox::SandboxRequest&) {
-    sandbox::RunResult result = exited(sandbox::kExitTimedOut, "");
+    sandbox::RunResult result = exited(ps::kExitTimedOut, "");
     result.outcome = sandbox::RunOutcome::kTimedOut;
     return result;
   };
@@ -269,7 +269,7 @@ TEST_F(LocalExecutorTest, ASandboxThatCannotBeSetUpFailsWithItsOwnMessage) {
   start();
   json status = launchAndFinish();
   EXPECT_EQ(conditionOf(status, "reason"), "Failed");
-  EXPECT_EQ(status["exitCode"], sandbox::kExitSetupFailed);
+  EXPECT_EQ(status["exitCode"], ps::kExitSetupFailed);
   EXPECT_NE(status["result"].get<std::string>().find("cannot create namespaces: EPERM"),
             std::string::npos);
 }

@@ -74,7 +74,7 @@ TEST_F(SandboxSubprocessTest, ASubprocessWithoutAResultIsASetupFailure) {
   auto binary = script("echo 'not json'\nexit 3\n");
   auto result = subprocessSandboxRunner(binary)(request());
   EXPECT_EQ(result.outcome, sandbox::RunOutcome::kSetupFailed);
-  EXPECT_EQ(result.exitCode, sandbox::kExitSetupFailed);
+  EXPECT_EQ(result.exitCode, ps::kExitSetupFailed);
   EXPECT_NE(result.setupError.find("without a result"), std::string::npos);
   close(wakeRead_);
   close(wakeWrite_);

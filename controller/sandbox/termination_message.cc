@@ -1,4 +1,4 @@
-#include "launcher/termination_message.h"
+#include "sandbox/termination_message.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace ps::launcher {
+namespace ps::sandbox {
 namespace {
 
 bool isContinuationByte(char c) {
@@ -23,7 +23,7 @@ std::string_view tailOnBoundary(std::string_view text, std::size_t budget) {
 
 }  // namespace
 
-std::string terminationMessage(const sandbox::CapturedOutput& output, std::size_t maxBytes) {
+std::string terminationMessage(const CapturedOutput& output, std::size_t maxBytes) {
   std::string_view tail = output.stdoutTail;
   bool cut = output.tailCut || tail.size() > maxBytes;
   if (!cut) return std::string(tail);
@@ -60,4 +60,4 @@ std::optional<std::string> writeTerminationMessage(const std::filesystem::path& 
   return std::nullopt;
 }
 
-}  // namespace ps::launcher
+}  // namespace ps::sandbox
