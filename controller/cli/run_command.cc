@@ -114,18 +114,14 @@ sandbox::OutputSinks pluginctlSinks(bool json) {
 
 sandbox::SandboxLimits effectiveLimits(const RunOptions& options,
                                        const core::PolicyLimits& policy) {
-  sandbox::SandboxLimits limits;
-  int64_t timeout = limits.wallTime.count() / 1000;
+  const sandbox::SandboxLimits defaults;
+  int64_t timeout = std::chrono::duration_cast<std::chrono::seconds>(defaults.wallTime).count();
   if (options.timeoutSeconds) timeout = std::min(timeout, *options.timeoutSeconds);
   if (policy.maxTimeoutSeconds) timeout = std::min(timeout, *policy.maxTimeoutSeconds);
-  timeout = std::max<int64_t>(timeout, 1);
-  limits.wallTime = std::chrono::seconds(timeout);
-  limits.cpuTime = std::chrono::seconds(timeout);
-  auto memory = static_cast<int64_t>(limits.memoryBytes);
+  auto memory = static_cast<int64_t>(defaults.memoryBytes);
   if (options.memoryBytes) memory = std::min(memory, *options.memoryBytes);
   if (policy.maxMemory) memory = std::min(memory, *policy.maxMemory);
-  limits.memoryBytes = static_cast<uint64_t>(std::max<int64_t>(memory, 16 << 20));
-  return limits;
+  return sandbox::withTimeoutAndMemory(defaults, timeout, memory);
 }
 
 int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,

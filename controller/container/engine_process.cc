@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/exit_codes.h"
+#include "core/fd_io.h"
 #include "sandbox/process_supervisor.h"
 
 extern char** environ;
@@ -61,14 +63,8 @@ sandbox::SetupResult<QuietResult> runQuiet(const std::vector<std::string>& argv)
   QuietResult result;
   // Both streams into one string; stderr is read after stdout closes (the commands are short).
   for (int fd : {process->stdoutRead.get(), process->stderrRead.get()}) {
-    char buffer[1024];
-    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      if (result.output.size() < kQuietOutputBytes) {
-        result.output.append(buffer, static_cast<std::size_t>(n));
-      }
-    }
+    const std::size_t room = kQuietOutputBytes - std::min(result.output.size(), kQuietOutputBytes);
+    (void)core::readToEnd(fd, result.output, room);
   }
   result.exitCode = waitForEngine(process->pid);
   return result;

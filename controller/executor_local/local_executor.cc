@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "api/plugin_config_map.h"
+#include "core/fd_io.h"
 #include "executor_local/local_run_pod.h"
 #include "sandbox/sandbox_root.h"
 
@@ -44,11 +45,8 @@ std::string metadataString(const json& object, const char* key) {
 
 // The same limits the Pod would get (timeout, CPU time, memory), and the same /tmp size.
 sandbox::SandboxLimits sandboxLimits(const RunLimits& limits, uint64_t tmpBytes) {
-  sandbox::SandboxLimits result;
-  const auto timeout = std::chrono::seconds(std::max<int64_t>(limits.timeoutSeconds, 1));
-  result.wallTime = timeout;
-  result.cpuTime = timeout;
-  result.memoryBytes = static_cast<uint64_t>(std::max<int64_t>(limits.memory.value(), 16 << 20));
+  sandbox::SandboxLimits result =
+      sandbox::withTimeoutAndMemory({}, limits.timeoutSeconds, limits.memory.value());
   result.tmpBytes = tmpBytes;
   return result;
 }
@@ -62,17 +60,9 @@ std::optional<std::string> writeInput(const core::PluginFiles& files,
     const std::filesystem::path path = dir / name;
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
     if (fd < 0) return "create input file " + name + ": " + strerror(errno);
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        close(fd);
-        return "write input file " + name + ": " + strerror(errno);
-      }
-      done += static_cast<size_t>(n);
-    }
+    int failed = core::writeAll(fd, bytes);
     close(fd);
+    if (failed != 0) return "write input file " + name + ": " + strerror(failed);
   }
   if (chmod(dir.c_str(), 0555) != 0) return "chmod " + dir.string() + ": " + strerror(errno);
   return std::nullopt;

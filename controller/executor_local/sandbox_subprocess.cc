@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/exit_codes.h"
+#include "core/fd_io.h"
 
 namespace ps::reconcile {
 
@@ -91,13 +92,7 @@ sandbox::RunResult resultFromJson(const json& object) {
 
 std::string readAll(int fd) {
   std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
+  (void)core::readToEnd(fd, text);
   return text;
 }
 

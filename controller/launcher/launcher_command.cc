@@ -64,7 +64,7 @@ void addOptions(CLI::App& app, CommandLine& line) {
   app.add_option("--memory", line.memoryBytes,
                  "the Pod's memory limit in bytes; the address space is capped at " +
                      std::to_string(kAddressSpaceHeadroom) + " times it")
-      ->check(CLI::Range(uint64_t{16} << 20, uint64_t{1} << 40));
+      ->check(CLI::Range(sandbox::kMinMemoryBytes, uint64_t{1} << 40));
   app.add_option("--max-processes", limits.maxProcesses)->check(CLI::Range(1, 1 << 20));
   app.add_option("--max-open-files", limits.maxOpenFiles)->check(CLI::Range(16, 1 << 20));
   app.add_option("--max-file-bytes", limits.maxFileBytes);

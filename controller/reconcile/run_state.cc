@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/exit_codes.h"
+#include "core/utf8.h"
 
 namespace ps::reconcile {
 namespace {
@@ -39,9 +40,7 @@ Decision finish(RunState next, std::string message, const RunFacts& facts,
 std::string firstLine(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
   if (line.size() <= 200) return line;
-  std::size_t cut = 200;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return line.substr(0, cut) + "…";
+  return std::string(core::utf8Head(line, 200)) + std::string(core::kEllipsis);
 }
 
 // Kubelet waiting reasons that no retry will cure: the Pod spec itself cannot start.

@@ -12,6 +12,7 @@
 #include <cerrno>
 
 #include "core/exit_codes.h"
+#include "core/fd_io.h"
 
 namespace ps::sandbox {
 namespace {
@@ -109,13 +110,7 @@ void killAndReap(pid_t pid) {
 
 std::string readSetupError(int errorFd) {
   std::string text;
-  char buffer[1024];
-  while (text.size() < kMaxSetupErrorBytes) {
-    ssize_t n = read(errorFd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
+  (void)core::readToEnd(errorFd, text, kMaxSetupErrorBytes);
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
 }
