@@ -163,7 +163,7 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
                                   interrupts.wakeFd()};
   if (options.input) request.inputDir = std::filesystem::absolute(*options.input);
   auto result = level->run(request);
-  if (result.outcome == sandbox::RunOutcome::kInterrupted) {
+  if (result.outcome == sandbox::SandboxOutcome::kInterrupted) {
     result.signal = interrupts.received();
     result.exitCode = exitCodeForSignal(result.signal);
   }

@@ -16,7 +16,7 @@
 namespace ps::container {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
 // The launcher enforces the wall-clock limit inside; ours is the backstop for an engine or
 // container that hangs, so it allows for the container's start and teardown.
@@ -33,23 +33,23 @@ std::string firstLine(const std::string& text) {
 
 // The engine's exit code is the launcher's (the container's PID 1): map it like the local level.
 void classify(sandbox::RunResult& result, int exitCode, const std::optional<std::string>& message) {
-  using sandbox::RunOutcome;
+  using sandbox::SandboxOutcome;
   result.exitCode = exitCode;
   if (!message) {
-    result.outcome = RunOutcome::kSetupFailed;
+    result.outcome = SandboxOutcome::kSetupFailed;
     result.exitCode = kExitSetupFailed;
     result.setupError = "container sandbox: the engine did not start the container (exit " +
                         std::to_string(exitCode) + ")";
   } else if (exitCode == kExitTimedOut) {
-    result.outcome = RunOutcome::kTimedOut;
+    result.outcome = SandboxOutcome::kTimedOut;
   } else if (exitCode == kExitSetupFailed && message->rfind("sandbox setup failed", 0) == 0) {
-    result.outcome = RunOutcome::kSetupFailed;
+    result.outcome = SandboxOutcome::kSetupFailed;
     result.setupError = "container sandbox: " + firstLine(*message);
   } else if (signalOfExitCode(exitCode) != 0) {
-    result.outcome = RunOutcome::kSignaled;
+    result.outcome = SandboxOutcome::kSignaled;
     result.signal = signalOfExitCode(exitCode);
   } else {
-    result.outcome = RunOutcome::kExited;
+    result.outcome = SandboxOutcome::kExited;
   }
 }
 
@@ -79,7 +79,7 @@ sandbox::SetupResult<ContainerSandbox> ContainerSandbox::create(ContainerConfig 
 }
 
 sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request) const {
-  const auto start = Clock::now();
+  const auto start = steady_clock::now();
   // The same input rules as the local sandbox: no symlink in the path, no socket, FIFO or
   // device inside (the engine would bind them live).
   if (request.inputDir) {
@@ -108,15 +108,15 @@ sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request)
     (void)runQuiet(containerKillArgv(engine_, config_, dir.containerName()));
   }
   int exitCode = waitForEngine(engine->pid);
-  pump.pumpUntil(Clock::now() + kDrainGrace);
+  pump.pumpUntil(steady_clock::now() + kDrainGrace);
 
   sandbox::RunResult result;
   result.output = pump.result();
   if (stop == sandbox::OutputPump::Stop::kDeadline) {
-    result.outcome = sandbox::RunOutcome::kTimedOut;
+    result.outcome = sandbox::SandboxOutcome::kTimedOut;
     result.exitCode = kExitTimedOut;
   } else if (stop == sandbox::OutputPump::Stop::kWakeUp) {
-    result.outcome = sandbox::RunOutcome::kInterrupted;
+    result.outcome = sandbox::SandboxOutcome::kInterrupted;
     result.signal = SIGINT;
     result.exitCode = exitCodeForSignal(SIGINT);
   } else {
@@ -125,7 +125,8 @@ sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request)
     useLaunchersTail(result.output, message);
   }
   result.memoryLimitHit = false;  // the engine's OOM kill shows as 128+9 (the cgroup is its own)
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - start);
   return result;
 }
 

@@ -221,7 +221,7 @@ void LocalExecutor::runJob(Job& job) {
   publish(job, [](json& pod) { markLocalPodRunning(pod, Clock::now()); });
   sandbox::RunResult result = runSandbox(job);
   job.launch.files = {};  // the bytes are not needed any more; the record stays small
-  if (result.outcome == sandbox::RunOutcome::kInterrupted) return;  // removed: nobody to tell
+  if (result.outcome == sandbox::SandboxOutcome::kInterrupted) return;  // removed: nobody to tell
   publish(job, [&result](json& pod) { markLocalPodFinished(pod, result, Clock::now()); });
 }
 

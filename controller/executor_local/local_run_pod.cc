@@ -23,7 +23,7 @@ json templateMetadata(const json& podTemplate) {
 
 std::string terminatedReason(const sandbox::RunResult& result) {
   if (result.memoryLimitHit) return "OOMKilled";
-  if (result.outcome == sandbox::RunOutcome::kSetupFailed) return kSandboxSetupFailedReason;
+  if (result.outcome == sandbox::SandboxOutcome::kSetupFailed) return kSandboxSetupFailedReason;
   return result.exitCode == 0 ? "Completed" : "Error";
 }
 
@@ -55,7 +55,7 @@ void markLocalPodFinished(json& pod, const sandbox::RunResult& result, TimePoint
   const std::string startedAt =
       pod["status"].value("startTime", kube::formatRfc3339(finished - result.duration));
   // A sandbox that never started has no output; its own error is what a reader needs instead.
-  const std::string message = result.outcome == sandbox::RunOutcome::kSetupFailed
+  const std::string message = result.outcome == sandbox::SandboxOutcome::kSetupFailed
                                   ? "the sandbox could not be set up: " + result.setupError
                                   : sandbox::terminationMessage(result.output);
   json terminated = {{"exitCode", result.exitCode},

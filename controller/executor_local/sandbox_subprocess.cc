@@ -76,7 +76,7 @@ json resultToJson(const sandbox::RunResult& result) {
 
 sandbox::RunResult resultFromJson(const json& object) {
   sandbox::RunResult result;
-  result.outcome = static_cast<sandbox::RunOutcome>(object.at("outcome").get<int>());
+  result.outcome = static_cast<sandbox::SandboxOutcome>(object.at("outcome").get<int>());
   result.exitCode = object.at("exitCode").get<int>();
   result.signal = object.at("signal").get<int>();
   result.setupError = object.at("setupError").get<std::string>();

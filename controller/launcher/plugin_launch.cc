@@ -20,8 +20,8 @@
 namespace ps::launcher {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using sandbox::OutputPump;
+using std::chrono::steady_clock;
 
 // After the plugin is gone, how long its output may still take to drain.
 constexpr std::chrono::milliseconds kDrainGrace{2000};
@@ -103,7 +103,8 @@ template <std::size_t N>
 
 // Forwards the output until the plugin exits (its pidfd becomes readable) or the deadline. A
 // plugin that closed its output early is still waited for.
-OutputPump::Stop awaitPluginExit(OutputPump& pump, int exitedFd, Clock::time_point deadline) {
+OutputPump::Stop awaitPluginExit(OutputPump& pump, int exitedFd,
+                                 steady_clock::time_point deadline) {
   auto stop = pump.pumpUntil(deadline, exitedFd);
   if (stop == OutputPump::Stop::kWakeUp) return OutputPump::Stop::kEndOfOutput;  // it exited
   if (stop == OutputPump::Stop::kEndOfOutput) return sandbox::waitForExit(exitedFd, deadline);
@@ -113,7 +114,7 @@ OutputPump::Stop awaitPluginExit(OutputPump& pump, int exitedFd, Clock::time_poi
 // From fork to the result. At the deadline the plugin's group is killed; when it has exited,
 // whatever it left behind is killed too: nothing outlives the run.
 sandbox::RunResult supervisePlugin(pid_t child, LaunchPipes& pipes, const LaunchSpec& spec,
-                                   sandbox::OutputSinks sinks, Clock::time_point deadline) {
+                                   sandbox::OutputSinks sinks, steady_clock::time_point deadline) {
   sandbox::UniqueFd exited = sandbox::openPidFd(child);
   OutputPump pump(pipes.out.read.release(), pipes.err.read.release(), sinks,
                   spec.limits.outputBytes);
@@ -121,7 +122,7 @@ sandbox::RunResult supervisePlugin(pid_t child, LaunchPipes& pipes, const Launch
   if (stop == OutputPump::Stop::kDeadline) kill(-child, SIGKILL);
   sandbox::ChildExit plugin = sandbox::reap(child);
   killAndReapAll(child);
-  pump.pumpUntil(Clock::now() + kDrainGrace);
+  pump.pumpUntil(steady_clock::now() + kDrainGrace);
   return sandbox::endedRun(stop, pump.result(), sandbox::readSetupError(pipes.error.read.get()),
                            plugin, spec.limits);
 }
@@ -136,7 +137,7 @@ sandbox::RunResult launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sin
   auto pipes = makeLaunchPipes();
   if (!pipes) return sandbox::RunResult::setupFailed(pipes.error().message);
   becomeSubreaper();
-  const auto deadline = Clock::now() + spec.limits.wallTime;
+  const auto deadline = steady_clock::now() + spec.limits.wallTime;
   pid_t child = fork();
   if (child < 0) {
     return sandbox::RunResult::setupFailed(sandbox::describeErrno("launcher: fork", errno));

@@ -18,7 +18,7 @@
 namespace ps::sandbox {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
 // How a run is confined beyond the namespaces every run gets.
 struct Confinement {
@@ -53,7 +53,7 @@ std::optional<SetupError> mapIds(pid_t pid) {
 
 // What must hold before anything is made: a bound on processes, an input tree within limits.
 std::optional<std::string> checkRequest(const SandboxRequest& request, Confinement confinement,
-                                        Clock::time_point deadline) {
+                                        steady_clock::time_point deadline) {
   if (!confinement.cgroups && !confinement.userNamespace) {
     // Root is exempt from RLIMIT_NPROC, so without a pids cgroup nothing bounds a fork bomb.
     return "sandbox: running as root but no writable pids cgroup under /sys/fs/cgroup/pids; "
@@ -130,7 +130,7 @@ struct InitEnd {
 // Forwards the output until it ends, then waits for init's exit. At the deadline or on the
 // wake-up descriptor init is killed, and the kernel then kills its whole PID namespace.
 InitEnd superviseInit(pid_t init, InitPipes& pipes, const SandboxRequest& request,
-                      Clock::time_point deadline) {
+                      steady_clock::time_point deadline) {
   // Lets the supervisor wait for the exit with a deadline even if the plugin closed its output.
   UniqueFd pidFd = openPidFd(init);
   OutputPump pump(pipes.out.read.release(), pipes.err.read.release(), request.sinks,
@@ -140,7 +140,7 @@ InitEnd superviseInit(pid_t init, InitPipes& pipes, const SandboxRequest& reques
     stop = waitForExit(pidFd.get(), deadline, request.wakeFd);
   if (stop != OutputPump::Stop::kEndOfOutput) {
     kill(init, SIGKILL);
-    pump.pumpUntil(Clock::time_point::max());
+    pump.pumpUntil(steady_clock::time_point::max());
   }
   int initStatus = reap(init).waitStatus;
   return {stop, pump.result(), initStatus};
@@ -164,7 +164,7 @@ SetupResult<LocalSandbox> LocalSandbox::create(ToolRunner runner) {
 }
 
 RunResult LocalSandbox::run(const SandboxRequest& request) const {
-  const auto start = Clock::now();
+  const auto start = steady_clock::now();
   const auto deadline = start + request.limits.wallTime;
   const Confinement confinement{CgroupLimits::available(), geteuid() != 0};
   if (auto refused = checkRequest(request, confinement, deadline)) {
@@ -195,7 +195,8 @@ RunResult LocalSandbox::run(const SandboxRequest& request) const {
   RunResult result = endedRun(end.stop, std::move(end.output),
                               readSetupError(pipes.error.read.get()), plugin, request.limits);
   result.memoryLimitHit = *cgroup && (*cgroup)->memoryLimitHit();
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - start);
   return result;
 }
 

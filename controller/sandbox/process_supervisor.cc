@@ -17,7 +17,7 @@
 namespace ps::sandbox {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
 constexpr std::size_t kMaxSetupErrorBytes = 16384;
 
@@ -40,13 +40,13 @@ bool killedByCpuLimit(const ChildExit& plugin, const SandboxLimits& limits) {
 void classifyExit(RunResult& result, const ChildExit& plugin, const SandboxLimits& limits) {
   int status = plugin.waitStatus;
   if (WIFEXITED(status)) {
-    result.outcome = RunOutcome::kExited;
+    result.outcome = SandboxOutcome::kExited;
     result.exitCode = WEXITSTATUS(status);
   } else if (killedByCpuLimit(plugin, limits)) {
-    result.outcome = RunOutcome::kTimedOut;  // the CPU-time limit is a time limit too
+    result.outcome = SandboxOutcome::kTimedOut;  // the CPU-time limit is a time limit too
     result.exitCode = kExitTimedOut;
   } else if (WIFSIGNALED(status)) {
-    result.outcome = RunOutcome::kSignaled;
+    result.outcome = SandboxOutcome::kSignaled;
     result.signal = WTERMSIG(status);
     result.exitCode = exitCodeForSignal(result.signal);
   }
@@ -80,10 +80,11 @@ UniqueFd openPidFd(pid_t pid) {
   return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
 }
 
-OutputPump::Stop waitForExit(int pidFd, Clock::time_point deadline, int wakeFd) {
+OutputPump::Stop waitForExit(int pidFd, steady_clock::time_point deadline, int wakeFd) {
   if (pidFd < 0) return OutputPump::Stop::kEndOfOutput;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
     if (left.count() <= 0) return OutputPump::Stop::kDeadline;
     pollfd polls[2] = {{pidFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
     int ready = poll(polls, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
@@ -121,14 +122,14 @@ RunResult endedRun(OutputPump::Stop stop, CapturedOutput output, std::string set
   result.output = std::move(output);
   result.setupError = std::move(setupError);
   if (!result.setupError.empty()) {
-    result.outcome = RunOutcome::kSetupFailed;
+    result.outcome = SandboxOutcome::kSetupFailed;
     result.exitCode = kExitSetupFailed;
   } else if (stop == OutputPump::Stop::kDeadline) {
-    result.outcome = RunOutcome::kTimedOut;
+    result.outcome = SandboxOutcome::kTimedOut;
     result.exitCode = kExitTimedOut;
     result.deadlineReached = true;
   } else if (stop == OutputPump::Stop::kWakeUp) {
-    result.outcome = RunOutcome::kInterrupted;
+    result.outcome = SandboxOutcome::kInterrupted;
     result.exitCode = exitCodeForSignal(SIGINT);
   } else {
     classifyExit(result, plugin, limits);

@@ -9,7 +9,8 @@
 
 namespace ps::sandbox {
 
-enum class RunOutcome {
+// How a sandboxed run ended (not reconcile::RunOutcome, the PluginRun outcome kept in status).
+enum class SandboxOutcome {
   kExited,       // the plugin exited by itself: exit code is its own
   kSignaled,     // died of a signal N: 128+N
   kTimedOut,     // wall-clock or CPU-time limit: 124
@@ -17,10 +18,10 @@ enum class RunOutcome {
   kInterrupted,  // pluginctl itself got SIGINT/SIGTERM/SIGHUP N: 128+N
 };
 
-std::string_view outcomeName(RunOutcome outcome);  // "exited", "signaled", "timedOut", ...
+std::string_view outcomeName(SandboxOutcome outcome);  // "exited", "signaled", "timedOut", ...
 
 struct RunResult {
-  RunOutcome outcome = RunOutcome::kSetupFailed;
+  SandboxOutcome outcome = SandboxOutcome::kSetupFailed;
   int exitCode = kExitSetupFailed;  // core/exit_codes.h: the exit status of `pluginctl run`
   int signal = 0;                   // for kSignaled / kInterrupted
   bool deadlineReached = false;     // kTimedOut by the wall clock (not the CPU-time limit)
