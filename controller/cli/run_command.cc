@@ -13,17 +13,13 @@
 #include "container/sandbox_level.h"
 #include "core/exit_codes.h"
 #include "core/number_parse.h"
+#include "core/plan_grants.h"
 #include "core/plugin_files.h"
 #include "sandbox/interrupt_signals.h"
 #include "sandbox/sandbox_root.h"
 
 namespace ps::cli {
 namespace {
-
-bool grants(const core::AcceptedPlan& plan, const std::string& permission) {
-  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
-         plan.permissions.end();
-}
 
 int reportSetupFailure(const std::string& message, bool json, std::ostream& out,
                        std::ostream& err) {
@@ -76,7 +72,7 @@ void printSummary(const core::AcceptedPlan& plan, const sandbox::RunResult& resu
 // Policy and input checks that need the accepted plan; nullopt = go ahead.
 std::optional<core::Rejection> checkRunRequest(const RunOptions& options,
                                                const core::AcceptedPlan& plan) {
-  if (options.input && !grants(plan, "read_files")) {
+  if (options.input && !core::grants(plan, "read_files")) {
     return core::reject("policy", "plugin \"" + plan.id +
                                       "\" was given --input but does not hold the read_files "
                                       "permission");
@@ -157,7 +153,7 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
                                   root.value()->mountPoint(),
                                   std::nullopt,
                                   options.args,
-                                  grants(*plan, "network"),
+                                  core::grants(*plan, "network"),
                                   effectiveLimits(options, plan->limits),
                                   sinks,
                                   interrupts.wakeFd()};

@@ -10,6 +10,7 @@
 
 #include "api/plugin_config_map.h"
 #include "core/fd_io.h"
+#include "core/plan_grants.h"
 #include "executor_local/local_run_pod.h"
 #include "sandbox/sandbox_root.h"
 
@@ -32,11 +33,6 @@ struct LocalExecutor::Job {
 };
 
 namespace {
-
-bool granted(const core::AcceptedPlan& plan, const std::string& permission) {
-  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
-         plan.permissions.end();
-}
 
 std::string metadataString(const json& object, const char* key) {
   const json& metadata = object.contains("metadata") ? object["metadata"] : json();
@@ -236,12 +232,12 @@ sandbox::RunResult LocalExecutor::runSandbox(Job& job) {
                                   root.value()->mountPoint(),
                                   std::nullopt,
                                   launch.run.args,
-                                  granted(launch.accepted, "network"),
+                                  core::grants(launch.accepted, "network"),
                                   sandboxLimits(launch.limits, options_.tmpBytes),
                                   sandbox::OutputSinks{-1, -1},
                                   job.wakeRead};
   // buildPod already refused input for a plugin without read_files; checked again all the same.
-  if (launch.run.input && granted(launch.accepted, "read_files")) {
+  if (launch.run.input && core::grants(launch.accepted, "read_files")) {
     const std::string ns = job.key.substr(0, job.key.find('/'));
     auto configMap = client_.get(kube::configMapsResource(), ns, launch.run.input->name);
     if (!configMap) {

@@ -5,16 +5,12 @@
 
 #include "api/pod_naming.h"
 #include "core/digest.h"
+#include "core/plan_grants.h"
 
 namespace ps::reconcile {
 namespace {
 
 using nlohmann::json;
-
-bool granted(const core::AcceptedPlan& plan, std::string_view permission) {
-  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
-         plan.permissions.end();
-}
 
 json restrictedSeccomp() {
   return {{"type", "RuntimeDefault"}};
@@ -115,7 +111,7 @@ json podMetadata(const PluginRun& run, const core::AcceptedPlan& plan, const std
           {"namespace", run.namespaceName},
           {"labels",
            {{kRunLabel, runLabelValue(run)},
-            {kNetworkLabel, granted(plan, "network") ? kNetworkGranted : kNetworkIsolated},
+            {kNetworkLabel, core::grants(plan, "network") ? kNetworkGranted : kNetworkIsolated},
             {kManagedByLabel, kManagedBy}}},
           {"annotations", annotations},
           {"ownerReferences", {ownerReferenceFor(run)}}};
@@ -123,7 +119,7 @@ json podMetadata(const PluginRun& run, const core::AcceptedPlan& plan, const std
 
 std::optional<core::Rejection> checkInputGrant(const PluginRun& run,
                                                const core::AcceptedPlan& plan) {
-  if (!run.input || granted(plan, "read_files")) return std::nullopt;
+  if (!run.input || core::grants(plan, "read_files")) return std::nullopt;
   return core::reject("input", "the run supplies input \"" + run.input->name + "\" but plugin \"" +
                                    plan.id + "\" is not granted read_files");
 }
