@@ -122,12 +122,10 @@ sandbox::SandboxLimits effectiveLimits(const RunOptions& options,
 
 int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
            sandbox::OutputSinks sinks) {
-  auto trust = loadTrustFromFlags(options.trust);
-  if (!trust) return reportRejection(trust.rejection(), options.json, out, err);
-  auto plugin = core::readPluginDir(options.dir);
-  if (!plugin) return reportRejection(plugin.rejection(), options.json, out, err);
-  auto plan = core::checkPlugin(*plugin, trust->config());
-  if (!plan) return reportRejection(plan.rejection(), options.json, out, err);
+  auto checked = checkPluginDir(options.trust, options.dir);
+  if (!checked) return reportRejection(checked.rejection(), options.json, out, err);
+  const core::PluginFiles* plugin = &checked->plugin;
+  const core::AcceptedPlan* plan = &checked->plan;
   if (auto refused = checkRunRequest(options, *plan)) {
     return reportRejection(*refused, options.json, out, err);
   }
