@@ -1,6 +1,6 @@
 #include "cli/app_runner.h"
 
-#include "cli/exit_codes.h"
+#include "core/exit_codes.h"
 
 namespace ps::cli {
 

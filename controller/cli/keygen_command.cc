@@ -10,8 +10,8 @@
 #include <memory>
 
 #include "cli/app_runner.h"
-#include "cli/exit_codes.h"
 #include "core/ed25519.h"
+#include "core/exit_codes.h"
 
 namespace ps::cli {
 namespace {

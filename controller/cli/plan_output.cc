@@ -1,6 +1,6 @@
 #include "cli/plan_output.h"
 
-#include "cli/exit_codes.h"
+#include "core/exit_codes.h"
 
 namespace ps::cli {
 

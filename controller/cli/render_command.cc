@@ -12,8 +12,8 @@
 
 #include "api/plugin_run.h"
 #include "cli/app_runner.h"
-#include "cli/exit_codes.h"
 #include "cli/plan_output.h"
+#include "core/exit_codes.h"
 #include "core/plugin_files.h"
 #include "core/trust_check.h"
 #include "core/yaml_to_json.h"

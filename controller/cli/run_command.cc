@@ -9,10 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app_runner.h"
-#include "cli/exit_codes.h"
 #include "cli/plan_output.h"
 #include "container/sandbox_level.h"
+#include "core/exit_codes.h"
 #include "core/number_parse.h"
+#include "core/plan_grants.h"
 #include "core/plugin_files.h"
 #include "sandbox/interrupt_signals.h"
 #include "sandbox/sandbox_root.h"
@@ -20,23 +21,18 @@
 namespace ps::cli {
 namespace {
 
-bool grants(const core::AcceptedPlan& plan, const std::string& permission) {
-  return std::find(plan.permissions.begin(), plan.permissions.end(), permission) !=
-         plan.permissions.end();
-}
-
 int reportSetupFailure(const std::string& message, bool json, std::ostream& out,
                        std::ostream& err) {
   if (json) {
     out << nlohmann::json{{"outcome", "setupFailed"},
-                          {"exitCode", sandbox::kExitSetupFailed},
+                          {"exitCode", kExitSetupFailed},
                           {"error", message}}
                .dump()
         << "\n";
   } else {
     err << "pluginctl: the sandbox could not be set up: " << message << "\n";
   }
-  return sandbox::kExitSetupFailed;
+  return kExitSetupFailed;
 }
 
 nlohmann::json resultToJson(const core::AcceptedPlan& plan, const sandbox::RunResult& result) {
@@ -76,7 +72,7 @@ void printSummary(const core::AcceptedPlan& plan, const sandbox::RunResult& resu
 // Policy and input checks that need the accepted plan; nullopt = go ahead.
 std::optional<core::Rejection> checkRunRequest(const RunOptions& options,
                                                const core::AcceptedPlan& plan) {
-  if (options.input && !grants(plan, "read_files")) {
+  if (options.input && !core::grants(plan, "read_files")) {
     return core::reject("policy", "plugin \"" + plan.id +
                                       "\" was given --input but does not hold the read_files "
                                       "permission");
@@ -114,28 +110,22 @@ sandbox::OutputSinks pluginctlSinks(bool json) {
 
 sandbox::SandboxLimits effectiveLimits(const RunOptions& options,
                                        const core::PolicyLimits& policy) {
-  sandbox::SandboxLimits limits;
-  int64_t timeout = limits.wallTime.count() / 1000;
+  const sandbox::SandboxLimits defaults;
+  int64_t timeout = std::chrono::duration_cast<std::chrono::seconds>(defaults.wallTime).count();
   if (options.timeoutSeconds) timeout = std::min(timeout, *options.timeoutSeconds);
   if (policy.maxTimeoutSeconds) timeout = std::min(timeout, *policy.maxTimeoutSeconds);
-  timeout = std::max<int64_t>(timeout, 1);
-  limits.wallTime = std::chrono::seconds(timeout);
-  limits.cpuTime = std::chrono::seconds(timeout);
-  auto memory = static_cast<int64_t>(limits.memoryBytes);
+  auto memory = static_cast<int64_t>(defaults.memoryBytes);
   if (options.memoryBytes) memory = std::min(memory, *options.memoryBytes);
   if (policy.maxMemory) memory = std::min(memory, *policy.maxMemory);
-  limits.memoryBytes = static_cast<uint64_t>(std::max<int64_t>(memory, 16 << 20));
-  return limits;
+  return sandbox::withTimeoutAndMemory(defaults, timeout, memory);
 }
 
 int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
            sandbox::OutputSinks sinks) {
-  auto trust = loadTrustFromFlags(options.trust);
-  if (!trust) return reportRejection(trust.rejection(), options.json, out, err);
-  auto plugin = core::readPluginDir(options.dir);
-  if (!plugin) return reportRejection(plugin.rejection(), options.json, out, err);
-  auto plan = core::checkPlugin(*plugin, trust->config());
-  if (!plan) return reportRejection(plan.rejection(), options.json, out, err);
+  auto checked = checkPluginDir(options.trust, options.dir);
+  if (!checked) return reportRejection(checked.rejection(), options.json, out, err);
+  const core::PluginFiles* plugin = &checked->plugin;
+  const core::AcceptedPlan* plan = &checked->plan;
   if (auto refused = checkRunRequest(options, *plan)) {
     return reportRejection(*refused, options.json, out, err);
   }
@@ -161,15 +151,15 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
                                   root.value()->mountPoint(),
                                   std::nullopt,
                                   options.args,
-                                  grants(*plan, "network"),
+                                  core::grants(*plan, "network"),
                                   effectiveLimits(options, plan->limits),
                                   sinks,
                                   interrupts.wakeFd()};
   if (options.input) request.inputDir = std::filesystem::absolute(*options.input);
   auto result = level->run(request);
-  if (result.outcome == sandbox::RunOutcome::kInterrupted) {
+  if (result.outcome == sandbox::SandboxOutcome::kInterrupted) {
     result.signal = interrupts.received();
-    result.exitCode = 128 + result.signal;
+    result.exitCode = exitCodeForSignal(result.signal);
   }
   if (options.json) {
     out << resultToJson(*plan, result)

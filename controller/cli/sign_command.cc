@@ -9,9 +9,9 @@
 #include <memory>
 
 #include "cli/app_runner.h"
-#include "cli/exit_codes.h"
 #include "cli/plan_output.h"
 #include "core/ed25519.h"
+#include "core/exit_codes.h"
 #include "core/manifest.h"
 #include "core/manifest_signing.h"
 #include "core/plugin_files.h"

@@ -15,4 +15,15 @@ core::Result<core::LoadedTrust> loadTrustFromFlags(const TrustFlags& flags) {
                                                  core::trustSourcesFromEnvironment()));
 }
 
+core::Result<CheckedPlugin> checkPluginDir(const TrustFlags& flags,
+                                           const std::filesystem::path& dir) {
+  auto trust = loadTrustFromFlags(flags);
+  if (!trust) return trust.rejection();
+  auto plugin = core::readPluginDir(dir);
+  if (!plugin) return plugin.rejection();
+  auto plan = core::checkPlugin(*plugin, trust->config());
+  if (!plan) return plan.rejection();
+  return CheckedPlugin{std::move(plugin).value(), std::move(plan).value()};
+}
+
 }  // namespace ps::cli

@@ -4,20 +4,17 @@
 #include <memory>
 
 #include "cli/app_runner.h"
-#include "cli/exit_codes.h"
 #include "cli/plan_output.h"
+#include "core/exit_codes.h"
 #include "core/plugin_files.h"
 #include "core/trust_check.h"
 
 namespace ps::cli {
 
 int runValidate(const ValidateOptions& options, std::ostream& out, std::ostream& err) {
-  auto trust = loadTrustFromFlags(options.trust);
-  if (!trust) return reportRejection(trust.rejection(), options.json, out, err);
-  auto plugin = core::readPluginDir(options.dir);
-  if (!plugin) return reportRejection(plugin.rejection(), options.json, out, err);
-  auto plan = core::checkPlugin(*plugin, trust->config());
-  if (!plan) return reportRejection(plan.rejection(), options.json, out, err);
+  auto checked = checkPluginDir(options.trust, options.dir);
+  if (!checked) return reportRejection(checked.rejection(), options.json, out, err);
+  const core::AcceptedPlan* plan = &checked->plan;
   if (options.json) {
     out << planToJson(*plan).dump() << "\n";
   } else {

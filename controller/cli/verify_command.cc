@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "cli/app_runner.h"
-#include "cli/exit_codes.h"
 #include "cli/plan_output.h"
+#include "core/exit_codes.h"
 #include "core/key_ring.h"
 #include "core/plugin_files.h"
 #include "core/trust_check.h"

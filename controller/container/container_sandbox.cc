@@ -1,6 +1,5 @@
 #include "container/container_sandbox.h"
 
-#include <poll.h>
 #include <signal.h>
 
 #include <chrono>
@@ -8,14 +7,16 @@
 
 #include "container/engine_process.h"
 #include "container/run_directory.h"
-#include "launcher/termination_message.h"
+#include "core/exit_codes.h"
 #include "sandbox/input_tree.h"
 #include "sandbox/output_pump.h"
+#include "sandbox/process_supervisor.h"
+#include "sandbox/termination_message.h"
 
 namespace ps::container {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
 // The launcher enforces the wall-clock limit inside; ours is the backstop for an engine or
 // container that hangs, so it allows for the container's start and teardown.
@@ -30,39 +31,25 @@ std::string firstLine(const std::string& text) {
   return text.substr(start, text.find('\n', start) - start);
 }
 
-// Waits for the engine client to exit, the deadline, or the wake fd (pluginctl interrupted).
-sandbox::OutputPump::Stop waitForExit(int exitedFd, Clock::time_point deadline, int wakeFd) {
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return sandbox::OutputPump::Stop::kDeadline;
-    pollfd polls[2] = {{exitedFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
-    int ready = poll(polls, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
-    if (ready <= 0) continue;
-    if (polls[1].revents != 0) return sandbox::OutputPump::Stop::kWakeUp;
-    if (polls[0].revents != 0) return sandbox::OutputPump::Stop::kEndOfOutput;
-  }
-}
-
 // The engine's exit code is the launcher's (the container's PID 1): map it like the local level.
 void classify(sandbox::RunResult& result, int exitCode, const std::optional<std::string>& message) {
-  using sandbox::RunOutcome;
+  using sandbox::SandboxOutcome;
   result.exitCode = exitCode;
   if (!message) {
-    result.outcome = RunOutcome::kSetupFailed;
-    result.exitCode = sandbox::kExitSetupFailed;
+    result.outcome = SandboxOutcome::kSetupFailed;
+    result.exitCode = kExitSetupFailed;
     result.setupError = "container sandbox: the engine did not start the container (exit " +
                         std::to_string(exitCode) + ")";
-  } else if (exitCode == sandbox::kExitTimedOut) {
-    result.outcome = RunOutcome::kTimedOut;
-  } else if (exitCode == sandbox::kExitSetupFailed &&
-             message->rfind("sandbox setup failed", 0) == 0) {
-    result.outcome = RunOutcome::kSetupFailed;
+  } else if (exitCode == kExitTimedOut) {
+    result.outcome = SandboxOutcome::kTimedOut;
+  } else if (exitCode == kExitSetupFailed && message->rfind("sandbox setup failed", 0) == 0) {
+    result.outcome = SandboxOutcome::kSetupFailed;
     result.setupError = "container sandbox: " + firstLine(*message);
-  } else if (exitCode > 128 && exitCode < 128 + 65) {
-    result.outcome = RunOutcome::kSignaled;
-    result.signal = exitCode - 128;
+  } else if (signalOfExitCode(exitCode) != 0) {
+    result.outcome = SandboxOutcome::kSignaled;
+    result.signal = signalOfExitCode(exitCode);
   } else {
-    result.outcome = RunOutcome::kExited;
+    result.outcome = SandboxOutcome::kExited;
   }
 }
 
@@ -70,7 +57,7 @@ void classify(sandbox::RunResult& result, int exitCode, const std::optional<std:
 // termination message (as a Pod's) holds the true tail.
 void useLaunchersTail(sandbox::CapturedOutput& output, const std::optional<std::string>& message) {
   if (!message || message->rfind("sandbox setup failed", 0) == 0) return;
-  auto parsed = launcher::parseTerminationMessage(*message);
+  auto parsed = sandbox::parseTerminationMessage(*message);
   output.stdoutTail = std::move(parsed.stdoutTail);
   output.tailCut = parsed.cut;
 }
@@ -92,7 +79,7 @@ sandbox::SetupResult<ContainerSandbox> ContainerSandbox::create(ContainerConfig 
 }
 
 sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request) const {
-  const auto start = Clock::now();
+  const auto start = steady_clock::now();
   // The same input rules as the local sandbox: no symlink in the path, no socket, FIFO or
   // device inside (the engine would bind them live).
   if (request.inputDir) {
@@ -115,30 +102,31 @@ sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request)
   const auto deadline = start + request.limits.wallTime + kEngineSlack;
   auto stop = pump.pumpUntil(deadline, request.wakeFd);
   if (stop == sandbox::OutputPump::Stop::kEndOfOutput) {
-    stop = waitForExit(engine->exited.get(), deadline, request.wakeFd);
+    stop = sandbox::waitForExit(engine->exited.get(), deadline, request.wakeFd);
   }
   if (stop != sandbox::OutputPump::Stop::kEndOfOutput) {
     (void)runQuiet(containerKillArgv(engine_, config_, dir.containerName()));
   }
   int exitCode = waitForEngine(engine->pid);
-  pump.pumpUntil(Clock::now() + kDrainGrace);
+  pump.pumpUntil(steady_clock::now() + kDrainGrace);
 
   sandbox::RunResult result;
   result.output = pump.result();
   if (stop == sandbox::OutputPump::Stop::kDeadline) {
-    result.outcome = sandbox::RunOutcome::kTimedOut;
-    result.exitCode = sandbox::kExitTimedOut;
+    result.outcome = sandbox::SandboxOutcome::kTimedOut;
+    result.exitCode = kExitTimedOut;
   } else if (stop == sandbox::OutputPump::Stop::kWakeUp) {
-    result.outcome = sandbox::RunOutcome::kInterrupted;
+    result.outcome = sandbox::SandboxOutcome::kInterrupted;
     result.signal = SIGINT;
-    result.exitCode = 128 + SIGINT;
+    result.exitCode = exitCodeForSignal(SIGINT);
   } else {
     auto message = dir.readTerminationMessage();
     classify(result, exitCode, message);
     useLaunchersTail(result.output, message);
   }
   result.memoryLimitHit = false;  // the engine's OOM kill shows as 128+9 (the cgroup is its own)
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - start);
   return result;
 }
 

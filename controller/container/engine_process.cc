@@ -2,11 +2,15 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+
+#include "core/exit_codes.h"
+#include "core/fd_io.h"
+#include "sandbox/process_supervisor.h"
 
 extern char** environ;
 
@@ -15,22 +19,12 @@ namespace {
 
 constexpr std::size_t kQuietOutputBytes = 8192;
 
-struct PipeFds {
-  sandbox::UniqueFd read, write;
-};
-
-sandbox::SetupResult<PipeFds> makePipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return sandbox::SetupError{sandbox::describeErrno("pipe", errno)};
-  return PipeFds{sandbox::UniqueFd(fds[0]), sandbox::UniqueFd(fds[1])};
-}
-
 }  // namespace
 
 sandbox::SetupResult<EngineProcess> spawnEngine(const std::vector<std::string>& argv) {
-  auto out = makePipe();
+  auto out = sandbox::makePipe();
   if (!out) return out.error();
-  auto err = makePipe();
+  auto err = sandbox::makePipe();
   if (!err) return err.error();
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -50,7 +44,7 @@ sandbox::SetupResult<EngineProcess> spawnEngine(const std::vector<std::string>& 
   process.pid = pid;
   process.stdoutRead = std::move(out->read);
   process.stderrRead = std::move(err->read);
-  process.exited = sandbox::UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  process.exited = sandbox::openPidFd(pid);
   return process;
 }
 
@@ -60,7 +54,7 @@ int waitForEngine(pid_t pid) {
     if (errno != EINTR) return -1;
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  return WIFSIGNALED(status) ? exitCodeForSignal(WTERMSIG(status)) : -1;
 }
 
 sandbox::SetupResult<QuietResult> runQuiet(const std::vector<std::string>& argv) {
@@ -69,14 +63,8 @@ sandbox::SetupResult<QuietResult> runQuiet(const std::vector<std::string>& argv)
   QuietResult result;
   // Both streams into one string; stderr is read after stdout closes (the commands are short).
   for (int fd : {process->stdoutRead.get(), process->stderrRead.get()}) {
-    char buffer[1024];
-    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      if (result.output.size() < kQuietOutputBytes) {
-        result.output.append(buffer, static_cast<std::size_t>(n));
-      }
-    }
+    const std::size_t room = kQuietOutputBytes - std::min(result.output.size(), kQuietOutputBytes);
+    (void)core::readToEnd(fd, result.output, room);
   }
   result.exitCode = waitForEngine(process->pid);
   return result;

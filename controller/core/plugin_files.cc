@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/fd_io.h"
+
 namespace ps::core {
 namespace {
 
@@ -139,16 +141,10 @@ Check DirReader::readRegular(int fd, const struct stat& info, const std::string&
                   "plugin is larger than " + std::to_string(limits_.maxTotalBytes) + " bytes");
   }
   std::string bytes(size, '\0');
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::read(fd, bytes.data() + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return reject("layout", errnoText("cannot read \"" + path + "\""));
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
+  const ssize_t done = readFully(fd, bytes.data(), size);
+  if (done < 0) return reject("layout", errnoText("cannot read \"" + path + "\""));
   char extra = 0;
-  if (done != size || ::read(fd, &extra, 1) != 0) {
+  if (static_cast<std::size_t>(done) != size || ::read(fd, &extra, 1) != 0) {
     return reject("layout", "\"" + path + "\" changed size while being read");
   }
   plugin_.files.emplace(path, std::move(bytes));

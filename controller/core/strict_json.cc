@@ -6,34 +6,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/utf8.h"
+
 namespace ps::core {
 namespace {
-
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is not well-formed.
-std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<uint8_t>(text[k]); };
-  uint8_t lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  uint32_t min = 0;
-  uint32_t cp = 0;
-  if ((lead & 0xe0) == 0xc0) {
-    length = 2, min = 0x80, cp = lead & 0x1fu;
-  } else if ((lead & 0xf0) == 0xe0) {
-    length = 3, min = 0x800, cp = lead & 0x0fu;
-  } else if ((lead & 0xf8) == 0xf0) {
-    length = 4, min = 0x10000, cp = lead & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3fu);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return length;
-}
 
 // Deepest bracket nesting outside strings; stops counting once past `limit`.
 int bracketDepth(std::string_view text, int limit) {

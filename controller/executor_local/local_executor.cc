@@ -9,9 +9,10 @@
 #include <cstring>
 
 #include "api/plugin_config_map.h"
+#include "core/fd_io.h"
+#include "core/plan_grants.h"
 #include "executor_local/local_run_pod.h"
 #include "kube/json_member.h"
-#include "reconcile/granted.h"
 #include "sandbox/sandbox_root.h"
 
 namespace ps::reconcile {
@@ -40,11 +41,8 @@ std::string metadataString(const json& object, const char* key) {
 
 // The same limits the Pod would get (timeout, CPU time, memory), and the same /tmp size.
 sandbox::SandboxLimits sandboxLimits(const RunLimits& limits, uint64_t tmpBytes) {
-  sandbox::SandboxLimits result;
-  const auto timeout = std::chrono::seconds(std::max<int64_t>(limits.timeoutSeconds, 1));
-  result.wallTime = timeout;
-  result.cpuTime = timeout;
-  result.memoryBytes = static_cast<uint64_t>(std::max<int64_t>(limits.memory.value(), 16 << 20));
+  sandbox::SandboxLimits result =
+      sandbox::withTimeoutAndMemory({}, limits.timeoutSeconds, limits.memory.value());
   result.tmpBytes = tmpBytes;
   return result;
 }
@@ -58,17 +56,9 @@ std::optional<std::string> writeInput(const core::PluginFiles& files,
     const std::filesystem::path path = dir / name;
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
     if (fd < 0) return "create input file " + name + ": " + strerror(errno);
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        close(fd);
-        return "write input file " + name + ": " + strerror(errno);
-      }
-      done += static_cast<size_t>(n);
-    }
+    int failed = core::writeAll(fd, bytes);
     close(fd);
+    if (failed != 0) return "write input file " + name + ": " + strerror(failed);
   }
   if (chmod(dir.c_str(), 0555) != 0) return "chmod " + dir.string() + ": " + strerror(errno);
   return std::nullopt;
@@ -229,7 +219,7 @@ void LocalExecutor::runJob(Job& job) {
   publish(job, [](json& pod) { markLocalPodRunning(pod, Clock::now()); });
   sandbox::RunResult result = runSandbox(job);
   job.launch.files = {};  // the bytes are not needed any more; the record stays small
-  if (result.outcome == sandbox::RunOutcome::kInterrupted) return;  // removed: nobody to tell
+  if (result.outcome == sandbox::SandboxOutcome::kInterrupted) return;  // removed: nobody to tell
   publish(job, [&result](json& pod) { markLocalPodFinished(pod, result, Clock::now()); });
 }
 
@@ -244,12 +234,12 @@ sandbox::RunResult LocalExecutor::runSandbox(Job& job) {
                                   root.value()->mountPoint(),
                                   std::nullopt,
                                   launch.run.args,
-                                  granted(launch.accepted, "network"),
+                                  core::grants(launch.accepted, "network"),
                                   sandboxLimits(launch.limits, options_.tmpBytes),
                                   sandbox::OutputSinks{-1, -1},
                                   job.wakeRead};
   // buildPod already refused input for a plugin without read_files; checked again all the same.
-  if (launch.run.input && granted(launch.accepted, "read_files")) {
+  if (launch.run.input && core::grants(launch.accepted, "read_files")) {
     const std::string ns = job.key.substr(0, job.key.find('/'));
     auto configMap = client_.get(kube::configMapsResource(), ns, launch.run.input->name);
     if (!configMap) {

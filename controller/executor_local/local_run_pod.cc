@@ -1,8 +1,8 @@
 #include "executor_local/local_run_pod.h"
 
 #include "kube/rfc3339.h"
-#include "launcher/termination_message.h"
 #include "reconcile/pod_builder.h"
+#include "sandbox/termination_message.h"
 
 namespace ps::reconcile {
 
@@ -23,7 +23,7 @@ json templateMetadata(const json& podTemplate) {
 
 std::string terminatedReason(const sandbox::RunResult& result) {
   if (result.memoryLimitHit) return "OOMKilled";
-  if (result.outcome == sandbox::RunOutcome::kSetupFailed) return kSandboxSetupFailedReason;
+  if (result.outcome == sandbox::SandboxOutcome::kSetupFailed) return kSandboxSetupFailedReason;
   return result.exitCode == 0 ? "Completed" : "Error";
 }
 
@@ -55,9 +55,9 @@ void markLocalPodFinished(json& pod, const sandbox::RunResult& result, TimePoint
   const std::string startedAt =
       pod["status"].value("startTime", kube::formatRfc3339(finished - result.duration));
   // A sandbox that never started has no output; its own error is what a reader needs instead.
-  const std::string message = result.outcome == sandbox::RunOutcome::kSetupFailed
+  const std::string message = result.outcome == sandbox::SandboxOutcome::kSetupFailed
                                   ? "the sandbox could not be set up: " + result.setupError
-                                  : launcher::terminationMessage(result.output);
+                                  : sandbox::terminationMessage(result.output);
   json terminated = {{"exitCode", result.exitCode},
                      {"reason", terminatedReason(result)},
                      {"message", message},

@@ -11,6 +11,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/exit_codes.h"
+#include "core/fd_io.h"
+
 namespace ps::reconcile {
 
 using nlohmann::json;
@@ -73,7 +76,7 @@ json resultToJson(const sandbox::RunResult& result) {
 
 sandbox::RunResult resultFromJson(const json& object) {
   sandbox::RunResult result;
-  result.outcome = static_cast<sandbox::RunOutcome>(object.at("outcome").get<int>());
+  result.outcome = static_cast<sandbox::SandboxOutcome>(object.at("outcome").get<int>());
   result.exitCode = object.at("exitCode").get<int>();
   result.signal = object.at("signal").get<int>();
   result.setupError = object.at("setupError").get<std::string>();
@@ -89,13 +92,7 @@ sandbox::RunResult resultFromJson(const json& object) {
 
 std::string readAll(int fd) {
   std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
+  (void)core::readToEnd(fd, text);
   return text;
 }
 
@@ -119,13 +116,13 @@ sandbox::RunResult runSubprocess(const std::string& binary, const std::string& r
   }
   if (child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);
-    if (dup2(wakeFd, 0) < 0 || dup2(out[1], 1) < 0) _exit(126);
+    if (getppid() != parent) _exit(kExitSetupFailed);
+    if (dup2(wakeFd, 0) < 0 || dup2(out[1], 1) < 0) _exit(kExitSetupFailed);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);  // the controller blocks SIGTERM in its threads
     execv(argv[0], argv);
-    _exit(126);
+    _exit(kExitSetupFailed);
   }
   close(out[1]);
   const std::string answer = readAll(out[0]);

@@ -1,6 +1,6 @@
 #include "kube/leader_election.h"
 
-#include "kube/api_time.h"
+#include "kube/rfc3339.h"
 
 namespace ps::kube {
 namespace {

@@ -6,8 +6,8 @@
 
 #include "core/annotated_mutex.h"
 #include "kube/api_client.h"
-#include "kube/api_time.h"
 #include "kube/clock.h"
+#include "kube/rfc3339.h"
 #include "kube/stop_signal.h"
 
 namespace ps::kube {

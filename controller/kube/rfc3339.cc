@@ -24,15 +24,25 @@ bool separatorAt(std::string_view text, size_t pos, char expected) {
 
 }  // namespace
 
-std::string formatRfc3339(TimePoint time) {
+std::string formatRfc3339(TimePoint time, TimeFraction fraction) {
   using namespace std::chrono;
   const auto day = floor<days>(time);
   const year_month_day date{day};
-  const hh_mm_ss clock{floor<seconds>(time - day)};
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", int(date.year()),
-                unsigned(date.month()), unsigned(date.day()), long(clock.hours().count()),
-                long(clock.minutes().count()), static_cast<long long>(clock.seconds().count()));
+  const hh_mm_ss clock{floor<microseconds>(time - day)};
+  char buffer[48];
+  int length =
+      std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02ld:%02ld:%02lld", int(date.year()),
+                    unsigned(date.month()), unsigned(date.day()), long(clock.hours().count()),
+                    long(clock.minutes().count()), static_cast<long long>(clock.seconds().count()));
+  const auto micros = static_cast<long long>(clock.subseconds().count());
+  const auto room = sizeof buffer - static_cast<std::size_t>(length);
+  if (fraction == TimeFraction::kMillis) {
+    std::snprintf(buffer + length, room, ".%03lldZ", micros / 1000);
+  } else if (fraction == TimeFraction::kMicros) {
+    std::snprintf(buffer + length, room, ".%06lldZ", micros);
+  } else {
+    std::snprintf(buffer + length, room, "Z");
+  }
   return buffer;
 }
 

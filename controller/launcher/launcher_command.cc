@@ -10,11 +10,12 @@
 #include <optional>
 #include <string>
 
+#include "core/exit_codes.h"
 #include "launcher/expected_files.h"
 #include "launcher/network_isolation.h"
 #include "launcher/plugin_launch.h"
-#include "launcher/termination_message.h"
 #include "launcher/verified_volume.h"
+#include "sandbox/termination_message.h"
 
 namespace ps::launcher {
 namespace {
@@ -68,7 +69,7 @@ void addOptions(CLI::App& app, CommandLine& line) {
   app.add_option("--memory", line.memoryBytes,
                  "the Pod's memory limit in bytes; the address space is capped at " +
                      std::to_string(kAddressSpaceHeadroom) + " times it")
-      ->check(CLI::Range(uint64_t{16} << 20, uint64_t{1} << 40));
+      ->check(CLI::Range(sandbox::kMinMemoryBytes, uint64_t{1} << 40));
   app.add_option("--await-network-isolation", line.isolationWaitSeconds,
                  "seconds to wait until the Pod's deny-all NetworkPolicy is in effect before the "
                  "plugin starts (0: do not check); counted against --timeout")
@@ -81,34 +82,35 @@ void addOptions(CLI::App& app, CommandLine& line) {
 }
 
 // What the termination message says when the plugin could not even start.
-std::string setupMessage(const LaunchOutcome& outcome) {
+std::string setupMessage(const sandbox::RunResult& outcome) {
   return "sandbox setup failed: " + outcome.setupError;
 }
 
 // Tells the Pod's status (termination message) and its log (stderr) how the run ended.
-void report(const LaunchOutcome& outcome, const CommandLine& line, sandbox::OutputSinks sinks) {
-  std::string message = outcome.exitCode == 126 && !outcome.setupError.empty()
+void report(const sandbox::RunResult& outcome, const CommandLine& line,
+            sandbox::OutputSinks sinks) {
+  std::string message = outcome.exitCode == kExitSetupFailed && !outcome.setupError.empty()
                             ? setupMessage(outcome)
-                            : terminationMessage(outcome.output);
+                            : sandbox::terminationMessage(outcome.output);
   if (!outcome.setupError.empty()) writeLine(sinks.stderrFd, setupMessage(outcome));
-  if (outcome.timedOut) {
+  if (outcome.deadlineReached) {
     writeLine(sinks.stderrFd, "plugin-launcher: time limit of " +
                                   std::to_string(line.timeoutSeconds) +
                                   " s reached, plugin killed");
   }
-  if (auto failed = writeTerminationMessage(line.terminationLog, message)) {
+  if (auto failed = sandbox::writeTerminationMessage(line.terminationLog, message)) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
   }
 }
 
-// The plugin does not start: `why` (one line) goes to stderr and the termination message; 126.
+// The plugin does not start: `why` (one line) goes to stderr and the termination message.
 int refuse(const std::filesystem::path& terminationLog, const std::string& why,
            sandbox::OutputSinks sinks) {
   writeLine(sinks.stderrFd, why);
-  if (auto failed = writeTerminationMessage(terminationLog, why)) {
+  if (auto failed = sandbox::writeTerminationMessage(terminationLog, why)) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
   }
-  return 126;
+  return kExitSetupFailed;
 }
 
 // The pinned files, read from the volume at `root`, checked, and copied to a private directory
@@ -152,12 +154,12 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + std::string(e.what()));
-    return e.get_exit_code() == 0 ? 0 : 2;
+    return e.get_exit_code() == 0 ? kExitOk : kExitUsage;
   }
   auto expected = parseExpectedFiles(line.expect);
   if (!expected) {
     writeLine(sinks.stderrFd, "plugin-launcher: " + expected.rejection().message);
-    return 2;
+    return kExitUsage;
   }
   LaunchSpec& spec = line.spec;
   spec.limits.wallTime = std::chrono::seconds(line.timeoutSeconds);
@@ -176,7 +178,7 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
     if (auto refused = awaitIsolation(line)) return refuse(line.terminationLog, *refused, sinks);
   }
 
-  LaunchOutcome outcome = launchPlugin(spec, sinks);
+  sandbox::RunResult outcome = launchPlugin(spec, sinks);
   report(outcome, line, sinks);
   return outcome.exitCode;
 }

@@ -1,20 +1,17 @@
 #include "launcher/plugin_launch.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <optional>
 
+#include "core/exit_codes.h"
 #include "launcher/exec_allowlist.h"
 #include "launcher/process_reaper.h"
+#include "sandbox/process_supervisor.h"
 #include "sandbox/resource_limits.h"
 #include "sandbox/seccomp_filter.h"
 #include "sandbox/setup_result.h"
@@ -23,171 +20,131 @@
 namespace ps::launcher {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using sandbox::OutputPump;
+using std::chrono::steady_clock;
 
 // After the plugin is gone, how long its output may still take to drain.
 constexpr std::chrono::milliseconds kDrainGrace{2000};
 
-struct Pipe {
-  int read = -1, write = -1;
+// What is prepared before fork, so that the child only makes system calls.
+struct LaunchTools {
+  sandbox::ToolRunner runner;
+  sandbox::SeccompProgram seccomp;
+  ExecAllowlist execAllowlist;
 };
 
-std::optional<Pipe> makePipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
-  return Pipe{fds[0], fds[1]};
+struct LaunchPipes {
+  sandbox::Pipe out, err, error;  // the plugin's stdout and stderr; why it did not start
+};
+
+sandbox::SetupResult<LaunchTools> prepareTools(const LaunchSpec& spec) {
+  auto runner = spec.interpreter.empty() ? sandbox::ToolRunner::fromEnvironment()
+                                         : sandbox::ToolRunner::create(spec.interpreter);
+  if (!runner) return runner.error();
+  if (!std::filesystem::is_regular_file(spec.root / "plugin.py")) {
+    return sandbox::SetupError{"launcher: no plugin.py in " + spec.root.string()};
+  }
+  auto seccomp = sandbox::SeccompProgram::build();
+  if (!seccomp) return seccomp.error();
+  // Only the interpreter may be executed: /tmp (an emptyDir in a Pod) cannot be mounted noexec.
+  auto execAllowlist = ExecAllowlist::forInterpreter(runner->interpreter());
+  return LaunchTools{std::move(runner).value(), std::move(seccomp).value(),
+                     std::move(execAllowlist)};
+}
+
+sandbox::SetupResult<LaunchPipes> makeLaunchPipes() {
+  LaunchPipes pipes;
+  if (auto failed = sandbox::makePipes({&pipes.out, &pipes.err, &pipes.error})) {
+    return sandbox::SetupError{"launcher: " + failed->message};
+  }
+  return pipes;
+}
+
+// In the forked child: says why on the error pipe and gives up.
+template <std::size_t N>
+[[noreturn]] void failSetup(int errorFd, const char (&line)[N]) {
+  (void)!write(errorFd, line, N - 1);
+  _exit(kExitSetupFailed);
 }
 
 // In the forked child: only async-signal-safe calls until exec.
 [[noreturn]] void becomePlugin(const LaunchSpec& spec,
                                const sandbox::ToolRunner::PreparedExec& exec,
-                               const sandbox::SeccompProgram& seccomp,
-                               const ExecAllowlist& execAllowlist, Pipe out, Pipe err,
-                               int errorFd) {
+                               const LaunchTools& tools, const LaunchPipes& pipes) {
+  const int errorFd = pipes.error.write.get();
   setpgid(0, 0);  // one group to kill, apart from the launcher
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (dup2(out.write, 1) < 0 || dup2(err.write, 2) < 0) _exit(126);
+  if (dup2(pipes.out.write.get(), 1) < 0 || dup2(pipes.err.write.get(), 2) < 0) {
+    _exit(kExitSetupFailed);
+  }
   int devNull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devNull >= 0) dup2(devNull, 0);
   if (chdir(spec.root.c_str()) != 0) {
-    const char msg[] = "launcher: cannot enter the sandbox root\n";
-    (void)!write(errorFd, msg, sizeof msg - 1);
-    _exit(126);
+    failSetup(errorFd, "launcher: cannot enter the sandbox root\n");
   }
   // No cgroup of our own in a container (the engine's --pids-limit is the cgroup), so also
   // RLIMIT_NPROC: it binds because the image runs as uid 65532, never as root.
   if (sandbox::applyResourceLimits(spec.limits, sandbox::ProcessLimit::kNprocInOwnUserNamespace) !=
       0) {
-    const char msg[] = "launcher: cannot apply the resource limits\n";
-    (void)!write(errorFd, msg, sizeof msg - 1);
-    _exit(126);
+    failSetup(errorFd, "launcher: cannot apply the resource limits\n");
   }
-  if (execAllowlist.restrictSelf() != 0) {
-    const char msg[] = "launcher: cannot restrict execution to the interpreter (Landlock)\n";
-    (void)!write(errorFd, msg, sizeof msg - 1);
-    _exit(126);
+  if (tools.execAllowlist.restrictSelf() != 0) {
+    failSetup(errorFd, "launcher: cannot restrict execution to the interpreter (Landlock)\n");
   }
-  if (seccomp.install() != 0) {
-    const char msg[] = "launcher: cannot install the seccomp filter\n";
-    (void)!write(errorFd, msg, sizeof msg - 1);
-    _exit(126);
+  if (tools.seccomp.install() != 0) {
+    failSetup(errorFd, "launcher: cannot install the seccomp filter\n");
   }
   exec.exec(errorFd);
 }
 
-int pidfdOpen(pid_t pid) {
-  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+// Forwards the output until the plugin exits (its pidfd becomes readable) or the deadline. A
+// plugin that closed its output early is still waited for.
+OutputPump::Stop awaitPluginExit(OutputPump& pump, int exitedFd,
+                                 steady_clock::time_point deadline) {
+  auto stop = pump.pumpUntil(deadline, exitedFd);
+  if (stop == OutputPump::Stop::kWakeUp) return OutputPump::Stop::kEndOfOutput;  // it exited
+  if (stop == OutputPump::Stop::kEndOfOutput) return sandbox::waitForExit(exitedFd, deadline);
+  return stop;
 }
 
-// What the child wrote on the error pipe before exec failed (empty when exec succeeded).
-std::string readSetupError(int errorFd) {
-  std::string text;
-  char buffer[512];
-  for (ssize_t n; (n = read(errorFd, buffer, sizeof buffer)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return text;
-}
-
-int exitCodeOf(int status, const struct rusage& usage, const sandbox::SandboxLimits& limits) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (!WIFSIGNALED(status)) return 126;
-  // The CPU-time limit is a time limit too (as in the local sandbox): 124, not 128+N. The soft
-  // limit sends SIGXCPU; a plugin that ignores it gets the hard limit's SIGKILL, told apart from
-  // the OOM killer's by the CPU time it used.
-  auto cpuMillis = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
-                   (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
-  bool cpuLimit = WTERMSIG(status) == SIGXCPU ||
-                  (WTERMSIG(status) == SIGKILL && cpuMillis >= limits.cpuTime.count() * 1000);
-  return cpuLimit ? 124 : 128 + WTERMSIG(status);
+// From fork to the result. At the deadline the plugin's group is killed; when it has exited,
+// whatever it left behind is killed too: nothing outlives the run.
+sandbox::RunResult supervisePlugin(pid_t child, LaunchPipes& pipes, const LaunchSpec& spec,
+                                   sandbox::OutputSinks sinks, steady_clock::time_point deadline) {
+  sandbox::UniqueFd exited = sandbox::openPidFd(child);
+  OutputPump pump(pipes.out.read.release(), pipes.err.read.release(), sinks,
+                  spec.limits.outputBytes);
+  auto stop = awaitPluginExit(pump, exited.get(), deadline);
+  if (stop == OutputPump::Stop::kDeadline) kill(-child, SIGKILL);
+  sandbox::ChildExit plugin = sandbox::reap(child);
+  killAndReapAll(child);
+  pump.pumpUntil(steady_clock::now() + kDrainGrace);
+  return sandbox::endedRun(stop, pump.result(), sandbox::readSetupError(pipes.error.read.get()),
+                           plugin, spec.limits);
 }
 
 }  // namespace
 
-LaunchOutcome launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks) {
-  LaunchOutcome outcome;
-  auto runner = spec.interpreter.empty() ? sandbox::ToolRunner::fromEnvironment()
-                                         : sandbox::ToolRunner::create(spec.interpreter);
-  if (!runner) {
-    outcome.setupError = runner.error().message;
-    return outcome;
-  }
-  if (!std::filesystem::is_regular_file(spec.root / "plugin.py")) {
-    outcome.setupError = "launcher: no plugin.py in " + spec.root.string();
-    return outcome;
-  }
-  auto seccomp = sandbox::SeccompProgram::build();
-  if (!seccomp) {
-    outcome.setupError = seccomp.error().message;
-    return outcome;
-  }
-  // Only the interpreter may be executed: /tmp (an emptyDir in a Pod) cannot be mounted noexec.
-  const auto execAllowlist = ExecAllowlist::forInterpreter(runner->interpreter());
+sandbox::RunResult launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks) {
+  auto tools = prepareTools(spec);
+  if (!tools) return sandbox::RunResult::setupFailed(tools.error().message);
   sandbox::ToolRunner::PreparedExec exec;
-  runner->prepare(spec.args, exec);
-  auto out = makePipe(), err = makePipe(), errors = makePipe();
-  if (!out || !err || !errors) {
-    outcome.setupError = sandbox::describeErrno("launcher: pipe", errno);
-    return outcome;
-  }
+  tools->runner.prepare(spec.args, exec);
+  auto pipes = makeLaunchPipes();
+  if (!pipes) return sandbox::RunResult::setupFailed(pipes.error().message);
   becomeSubreaper();
-  auto deadline = Clock::now() + spec.limits.wallTime;
+  const auto deadline = steady_clock::now() + spec.limits.wallTime;
   pid_t child = fork();
   if (child < 0) {
-    outcome.setupError = sandbox::describeErrno("launcher: fork", errno);
-    for (int fd : {out->read, out->write, err->read, err->write, errors->read, errors->write}) {
-      close(fd);
-    }
-    return outcome;
+    return sandbox::RunResult::setupFailed(sandbox::describeErrno("launcher: fork", errno));
   }
-  if (child == 0)
-    becomePlugin(spec, exec, seccomp.value(), execAllowlist, *out, *err, errors->write);
-  close(out->write);
-  close(err->write);
-  close(errors->write);
-
-  int exited = pidfdOpen(child);
-  sandbox::OutputPump pump(out->read, err->read, sinks, spec.limits.outputBytes);
-  // Pumps until the plugin exits (its pidfd becomes readable) or its output ends, or the deadline.
-  auto stop = pump.pumpUntil(deadline, exited);
-  while (stop == sandbox::OutputPump::Stop::kEndOfOutput && exited >= 0) {
-    // Output closed early (the plugin closed stdout); keep waiting for the exit itself.
-    pollfd wait{exited, POLLIN, 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      stop = sandbox::OutputPump::Stop::kDeadline;
-      break;
-    }
-    if (poll(&wait, 1, static_cast<int>(std::min<int64_t>(left.count(), 60'000))) > 0) break;
-  }
-  outcome.timedOut = stop == sandbox::OutputPump::Stop::kDeadline;
-  if (outcome.timedOut) kill(-child, SIGKILL);
-  int status = 0;
-  struct rusage usage {};
-  while (wait4(child, &status, 0, &usage) < 0 && errno == EINTR) {
-  }
-  killAndReapAll(child);  // leftovers of the plugin: nothing outlives the run
-  pump.pumpUntil(Clock::now() + kDrainGrace);
-  if (exited >= 0) close(exited);
-
-  outcome.output = pump.result();
-  outcome.setupError = readSetupError(errors->read);
-  close(errors->read);
-  if (outcome.timedOut) {
-    outcome.exitCode = 124;
-  } else if (!outcome.setupError.empty()) {
-    outcome.exitCode = 126;
-  } else {
-    outcome.exitCode = exitCodeOf(status, usage, spec.limits);
-  }
-  return outcome;
+  if (child == 0) becomePlugin(spec, exec, *tools, *pipes);
+  for (sandbox::Pipe* pipe : {&pipes->out, &pipes->err, &pipes->error}) pipe->write.reset();
+  return supervisePlugin(child, *pipes, spec, sinks, deadline);
 }
 
 }  // namespace ps::launcher

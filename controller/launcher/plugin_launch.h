@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sandbox/output_pump.h"
+#include "sandbox/run_result.h"
 #include "sandbox/sandbox_limits.h"
 
 namespace ps::launcher {
@@ -17,16 +18,10 @@ struct LaunchSpec {
   std::vector<std::string> args;
 };
 
-struct LaunchOutcome {
-  int exitCode = 126;  // the plugin's status, 124 timed out, 126 not started, 128+N signal N
-  bool timedOut = false;
-  sandbox::CapturedOutput output;
-  std::string setupError;  // why the plugin did not start (exitCode 126), else empty
-};
-
 // Starts the plugin through the sandbox's ToolRunner, forwards its output live to `sinks`, and
 // waits for it and everything it started. On the wall-clock limit, or when the plugin exits
-// leaving children behind, those are killed: nothing outlives the run.
-LaunchOutcome launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks);
+// leaving children behind, those are killed: nothing outlives the run. The result is the local
+// sandbox's (its exit code core/exit_codes.h's); `setupError` says why the plugin did not start.
+sandbox::RunResult launchPlugin(const LaunchSpec& spec, sandbox::OutputSinks sinks);
 
 }  // namespace ps::launcher

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/digest.h"
+#include "core/fd_io.h"
 #include "sandbox/unique_fd.h"
 
 namespace ps::launcher {
@@ -120,16 +121,10 @@ SetupResult<std::string> readOnce(int rootFd, const std::string& name, std::size
   if (static_cast<std::size_t>(st.st_size) > maxBytes) return changed(tooLarge);
   // Read one byte past the limit: a file growing while we read is refused too.
   std::string bytes(maxBytes + 1, '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = read(fd->get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return SetupError{sandbox::describeErrno("launcher: read " + name, errno)};
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  if (done > maxBytes) return changed(tooLarge);
-  bytes.resize(done);
+  const ssize_t done = core::readFully(fd->get(), bytes.data(), bytes.size());
+  if (done < 0) return SetupError{sandbox::describeErrno("launcher: read " + name, errno)};
+  if (static_cast<std::size_t>(done) > maxBytes) return changed(tooLarge);
+  bytes.resize(static_cast<std::size_t>(done));
   return bytes;
 }
 

@@ -1,22 +1,12 @@
 #include "observe/logger.h"
 
-#include <cstdio>
-#include <ctime>
+#include "kube/rfc3339.h"
 
 namespace ps::observe {
 namespace {
 
 std::string timestamp(std::chrono::system_clock::time_point time) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time - seconds).count();
-  const std::time_t flat = std::chrono::system_clock::to_time_t(seconds);
-  std::tm utc{};
-  gmtime_r(&flat, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(millis));
-  return text;
+  return kube::formatRfc3339(time, kube::TimeFraction::kMillis);
 }
 
 // Text values stay on one line: anything with spaces, quotes, '=' or control characters is

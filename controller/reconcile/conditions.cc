@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
 #include "kube/json_member.h"
 #include "kube/rfc3339.h"
 #include "reconcile/result_text.h"
@@ -15,11 +16,8 @@ using nlohmann::json;
 std::string boundedMessage(std::string_view message) {
   std::string text = sanitizeUtf8(message);
   if (text.size() <= kMaxConditionMessageBytes) return text;
-  const std::string_view ellipsis = "\xE2\x80\xA6";
-  size_t cut = kMaxConditionMessageBytes - ellipsis.size();
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  return text + std::string(ellipsis);
+  return std::string(core::utf8Head(text, kMaxConditionMessageBytes - core::kEllipsis.size())) +
+         std::string(core::kEllipsis);
 }
 
 struct ConditionStatuses {

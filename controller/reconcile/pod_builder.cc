@@ -5,7 +5,7 @@
 
 #include "api/pod_naming.h"
 #include "core/digest.h"
-#include "reconcile/granted.h"
+#include "core/plan_grants.h"
 
 namespace ps::reconcile {
 namespace {
@@ -119,7 +119,7 @@ json podMetadata(const PluginRun& run, const core::AcceptedPlan& plan, const std
           {"namespace", run.namespaceName},
           {"labels",
            {{kRunLabel, runLabelValue(run)},
-            {kNetworkLabel, granted(plan, "network") ? kNetworkGranted : kNetworkIsolated},
+            {kNetworkLabel, core::grants(plan, "network") ? kNetworkGranted : kNetworkIsolated},
             {kManagedByLabel, kManagedBy}}},
           {"annotations", annotations},
           {"ownerReferences", {ownerReferenceFor(run)}}};
@@ -127,7 +127,7 @@ json podMetadata(const PluginRun& run, const core::AcceptedPlan& plan, const std
 
 std::optional<core::Rejection> checkInputGrant(const PluginRun& run,
                                                const core::AcceptedPlan& plan) {
-  if (!run.input || granted(plan, "read_files")) return std::nullopt;
+  if (!run.input || core::grants(plan, "read_files")) return std::nullopt;
   return core::reject("input", "the run supplies input \"" + run.input->name + "\" but plugin \"" +
                                    plan.id + "\" is not granted read_files");
 }
@@ -215,7 +215,7 @@ core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& p
         {"fsGroup", 65532},
         {"seccompProfile", restrictedSeccomp()}}},
       {"containers",
-       {container(run, result.limits, settings, pinned, withInput, granted(plan, "network"))}},
+       {container(run, result.limits, settings, pinned, withInput, core::grants(plan, "network"))}},
       {"volumes", volumes}};
   if (settings.runtimeClassName) spec["runtimeClassName"] = *settings.runtimeClassName;
   if (run.podTemplate) applyPodTemplate(*run.podTemplate, spec);

@@ -4,14 +4,15 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
+
 namespace ps::reconcile {
 
 // The most bytes of plugin output kept in status.result: the kubelet's termination-message cap.
 inline constexpr size_t kMaxResultBytes = 4096;
 
-// Replaces every invalid UTF-8 sequence (bad lead bytes, truncated or overlong sequences,
-// surrogates, code points above U+10FFFF) by U+FFFD, so the text is safe to put in JSON.
-std::string sanitizeUtf8(std::string_view bytes);
+// Every invalid UTF-8 sequence replaced by U+FFFD (core/utf8.h), so the text is safe in JSON.
+using core::sanitizeUtf8;
 
 // Makes a termination message fit status.result: valid UTF-8 and at most `maxBytes` bytes.
 // The message is the TAIL of the plugin's stdout, so when it is too long the beginning is dropped,

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/exit_codes.h"
+#include "core/utf8.h"
+
 namespace ps::reconcile {
 namespace {
 
@@ -38,9 +41,7 @@ Decision finish(RunState next, std::string message, const RunFacts& facts,
 std::string firstLine(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
   if (line.size() <= 200) return line;
-  std::size_t cut = 200;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return line.substr(0, cut) + "…";
+  return std::string(core::utf8Head(line, 200)) + std::string(core::kEllipsis);
 }
 
 // Kubelet waiting reasons that no retry will cure: the Pod spec itself cannot start.
@@ -87,8 +88,9 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
   Decision decision;
   if (pod.phase == PodPhase::Succeeded) {
     decision = finish(RunState::Succeeded, "plugin exited with status 0", facts, exitCode, output);
-  } else if (pod.reason == "DeadlineExceeded" || (terminated && terminated->exitCode == 124)) {
-    // 124: the launcher stopped the plugin at its --timeout (DESIGN.md exit codes).
+  } else if (pod.reason == "DeadlineExceeded" ||
+             (terminated && terminated->exitCode == kExitTimedOut)) {
+    // The launcher stopped the plugin at its --timeout (DESIGN.md exit codes).
     decision = finish(RunState::TimedOut,
                       "plugin exceeded its " + std::to_string(facts.timeout.count()) +
                           " s time limit" + neverStarted(pod),
@@ -96,9 +98,10 @@ Decision fromFinishedPod(const PodObservation& pod, const RunFacts& facts) {
   } else if (pod.reason == "Evicted") {
     decision =
         finish(RunState::PodEvicted, "Pod was evicted: " + pod.message, facts, exitCode, output);
-  } else if (terminated && (terminated->exitCode == 125 || terminated->exitCode == 126)) {
+  } else if (terminated &&
+             (terminated->exitCode == kExitRejected || terminated->exitCode == kExitSetupFailed)) {
     // The launcher refused (125) or could not set up the sandbox (126): its one line says why.
-    std::string message = terminated->exitCode == 125
+    std::string message = terminated->exitCode == kExitRejected
                               ? "the launcher refused the plugin (exit 125)"
                               : "the sandbox could not be set up (exit 126)";
     const std::string why = firstLine(terminated->message);

@@ -1,47 +1,36 @@
 #include "sandbox/local_sandbox.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <string>
 
 #include "sandbox/cgroup_limits.h"
 #include "sandbox/input_tree.h"
 #include "sandbox/mount_plan.h"
+#include "sandbox/process_supervisor.h"
 #include "sandbox/unique_fd.h"
 
 namespace ps::sandbox {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
-// Descriptors handed to the child sit at 10 and above, so that its dup2 onto 0-3 never clobbers
-// one it still needs.
-constexpr int kLowestChildFd = 10;
-
-struct Pipe {
-  UniqueFd read, write;
+// How a run is confined beyond the namespaces every run gets.
+struct Confinement {
+  bool cgroups = false;        // a pids (and memory) cgroup of its own
+  bool userNamespace = false;  // not root: our ids appear as 65534 inside
 };
 
-SetupResult<Pipe> makePipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return SetupError{describeErrno("pipe", errno)};
-  Pipe pipe;
-  for (int i = 0; i < 2; ++i) {
-    int high = fcntl(fds[i], F_DUPFD_CLOEXEC, kLowestChildFd);
-    close(fds[i]);
-    (i == 0 ? pipe.read : pipe.write).reset(high);
-  }
-  if (!pipe.read || !pipe.write) return SetupError{describeErrno("fcntl", errno)};
-  return pipe;
-}
+// The supervisor's pipes to init: the plugin's output, init's setup errors, the plugin's
+// PluginExit, and the byte that lets init go on.
+struct InitPipes {
+  Pipe out, err, error, status, sync;
+};
 
 std::optional<SetupError> writeProcFile(pid_t pid, const char* name, const std::string& text) {
   std::string path = "/proc/" + std::to_string(pid) + "/" + name;
@@ -62,69 +51,106 @@ std::optional<SetupError> mapIds(pid_t pid) {
   return writeProcFile(pid, "gid_map", id + " " + std::to_string(getegid()) + " 1");
 }
 
-std::string readAll(int fd) {
-  std::string text;
-  char buffer[1024];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) > 0 && text.size() < 16384) {
-    text.append(buffer, static_cast<std::size_t>(n));
+// What must hold before anything is made: a bound on processes, an input tree within limits.
+std::optional<std::string> checkRequest(const SandboxRequest& request, Confinement confinement,
+                                        steady_clock::time_point deadline) {
+  if (!confinement.cgroups && !confinement.userNamespace) {
+    // Root is exempt from RLIMIT_NPROC, so without a pids cgroup nothing bounds a fork bomb.
+    return "sandbox: running as root but no writable pids cgroup under /sys/fs/cgroup/pids; "
+           "refusing to run without a process limit";
   }
-  return text;
+  if (request.inputDir) {
+    if (auto refused = checkInputTree(*request.inputDir, deadline)) return refused->message;
+  }
+  return std::nullopt;
 }
 
-struct Pipes {
-  Pipe out, err, error, status, sync;
+// The run's own cgroup, or none when the host has no writable cgroup hierarchy.
+SetupResult<CgroupLimitsPtr> makeCgroup(Confinement confinement, const SandboxLimits& limits) {
+  if (!confinement.cgroups) return CgroupLimitsPtr{};
+  return CgroupLimits::create(limits);
+}
+
+InitPlan planInit(const MountPlan& mounts, const ToolRunner::PreparedExec& exec,
+                  const SeccompProgram& seccomp, const SandboxLimits& limits,
+                  Confinement confinement, const InitPipes& pipes,
+                  const ProcessTextAreas& textAreas) {
+  return {&mounts,
+          &exec,
+          &seccomp,
+          limits,
+          confinement.cgroups ? ProcessLimit::kPidsCgroup : ProcessLimit::kNprocInOwnUserNamespace,
+          !confinement.userNamespace,
+          pipes.sync.read.get(),
+          pipes.error.write.get(),
+          pipes.status.write.get(),
+          pipes.out.write.get(),
+          pipes.err.write.get(),
+          textAreas};
+}
+
+// Clones init into its new namespaces; the child never returns from here.
+SetupResult<pid_t> cloneInit(bool network, Confinement confinement, const InitPlan& plan) {
+  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+  if (!network) flags |= CLONE_NEWNET;
+  if (confinement.userNamespace) flags |= CLONE_NEWUSER;
+  long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) return SetupError{describeErrno("sandbox: cannot create namespaces", errno)};
+  if (pid == 0) runSandboxInit(plan);
+  return static_cast<pid_t>(pid);
+}
+
+// The supervisor's copies of the ends init uses: closed, so that end of file means init's end.
+void closeInitEnds(InitPipes& pipes) {
+  for (UniqueFd* end : {&pipes.sync.read, &pipes.error.write, &pipes.status.write, &pipes.out.write,
+                        &pipes.err.write}) {
+    end->reset();
+  }
+}
+
+// Maps the ids, puts init into the cgroup, then lets it go on (one byte on the sync pipe).
+std::optional<SetupError> releaseInit(pid_t init, Confinement confinement,
+                                      const CgroupLimits* cgroup, UniqueFd& syncWrite) {
+  std::optional<SetupError> failed;
+  if (confinement.userNamespace) failed = mapIds(init);
+  if (!failed && cgroup) failed = cgroup->addProcess(init);
+  if (!failed && write(syncWrite.get(), "g", 1) != 1) {
+    failed = SetupError{describeErrno("sandbox: starting init", errno)};
+  }
+  syncWrite.reset();
+  return failed;
+}
+
+struct InitEnd {
+  OutputPump::Stop stop = OutputPump::Stop::kEndOfOutput;
+  CapturedOutput output;
+  int initStatus = 0;
 };
 
-SetupResult<Pipes> makePipes() {
-  Pipes pipes;
-  for (Pipe* pipe : {&pipes.out, &pipes.err, &pipes.error, &pipes.status, &pipes.sync}) {
-    auto made = makePipe();
-    if (!made) return made.error();
-    *pipe = std::move(made.value());
+// Forwards the output until it ends, then waits for init's exit. At the deadline or on the
+// wake-up descriptor init is killed, and the kernel then kills its whole PID namespace.
+InitEnd superviseInit(pid_t init, InitPipes& pipes, const SandboxRequest& request,
+                      steady_clock::time_point deadline) {
+  // Lets the supervisor wait for the exit with a deadline even if the plugin closed its output.
+  UniqueFd pidFd = openPidFd(init);
+  OutputPump pump(pipes.out.read.release(), pipes.err.read.release(), request.sinks,
+                  request.limits.outputBytes);
+  auto stop = pump.pumpUntil(deadline, request.wakeFd);
+  if (stop == OutputPump::Stop::kEndOfOutput)
+    stop = waitForExit(pidFd.get(), deadline, request.wakeFd);
+  if (stop != OutputPump::Stop::kEndOfOutput) {
+    kill(init, SIGKILL);
+    pump.pumpUntil(steady_clock::time_point::max());
   }
-  return pipes;
+  int initStatus = reap(init).waitStatus;
+  return {stop, pump.result(), initStatus};
 }
 
-// After the output ended: waits for init to exit, the deadline, or the wake-up descriptor.
-OutputPump::Stop waitForExit(int pidFd, Clock::time_point deadline, int wakeFd) {
-  if (pidFd < 0) return OutputPump::Stop::kEndOfOutput;  // pidfd_open failed: waitpid blocks
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return OutputPump::Stop::kDeadline;
-    pollfd polls[2] = {{pidFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
-    int ready = poll(polls, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
-    if (ready < 0 && errno != EINTR) return OutputPump::Stop::kEndOfOutput;
-    if (ready <= 0) continue;
-    if ((polls[1].revents & POLLIN) != 0) return OutputPump::Stop::kWakeUp;
-    if (polls[0].revents != 0) return OutputPump::Stop::kEndOfOutput;
-  }
-}
-
-void killAndReap(pid_t pid) {
-  kill(pid, SIGKILL);
-  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
-
-// Turns what init reported into DESIGN.md's outcome and exit status.
-void classify(RunResult& result, const std::optional<PluginExit>& plugin, int initStatus,
-              const SandboxLimits& limits) {
-  int status = plugin ? plugin->waitStatus : initStatus;
-  // The hard RLIMIT_CPU sends SIGKILL (a plugin that ignores SIGXCPU); so does the OOM killer.
-  bool cpuLimitKill = plugin && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
-                      plugin->cpuMillis >= limits.cpuTime.count() * 1000;
-  if (WIFEXITED(status)) {
-    result.outcome = RunOutcome::kExited;
-    result.exitCode = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || cpuLimitKill)) {
-    result.outcome = RunOutcome::kTimedOut;  // the CPU-time limit is a time limit too
-    result.exitCode = kExitTimedOut;
-  } else if (WIFSIGNALED(status)) {
-    result.outcome = RunOutcome::kSignaled;
-    result.signal = WTERMSIG(status);
-    result.exitCode = 128 + result.signal;
-  }
+// How the plugin ended as init reported it; init's own status when it died before reporting.
+ChildExit pluginExit(int statusFd, int initStatus) {
+  PluginExit reported;
+  if (read(statusFd, &reported, sizeof reported) != sizeof reported) return {initStatus, {}};
+  return {reported.waitStatus, std::chrono::milliseconds(reported.cpuMillis)};
 }
 
 }  // namespace
@@ -138,112 +164,39 @@ SetupResult<LocalSandbox> LocalSandbox::create(ToolRunner runner) {
 }
 
 RunResult LocalSandbox::run(const SandboxRequest& request) const {
-  const auto start = Clock::now();
-  const bool useCgroups = CgroupLimits::available();
-  const bool userNamespace = geteuid() != 0;
-  if (!useCgroups && !userNamespace) {
-    // Root is exempt from RLIMIT_NPROC, so without a pids cgroup nothing bounds a fork bomb.
-    return RunResult::setupFailed(
-        "sandbox: running as root but no writable pids cgroup under /sys/fs/cgroup/pids; "
-        "refusing to run without a process limit");
+  const auto start = steady_clock::now();
+  const auto deadline = start + request.limits.wallTime;
+  const Confinement confinement{CgroupLimits::available(), geteuid() != 0};
+  if (auto refused = checkRequest(request, confinement, deadline)) {
+    return RunResult::setupFailed(*refused);
   }
-  if (request.inputDir) {
-    if (auto refused = checkInputTree(*request.inputDir, start + request.limits.wallTime)) {
-      return RunResult::setupFailed(refused->message);
-    }
+  auto cgroup = makeCgroup(confinement, request.limits);
+  if (!cgroup) return RunResult::setupFailed(cgroup.error().message);
+  InitPipes pipes;
+  if (auto failed = makePipes({&pipes.out, &pipes.err, &pipes.error, &pipes.status, &pipes.sync})) {
+    return RunResult::setupFailed(failed->message);
   }
-  CgroupLimitsPtr cgroup;
-  if (useCgroups) {
-    auto made = CgroupLimits::create(request.limits);
-    if (!made) return RunResult::setupFailed(made.error().message);
-    cgroup = std::move(made.value());
-  }
-  auto pipes = makePipes();
-  if (!pipes) return RunResult::setupFailed(pipes.error().message);
-  Pipes& p = pipes.value();
-
-  MountPlan mounts = makeMountPlan(
+  const MountPlan mounts = makeMountPlan(
       layout_, {request.mountPoint, request.pluginDir, request.inputDir, request.limits.tmpBytes});
   ToolRunner::PreparedExec exec;
   runner_.prepare(request.args, exec);
-  InitPlan plan{&mounts,
-                &exec,
-                &seccomp_,
-                request.limits,
-                useCgroups ? ProcessLimit::kPidsCgroup : ProcessLimit::kNprocInOwnUserNamespace,
-                !userNamespace,
-                p.sync.read.get(),
-                p.error.write.get(),
-                p.status.write.get(),
-                p.out.write.get(),
-                p.err.write.get(),
-                textAreas_};
-
-  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-  if (!request.network) flags |= CLONE_NEWNET;
-  if (userNamespace) flags |= CLONE_NEWUSER;
-  long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-  if (pid < 0) {
-    return RunResult::setupFailed(describeErrno("sandbox: cannot create namespaces", errno));
-  }
-  if (pid == 0) runSandboxInit(plan);
-  const auto child = static_cast<pid_t>(pid);
-  // Lets the supervisor wait for the exit with a deadline even if the plugin closed its output.
-  UniqueFd pidFd(static_cast<int>(syscall(SYS_pidfd_open, child, 0)));
-  for (UniqueFd* end :
-       {&p.sync.read, &p.error.write, &p.status.write, &p.out.write, &p.err.write}) {
-    end->reset();
+  auto init =
+      cloneInit(request.network, confinement,
+                planInit(mounts, exec, seccomp_, request.limits, confinement, pipes, textAreas_));
+  if (!init) return RunResult::setupFailed(init.error().message);
+  closeInitEnds(pipes);
+  if (auto failed = releaseInit(*init, confinement, cgroup->get(), pipes.sync.write)) {
+    killAndReap(*init);
+    return RunResult::setupFailed(failed->message);
   }
 
-  std::optional<SetupError> handoff;
-  if (userNamespace) handoff = mapIds(child);
-  if (!handoff && cgroup) handoff = cgroup->addProcess(child);
-  if (!handoff && write(p.sync.write.get(), "g", 1) != 1) {
-    handoff = SetupError{describeErrno("sandbox: starting init", errno)};
-  }
-  p.sync.write.reset();
-  if (handoff) {
-    killAndReap(child);
-    return RunResult::setupFailed(handoff->message);
-  }
-
-  OutputPump pump(p.out.read.release(), p.err.read.release(), request.sinks,
-                  request.limits.outputBytes);
-  const auto deadline = start + request.limits.wallTime;
-  auto stop = pump.pumpUntil(deadline, request.wakeFd);
-  if (stop == OutputPump::Stop::kEndOfOutput)
-    stop = waitForExit(pidFd.get(), deadline, request.wakeFd);
-  if (stop != OutputPump::Stop::kEndOfOutput) {
-    kill(child, SIGKILL);  // init: the kernel then kills the whole PID namespace
-    pump.pumpUntil(Clock::time_point::max());
-  }
-  int initStatus = 0;
-  while (waitpid(child, &initStatus, 0) < 0 && errno == EINTR) {
-  }
-
-  RunResult result;
-  result.output = pump.result();
-  std::optional<PluginExit> plugin;
-  PluginExit reported;
-  if (read(p.status.read.get(), &reported, sizeof reported) == sizeof reported) plugin = reported;
-  result.setupError = readAll(p.error.read.get());
-  if (!result.setupError.empty()) {
-    while (!result.setupError.empty() && result.setupError.back() == '\n') {
-      result.setupError.pop_back();
-    }
-    result.outcome = RunOutcome::kSetupFailed;
-    result.exitCode = kExitSetupFailed;
-  } else if (stop == OutputPump::Stop::kDeadline) {
-    result.outcome = RunOutcome::kTimedOut;
-    result.exitCode = kExitTimedOut;
-  } else if (stop == OutputPump::Stop::kWakeUp) {
-    result.outcome = RunOutcome::kInterrupted;
-    result.exitCode = 128 + SIGINT;
-  } else {
-    classify(result, plugin, initStatus, request.limits);
-  }
-  result.memoryLimitHit = cgroup && cgroup->memoryLimitHit();
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  InitEnd end = superviseInit(*init, pipes, request, deadline);
+  ChildExit plugin = pluginExit(pipes.status.read.get(), end.initStatus);
+  RunResult result = endedRun(end.stop, std::move(end.output),
+                              readSetupError(pipes.error.read.get()), plugin, request.limits);
+  result.memoryLimitHit = *cgroup && (*cgroup)->memoryLimitHit();
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - start);
   return result;
 }
 

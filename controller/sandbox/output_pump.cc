@@ -7,21 +7,18 @@
 #include <cerrno>
 #include <string>
 
+#include "core/fd_io.h"
+#include "core/utf8.h"
+
 namespace ps::sandbox {
 namespace {
 
 // False when the sink is gone for good (the reader of a pipe exited: EPIPE, which pluginctl gets
 // as an error because it ignores SIGPIPE).
+// Any other failure (a closed terminal) must not stop the pump.
 bool writeAll(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    ssize_t n = write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EPIPE || errno == EBADF)) return false;
-    if (n <= 0) return true;  // a closed terminal must not stop the pump
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
+  int failed = core::writeAll(fd, std::string_view(data, size));
+  return failed != EPIPE && failed != EBADF;
 }
 
 int millisUntil(std::chrono::steady_clock::time_point deadline) {
@@ -131,12 +128,7 @@ CapturedOutput OutputPump::result() const {
   out.truncated = truncated_;
   out.tailCut = stdoutBytes_ > tailBytes_;
   std::size_t start = tail_.size() > tailBytes_ ? tail_.size() - tailBytes_ : 0;
-  if (out.tailCut) {
-    // Never start inside a multi-byte UTF-8 sequence: skip continuation bytes (10xxxxxx).
-    while (start < tail_.size() && (static_cast<unsigned char>(tail_[start]) & 0xC0) == 0x80) {
-      ++start;
-    }
-  }
+  if (out.tailCut) start = core::nextCharBoundary(tail_, start);  // never inside a character
   out.stdoutTail = tail_.substr(start);
   out.stdoutSinkMidLine = midLine_[0];
   out.stderrSinkMidLine = midLine_[1];

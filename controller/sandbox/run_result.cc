@@ -2,17 +2,17 @@
 
 namespace ps::sandbox {
 
-std::string_view outcomeName(RunOutcome outcome) {
+std::string_view outcomeName(SandboxOutcome outcome) {
   switch (outcome) {
-    case RunOutcome::kExited:
+    case SandboxOutcome::kExited:
       return "exited";
-    case RunOutcome::kSignaled:
+    case SandboxOutcome::kSignaled:
       return "signaled";
-    case RunOutcome::kTimedOut:
+    case SandboxOutcome::kTimedOut:
       return "timedOut";
-    case RunOutcome::kSetupFailed:
+    case SandboxOutcome::kSetupFailed:
       return "setupFailed";
-    case RunOutcome::kInterrupted:
+    case SandboxOutcome::kInterrupted:
       return "interrupted";
   }
   return "unknown";

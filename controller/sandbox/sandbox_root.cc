@@ -11,6 +11,7 @@
 #include <map>
 
 #include "core/digest.h"
+#include "core/fd_io.h"
 #include "sandbox/stale_sweep.h"
 #include "sandbox/unique_fd.h"
 
@@ -44,12 +45,8 @@ std::optional<SetupError> writeFile(int rootFd, const std::string& relative,
   if (auto err = makeParents(rootFd, relative)) return err;
   UniqueFd fd = openBeneath(rootFd, relative, O_WRONLY | O_CREAT | O_EXCL);
   if (!fd) return SetupError{describeErrno("sandbox root: create " + relative, errno)};
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return SetupError{describeErrno("sandbox root: write " + relative, errno)};
-    done += static_cast<std::size_t>(n);
+  if (int failed = core::writeAll(fd.get(), bytes)) {
+    return SetupError{describeErrno("sandbox root: write " + relative, failed)};
   }
   if (fchmod(fd.get(), 0444) != 0) return SetupError{describeErrno("sandbox root: chmod", errno)};
   return std::nullopt;

@@ -71,7 +71,7 @@ TEST_F(ContainerSandboxTest, RunsAPluginAsUid65532InTheSandboxRoot) {
       " 'args': sys.argv[1:], 'files': sorted(os.listdir('.'))}))\n",
       testing::withArgs({"--limit", "20"}));
   ASSERT_EQ(run.result.exitCode, 0) << describe(run);
-  EXPECT_EQ(run.result.outcome, sandbox::RunOutcome::kExited);
+  EXPECT_EQ(run.result.outcome, sandbox::SandboxOutcome::kExited);
   EXPECT_EQ(run.out,
             "{\"uid\": 65532, \"gid\": 65532, \"cwd\": \"/sandbox\", \"args\": [\"--limit\", "
             "\"20\"], \"files\": [\"manifest.json\", \"plugin.py\"]}\n");
@@ -118,7 +118,7 @@ TEST_F(ContainerSandboxTest, ExitStatusAndSignalAreThePlugins) {
   EXPECT_EQ(run("import sys\nsys.exit(3)\n").result.exitCode, 3);
   auto killed = run("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n");
   EXPECT_EQ(killed.result.exitCode, 128 + 9) << describe(killed);
-  EXPECT_EQ(killed.result.outcome, sandbox::RunOutcome::kSignaled);
+  EXPECT_EQ(killed.result.outcome, sandbox::SandboxOutcome::kSignaled);
 }
 
 TEST_F(ContainerSandboxTest, NoNetworkNotEvenTheHostsLoopback) {
@@ -234,7 +234,7 @@ TEST_F(ContainerSandboxTest, CpuLoopTimesOutWith124) {
   auto start = Clock::now();
   auto busy = run("while True:\n    pass\n", testing::withLimits(limits));
   EXPECT_EQ(busy.result.exitCode, 124) << describe(busy);
-  EXPECT_EQ(busy.result.outcome, sandbox::RunOutcome::kTimedOut);
+  EXPECT_EQ(busy.result.outcome, sandbox::SandboxOutcome::kTimedOut);
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(15));
 
   limits.wallTime = std::chrono::seconds(2);
@@ -326,7 +326,7 @@ TEST_F(ContainerSandboxTest, InterruptKillsTheContainer) {
   interrupter.join();
   close(wake[0]);
   close(wake[1]);
-  EXPECT_EQ(run.result.outcome, sandbox::RunOutcome::kInterrupted) << describe(run);
+  EXPECT_EQ(run.result.outcome, sandbox::SandboxOutcome::kInterrupted) << describe(run);
   EXPECT_EQ(run.result.exitCode, 128 + SIGINT);
   EXPECT_EQ(run.out, "waiting\n");
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));

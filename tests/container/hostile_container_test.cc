@@ -19,7 +19,7 @@
 namespace ps::container {
 namespace {
 
-using sandbox::RunOutcome;
+using sandbox::SandboxOutcome;
 using sandbox::testing::HostWatch;
 using testing::PluginRun;
 using testing::RunOptions;
@@ -66,7 +66,7 @@ class HostileContainerTest : public ::testing::Test {
   }
 
   void expectContained(const PluginRun& run) {
-    EXPECT_EQ(run.result.outcome, RunOutcome::kExited) << run.result.setupError;
+    EXPECT_EQ(run.result.outcome, SandboxOutcome::kExited) << run.result.setupError;
     EXPECT_EQ(run.result.exitCode, 0) << run.out << run.err;
     EXPECT_EQ(run.out.find("LEAK"), std::string::npos) << run.out;
     expectHostIntact(run);
@@ -177,7 +177,7 @@ TEST_F(HostileContainerTest, InputWithASymlinkOrASocketIsRefused) {
   ASSERT_EQ(mkfifo((base / "real" / "pipe").c_str(), 0666), 0);
   auto run = testing::runInContainer(testing::ImageEnvironment::get().sandbox(),
                                      "print('LEAK ran')\n", testing::withInput(base / "link"));
-  EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed);
+  EXPECT_EQ(run.result.outcome, SandboxOutcome::kSetupFailed);
   EXPECT_NE(run.result.setupError.find("(rule input-no-symlinks)"), std::string::npos)
       << run.result.setupError;
   run = testing::runInContainer(testing::ImageEnvironment::get().sandbox(), "print('LEAK ran')\n",
@@ -202,8 +202,8 @@ TEST_F(HostileContainerTest, MemoryBombIsRefused) {
   RunOptions options;
   options.limits.memoryBytes = 96ull << 20;
   auto run = runHostile("memory_bomb", options);
-  EXPECT_NE(run.result.outcome, RunOutcome::kSetupFailed) << run.result.setupError;
-  if (run.result.outcome == RunOutcome::kExited) {
+  EXPECT_NE(run.result.outcome, SandboxOutcome::kSetupFailed) << run.result.setupError;
+  if (run.result.outcome == SandboxOutcome::kExited) {
     auto at = run.out.find("refused after MiB ");
     ASSERT_NE(at, std::string::npos) << run.out;
     EXPECT_LE(std::stoi(run.out.substr(at + 18)), 96);
@@ -217,7 +217,7 @@ TEST_F(HostileContainerTest, CpuLoopIsKilledAtTheWallClockLimit) {
   RunOptions options;
   options.limits.wallTime = std::chrono::milliseconds(1500);  // the launcher rounds up to 2 s
   auto run = runHostile("cpu_loop", options);
-  EXPECT_EQ(run.result.outcome, RunOutcome::kTimedOut);
+  EXPECT_EQ(run.result.outcome, SandboxOutcome::kTimedOut);
   EXPECT_EQ(run.result.exitCode, 124);
   EXPECT_LT(run.result.duration, std::chrono::seconds(6));
   expectHostIntact(run);

@@ -71,7 +71,7 @@ std::string conditionOf(const json& status, const std::string& field) {
 
 sandbox::RunResult exited(int code, std::string output) {
   sandbox::RunResult result;
-  result.outcome = sandbox::RunOutcome::kExited;
+  result.outcome = sandbox::SandboxOutcome::kExited;
   result.exitCode = code;
   result.output.stdoutTail = std::move(output);
   result.duration = 5ms;
@@ -239,8 +239,8 @@ TEST_F(LocalExecutorTest, ANonZeroExitFailsTheRunWithThatCode) {
 
 TEST_F(LocalExecutorTest, TheSandboxTimeLimitIsTimedOutLikeTheLaunchersExit124) {
   sandbox_.answer = [](const sandbox::SandboxRequest&) {
-    sandbox::RunResult result = exited(sandbox::kExitTimedOut, "");
-    result.outcome = sandbox::RunOutcome::kTimedOut;
+    sandbox::RunResult result = exited(ps::kExitTimedOut, "");
+    result.outcome = sandbox::SandboxOutcome::kTimedOut;
     return result;
   };
   start();
@@ -252,7 +252,7 @@ TEST_F(LocalExecutorTest, TheSandboxTimeLimitIsTimedOutLikeTheLaunchersExit124) 
 TEST_F(LocalExecutorTest, TheMemoryLimitShowsAsOutOfMemory) {
   sandbox_.answer = [](const sandbox::SandboxRequest&) {
     sandbox::RunResult result = exited(137, "");
-    result.outcome = sandbox::RunOutcome::kSignaled;
+    result.outcome = sandbox::SandboxOutcome::kSignaled;
     result.memoryLimitHit = true;
     return result;
   };
@@ -269,7 +269,7 @@ TEST_F(LocalExecutorTest, ASandboxThatCannotBeSetUpFailsWithItsOwnMessage) {
   start();
   json status = launchAndFinish();
   EXPECT_EQ(conditionOf(status, "reason"), "Failed");
-  EXPECT_EQ(status["exitCode"], sandbox::kExitSetupFailed);
+  EXPECT_EQ(status["exitCode"], ps::kExitSetupFailed);
   EXPECT_NE(status["result"].get<std::string>().find("cannot create namespaces: EPERM"),
             std::string::npos);
 }
@@ -349,7 +349,7 @@ TEST_F(LocalExecutorTest, RemovingARunKillsItsSandbox) {
     pollfd wake{request.wakeFd, POLLIN, 0};
     woken = poll(&wake, 1, 20'000) == 1;
     sandbox::RunResult result = exited(130, "");
-    result.outcome = sandbox::RunOutcome::kInterrupted;
+    result.outcome = sandbox::SandboxOutcome::kInterrupted;
     return result;
   };
   start();

@@ -60,7 +60,7 @@ TEST_F(SandboxSubprocessTest, TheRequestGoesOutAndTheResultComesBackByteForByte)
       "\"stdoutTail\":[104,255,10],\"tailCut\":true,\"truncated\":false,\"totalBytes\":9,"
       "\"durationMs\":12,\"memoryLimitHit\":false}'\n");
   auto result = subprocessSandboxRunner(binary)(request());
-  EXPECT_EQ(result.outcome, sandbox::RunOutcome::kExited) << result.setupError;
+  EXPECT_EQ(result.outcome, sandbox::SandboxOutcome::kExited) << result.setupError;
   EXPECT_EQ(result.exitCode, 3);
   EXPECT_EQ(result.output.stdoutTail, std::string("h\xff\n"));  // not valid UTF-8: kept as is
   EXPECT_TRUE(result.output.tailCut);
@@ -73,8 +73,8 @@ TEST_F(SandboxSubprocessTest, TheRequestGoesOutAndTheResultComesBackByteForByte)
 TEST_F(SandboxSubprocessTest, ASubprocessWithoutAResultIsASetupFailure) {
   auto binary = script("echo 'not json'\nexit 3\n");
   auto result = subprocessSandboxRunner(binary)(request());
-  EXPECT_EQ(result.outcome, sandbox::RunOutcome::kSetupFailed);
-  EXPECT_EQ(result.exitCode, sandbox::kExitSetupFailed);
+  EXPECT_EQ(result.outcome, sandbox::SandboxOutcome::kSetupFailed);
+  EXPECT_EQ(result.exitCode, ps::kExitSetupFailed);
   EXPECT_NE(result.setupError.find("without a result"), std::string::npos);
   close(wakeRead_);
   close(wakeWrite_);
@@ -82,7 +82,7 @@ TEST_F(SandboxSubprocessTest, ASubprocessWithoutAResultIsASetupFailure) {
 
 TEST_F(SandboxSubprocessTest, AMissingBinaryIsASetupFailure) {
   auto result = subprocessSandboxRunner(dir_ / "does-not-exist")(request());
-  EXPECT_EQ(result.outcome, sandbox::RunOutcome::kSetupFailed);
+  EXPECT_EQ(result.outcome, sandbox::SandboxOutcome::kSetupFailed);
   close(wakeRead_);
   close(wakeWrite_);
 }
@@ -97,7 +97,7 @@ TEST_F(SandboxSubprocessTest, TheWakePipeIsTheSubprocesssStdin) {
   auto req = request();
   ASSERT_EQ(write(wakeWrite_, "x", 1), 1);
   auto result = subprocessSandboxRunner(binary)(req);
-  EXPECT_EQ(result.outcome, sandbox::RunOutcome::kInterrupted) << result.setupError;
+  EXPECT_EQ(result.outcome, sandbox::SandboxOutcome::kInterrupted) << result.setupError;
   close(wakeRead_);
   close(wakeWrite_);
 }

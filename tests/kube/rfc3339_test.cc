@@ -14,6 +14,17 @@ TEST(Rfc3339Test, RoundTrips) {
   EXPECT_EQ(formatRfc3339(TimePoint{}), "1970-01-01T00:00:00Z");
 }
 
+TEST(Rfc3339Test, FormatsMillisAndMicrosCutNotRounded) {
+  using namespace std::chrono;
+  const TimePoint time = *parseRfc3339("2026-11-27T21:05:12Z") + microseconds(123'987);
+  EXPECT_EQ(formatRfc3339(time, TimeFraction::kMillis), "2026-11-27T21:05:12.123Z");
+  EXPECT_EQ(formatRfc3339(time, TimeFraction::kMicros), "2026-11-27T21:05:12.123987Z");
+  EXPECT_EQ(formatMicroTime(time), "2026-11-27T21:05:12.123987Z");
+  EXPECT_EQ(formatRfc3339(time), "2026-11-27T21:05:12Z");
+  EXPECT_EQ(formatRfc3339(TimePoint{} + microseconds(5), TimeFraction::kMillis),
+            "1970-01-01T00:00:00.000Z");
+}
+
 TEST(Rfc3339Test, AcceptsFractionsAndOffsets) {
   EXPECT_EQ(formatRfc3339(*parseRfc3339("2026-11-27T21:05:12.123456Z")), "2026-11-27T21:05:12Z");
   EXPECT_EQ(formatRfc3339(*parseRfc3339("2026-11-27T23:05:12+02:00")), "2026-11-27T21:05:12Z");

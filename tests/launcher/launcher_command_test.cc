@@ -20,8 +20,8 @@
 
 #include "core/digest.h"
 #include "fake_config_map_volume.h"
-#include "launcher/termination_message.h"
 #include "launcher/verified_volume.h"
+#include "sandbox/termination_message.h"
 
 namespace ps::launcher {
 namespace {
@@ -156,8 +156,8 @@ TEST_F(LauncherCommandTest, LongOutputIsCutToTheLast4KiBWithAMarker) {
   plugin("for i in range(100000):\n    print('line', i)\nprint('END')\n");
   EXPECT_EQ(launch(), 0) << stderrText();
   std::string text = message();
-  EXPECT_LE(text.size(), kMaxTerminationMessageBytes);
-  EXPECT_EQ(text.rfind(kCutMarker, 0), 0u);
+  EXPECT_LE(text.size(), sandbox::kMaxTerminationMessageBytes);
+  EXPECT_EQ(text.rfind(sandbox::kCutMarker, 0), 0u);
   EXPECT_EQ(text.substr(text.size() - 4), "END\n");
 }
 

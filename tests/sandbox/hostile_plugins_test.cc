@@ -76,7 +76,7 @@ class HostilePluginTest : public ::testing::Test {
   }
 
   void expectContained(const PluginRun& run) {
-    EXPECT_EQ(run.result.outcome, RunOutcome::kExited) << run.result.setupError;
+    EXPECT_EQ(run.result.outcome, SandboxOutcome::kExited) << run.result.setupError;
     EXPECT_EQ(run.result.exitCode, 0) << run.out << run.err;
     EXPECT_EQ(run.out.find("LEAK"), std::string::npos) << run.out;
     expectHostIntact(run);
@@ -267,7 +267,7 @@ TEST_F(HostilePluginTest, InputWithASocketOrFifoIsRefused) {
     withMarker.args.push_back(marker_);
     return withMarker;
   }());
-  EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed) << run.out << run.err;
+  EXPECT_EQ(run.result.outcome, SandboxOutcome::kSetupFailed) << run.out << run.err;
   EXPECT_EQ(run.result.setupError,
             "input: " + socketPath.string() +
                 " is a unix socket; sockets, FIFOs and devices are refused in the input (rule "
@@ -278,7 +278,7 @@ TEST_F(HostilePluginTest, InputWithASocketOrFifoIsRefused) {
 
   ASSERT_EQ(mkfifo((input / "deep" / "pipe").c_str(), 0666), 0);
   run = testing::runPlugin("print('LEAK ran')\n", options);
-  EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed);
+  EXPECT_EQ(run.result.outcome, SandboxOutcome::kSetupFailed);
   EXPECT_NE(run.result.setupError.find("/deep/pipe is a FIFO;"), std::string::npos)
       << run.result.setupError;
   std::filesystem::remove(input / "deep" / "pipe");
@@ -303,7 +303,7 @@ TEST_F(HostilePluginTest, InputPathThroughASymlinkIsRefused) {
     RunOptions options;
     options.input = input;
     auto run = testing::runPlugin(list, options);
-    EXPECT_EQ(run.result.outcome, RunOutcome::kSetupFailed) << input << run.out;
+    EXPECT_EQ(run.result.outcome, SandboxOutcome::kSetupFailed) << input << run.out;
     EXPECT_EQ(run.result.setupError,
               "input: " + input.string() +
                   " has a symlink in its path; the input is resolved without following symlinks "
@@ -330,9 +330,9 @@ TEST_F(HostilePluginTest, MemoryBombIsRefused) {
   RunOptions options;
   options.limits.memoryBytes = 96ull << 20;
   auto run = runHostile("memory_bomb", options);
-  EXPECT_NE(run.result.outcome, RunOutcome::kSetupFailed) << run.result.setupError;
+  EXPECT_NE(run.result.outcome, SandboxOutcome::kSetupFailed) << run.result.setupError;
   // Either Python's MemoryError (RLIMIT_AS) or the cgroup's OOM kill (signal 9) ends it.
-  if (run.result.outcome == RunOutcome::kExited) {
+  if (run.result.outcome == SandboxOutcome::kExited) {
     auto at = run.out.find("refused after MiB ");
     ASSERT_NE(at, std::string::npos) << run.out;
     EXPECT_LE(std::stoi(run.out.substr(at + 18)), 96);
@@ -346,7 +346,7 @@ TEST_F(HostilePluginTest, CpuLoopIsKilledAtTheWallClockLimit) {
   RunOptions options;
   options.limits.wallTime = std::chrono::milliseconds(1500);
   auto run = runHostile("cpu_loop", options);
-  EXPECT_EQ(run.result.outcome, RunOutcome::kTimedOut);
+  EXPECT_EQ(run.result.outcome, SandboxOutcome::kTimedOut);
   EXPECT_EQ(run.result.exitCode, 124);
   EXPECT_LT(run.result.duration, std::chrono::seconds(4));
   expectHostIntact(run);

@@ -83,7 +83,7 @@ class HostileSeccompTest : public ::testing::Test {
 };
 
 TEST_F(HostileSeccompTest, VsockCannotBeCreatedAndTheHostKeepsItsPorts) {
-  ASSERT_EQ(run_.result.outcome, RunOutcome::kExited) << run_.result.setupError;
+  ASSERT_EQ(run_.result.outcome, SandboxOutcome::kExited) << run_.result.setupError;
   EXPECT_EQ(results_["vsock"], "EPERM") << "the kernel itself would create a vsock socket";
   EXPECT_FALSE(portTaken_) << "the plugin held vsock port " << port_ << " on the host";
   EXPECT_TRUE(hostBindsVsock(port_));

@@ -16,7 +16,7 @@ TEST(LocalSandboxTest, RunsPythonIsolatedInItsSandboxRoot) {
       "print('cwd', os.getcwd())\n"
       "print('files', sorted(os.listdir('.')))\n"
       "print('uid', os.getuid())\n");
-  ASSERT_EQ(run.result.outcome, RunOutcome::kExited) << run.result.setupError << run.err;
+  ASSERT_EQ(run.result.outcome, SandboxOutcome::kExited) << run.result.setupError << run.err;
   EXPECT_EQ(run.result.exitCode, 0) << run.err;
   EXPECT_NE(run.out.find("isolated 1"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("cwd /sandbox"), std::string::npos) << run.out;
@@ -90,7 +90,7 @@ TEST(LocalSandboxTest, SetupFailureIs126AndNothingRuns) {
   request.limits = testing::smallLimits();
   request.sinks = {-1, -1};
   auto result = sandbox->run(request);
-  EXPECT_EQ(result.outcome, RunOutcome::kSetupFailed);
+  EXPECT_EQ(result.outcome, SandboxOutcome::kSetupFailed);
   EXPECT_EQ(result.exitCode, 126);
   EXPECT_NE(result.setupError.find("sandbox setup failed"), std::string::npos) << result.setupError;
 }

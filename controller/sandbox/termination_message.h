@@ -8,7 +8,7 @@
 
 #include "sandbox/output_pump.h"
 
-namespace ps::launcher {
+namespace ps::sandbox {
 
 // The kubelet keeps at most 4096 bytes of a container's termination message.
 inline constexpr std::size_t kMaxTerminationMessageBytes = 4096;
@@ -18,7 +18,7 @@ inline constexpr std::string_view kCutMarker = "\xE2\x80\xA6[truncated]\n";  // 
 
 // The last bytes of the plugin's stdout, at most `maxBytes` in all. When stdout was longer, the
 // marker comes first and the text after it still starts on a UTF-8 character boundary.
-std::string terminationMessage(const sandbox::CapturedOutput& output,
+std::string terminationMessage(const CapturedOutput& output,
                                std::size_t maxBytes = kMaxTerminationMessageBytes);
 
 // The inverse of terminationMessage(), for readers of the file (the container level): the stdout
@@ -34,4 +34,4 @@ ParsedTerminationMessage parseTerminationMessage(std::string_view message);
 std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,
                                                    std::string_view message);
 
-}  // namespace ps::launcher
+}  // namespace ps::sandbox

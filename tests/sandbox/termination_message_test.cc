@@ -1,4 +1,4 @@
-#include "launcher/termination_message.h"
+#include "sandbox/termination_message.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,11 +8,11 @@
 #include <sstream>
 #include <string>
 
-namespace ps::launcher {
+namespace ps::sandbox {
 namespace {
 
-sandbox::CapturedOutput captured(std::string tail, bool cut) {
-  sandbox::CapturedOutput out;
+CapturedOutput captured(std::string tail, bool cut) {
+  CapturedOutput out;
   out.stdoutTail = std::move(tail);
   out.tailCut = cut;
   return out;
@@ -101,4 +101,4 @@ TEST(TerminationMessageTest, RefusesASymlinkAndReportsUnwritablePaths) {
 }
 
 }  // namespace
-}  // namespace ps::launcher
+}  // namespace ps::sandbox

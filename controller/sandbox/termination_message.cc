@@ -1,0 +1,42 @@
+#include "sandbox/termination_message.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/fd_io.h"
+#include "core/utf8.h"
+
+namespace ps::sandbox {
+
+std::string terminationMessage(const CapturedOutput& output, std::size_t maxBytes) {
+  std::string_view tail = output.stdoutTail;
+  bool cut = output.tailCut || tail.size() > maxBytes;
+  if (!cut) return std::string(tail);
+  if (maxBytes <= kCutMarker.size()) return {};
+  std::string message(kCutMarker);
+  message += core::utf8Tail(tail, maxBytes - kCutMarker.size());
+  return message;
+}
+
+ParsedTerminationMessage parseTerminationMessage(std::string_view message) {
+  if (message.substr(0, kCutMarker.size()) == kCutMarker) {
+    return {std::string(message.substr(kCutMarker.size())), true};
+  }
+  return {std::string(message), false};
+}
+
+std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,
+                                                   std::string_view message) {
+  // O_NOFOLLOW: the path is ours to name, a symlink planted there is not.
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return "termination message: " + path.string() + ": " + std::strerror(errno);
+  int failed = core::writeAll(fd, message);
+  close(fd);
+  if (failed != 0) return "termination message: " + path.string() + ": " + std::strerror(failed);
+  return std::nullopt;
+}
+
+}  // namespace ps::sandbox

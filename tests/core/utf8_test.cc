@@ -1,0 +1,58 @@
+#include "core/utf8.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ps::core {
+namespace {
+
+const std::string kEuro = "\xE2\x82\xAC";  // three bytes
+
+TEST(Utf8Test, SequenceLengthAcceptsWellFormedAndRefusesTheRest) {
+  EXPECT_EQ(utf8SequenceLength("a", 0), 1u);
+  EXPECT_EQ(utf8SequenceLength("\xC3\xA9", 0), 2u);
+  EXPECT_EQ(utf8SequenceLength(kEuro, 0), 3u);
+  EXPECT_EQ(utf8SequenceLength("\xF0\x9F\x98\x80", 0), 4u);
+  EXPECT_EQ(utf8SequenceLength("\x80", 0), 0u);              // a lone continuation byte
+  EXPECT_EQ(utf8SequenceLength("\xC0\xAF", 0), 0u);          // overlong
+  EXPECT_EQ(utf8SequenceLength("\xED\xA0\x80", 0), 0u);      // a surrogate
+  EXPECT_EQ(utf8SequenceLength("\xF4\x90\x80\x80", 0), 0u);  // above U+10FFFF
+  EXPECT_EQ(utf8SequenceLength("\xE2\x82", 0), 0u);          // cut short
+}
+
+TEST(Utf8Test, SanitizeReplacesEachBadByte) {
+  EXPECT_EQ(sanitizeUtf8("ok " + kEuro), "ok " + kEuro);
+  EXPECT_EQ(sanitizeUtf8("a\xFF"
+                         "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+}
+
+TEST(Utf8Test, TailNeverStartsInsideACharacter) {
+  const std::string text = "ab" + kEuro + kEuro;  // 8 bytes
+  EXPECT_EQ(utf8Tail(text, 100), text);
+  EXPECT_EQ(utf8Tail(text, 6), kEuro + kEuro);
+  EXPECT_EQ(utf8Tail(text, 5), kEuro);  // the cut fell inside the first euro: moved forward
+  EXPECT_EQ(utf8Tail(text, 4), kEuro);
+  EXPECT_EQ(utf8Tail(text, 2), "");
+}
+
+TEST(Utf8Test, HeadNeverEndsInsideACharacter) {
+  const std::string text = kEuro + kEuro + "ab";  // 8 bytes
+  EXPECT_EQ(utf8Head(text, 100), text);
+  EXPECT_EQ(utf8Head(text, 6), kEuro + kEuro);
+  EXPECT_EQ(utf8Head(text, 5), kEuro);  // the cut fell inside the second euro: moved back
+  EXPECT_EQ(utf8Head(text, 2), "");
+}
+
+TEST(Utf8Test, BoundariesMovePastContinuationBytesOnly) {
+  const std::string text = "a" + kEuro;
+  EXPECT_EQ(nextCharBoundary(text, 0), 0u);
+  EXPECT_EQ(nextCharBoundary(text, 2), 4u);
+  EXPECT_EQ(previousCharBoundary(text, 3), 1u);
+  EXPECT_EQ(previousCharBoundary(text, 4), 4u);  // the end is a boundary
+}
+
+}  // namespace
+}  // namespace ps::core

@@ -1,0 +1,83 @@
+#include "manager/controller_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+namespace ps::reconcile {
+namespace {
+
+TEST(CompleteManagerOptionsTest, FillsWhatTheFlagsLeaveToTheProcess) {
+  setenv("POD_NAME", "controller-7f9", 1);
+  setenv("POD_NAMESPACE", "plugin-system", 1);
+  ControllerFlags flags;
+  flags.options.leaseNamespace.clear();
+  flags.executor = "local";
+  flags.namespaces = "team-a, team-b";
+  flags.sandboxImage = "registry.example/sandbox:1";
+  flags.maxRunning = 7;
+  ASSERT_FALSE(completeManagerOptions(flags).has_value());
+  EXPECT_EQ(flags.options.leaseNamespace, "plugin-system");
+  EXPECT_EQ(flags.options.identity, "controller-7f9-" + std::to_string(getpid()));
+  EXPECT_EQ(flags.options.executor, ExecutorKind::Local);
+  EXPECT_EQ(flags.options.watchNamespaces, (std::vector<std::string>{"team-a", "team-b"}));
+  EXPECT_EQ(flags.options.reconciler.settings.sandboxImage, "registry.example/sandbox:1");
+  EXPECT_EQ(flags.options.reconciler.maxRunning, 7u);
+  unsetenv("POD_NAME");
+  unsetenv("POD_NAMESPACE");
+}
+
+TEST(CompleteManagerOptionsTest, AGivenLeaseNamespaceAndImageAreKept) {
+  ControllerFlags flags;
+  flags.options.leaseNamespace = "mine";
+  const std::string image = flags.options.reconciler.settings.sandboxImage;
+  ASSERT_FALSE(completeManagerOptions(flags).has_value());
+  EXPECT_EQ(flags.options.leaseNamespace, "mine");
+  EXPECT_EQ(flags.options.executor, ExecutorKind::Pod);
+  EXPECT_EQ(flags.options.reconciler.settings.sandboxImage, image);
+  EXPECT_TRUE(flags.options.watchNamespaces.empty());
+}
+
+TEST(CompleteManagerOptionsTest, ABadNamespaceIsRefusedByName) {
+  ControllerFlags flags;
+  flags.namespaces = "team-a,Not_A_Name";
+  auto refused = completeManagerOptions(flags);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_NE(refused->find("Not_A_Name"), std::string::npos) << *refused;
+}
+
+TEST(ApiClientOptionsTest, RateLimitsComeFromTheFlags) {
+  ControllerFlags flags;
+  flags.apiQps = 12.5;
+  flags.apiBurst = 25;
+  observe::MetricsRegistry registry;
+  observe::RestClientMetrics metrics(registry);
+  auto options = apiClientOptions(flags, metrics);
+  EXPECT_EQ(options.qps, 12.5);
+  EXPECT_EQ(options.burst, 25);
+  EXPECT_EQ(options.userAgent, "plugin-controller");
+  EXPECT_EQ(options.metrics, &metrics);
+}
+
+TEST(SignalStopTest, SigtermFiresTheStopAndWithoutOneTheWaiterStillEnds) {
+  {
+    kube::StopSignal stop;
+    SignalStop signals(stop);
+    kill(getpid(), SIGTERM);  // blocked in every thread but the waiter's
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!stop.stopped() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(stop.stopped());
+  }
+  kube::StopSignal untouched;
+  { SignalStop signals(untouched); }  // the destructor wakes the waiter: no hang
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace ps::reconcile
