@@ -34,22 +34,6 @@ std::string readText(const std::string& path) {
   return text.str();
 }
 
-// A loopback port nobody listens on right now (the kernel's pick for port 0).
-int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 class ChartController : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -145,7 +129,7 @@ class ChartController : public ::testing::Test {
   // API sets them (the Lease goes to POD_NAMESPACE), the chart's policy and keys.
   void startController(const std::string& namespaces) {
     const std::string policy = writeChartPolicy();
-    metricsPort_ = freePort();
+    metricsPort_ = freeLoopbackPort();
     const std::vector<std::string> args = deploymentArgs(namespaces);
     EXPECT_NE(std::find(args.begin(), args.end(), "--leader-elect=true"), args.end());
     controller_ = std::make_unique<ControllerProcess>(

@@ -41,22 +41,6 @@ std::string readFile(const std::string& path) {
   return text.str();
 }
 
-// A loopback port nobody listens on right now (the kernel's pick for port 0).
-int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 // Whether `pid` is a child of this test process (never signal anything else).
 bool isOurChild(pid_t pid) {
   std::istringstream status(readFile("/proc/" + std::to_string(pid) + "/status"));
@@ -153,7 +137,7 @@ class LeaderElectionTest : public ::testing::Test {
   Replica& startReplica(const std::string& name) {
     Replica replica;
     replica.name = name;
-    replica.metricsPort = freePort();
+    replica.metricsPort = freeLoopbackPort();
     replica.logPath =
         (std::filesystem::temp_directory_path() / (ns() + "-" + name + ".log")).string();
     const std::vector<std::string> args{"--kubeconfig",

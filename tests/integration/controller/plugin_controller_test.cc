@@ -585,22 +585,6 @@ TEST_F(RunControlTest, APerNamespaceCapQueuesOnlyTheFullNamespace) {
   ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Running"));
 }
 
-// A port the kernel just handed out and released, for the controller's /metrics.
-int freeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 TEST_F(RunControlTest, MetricsCountRunsByReasonAndRequestsAsControllerRuntimeLabelsThem) {
   const std::string port = std::to_string(freeLoopbackPort());
   startController({"--metrics-bind-address", "127.0.0.1:" + port});

@@ -29,20 +29,6 @@ constexpr auto kWait = 60s;
 const std::string kAllowExample = R"({"plugins":{"example":{"permissions":["read_files"]}}})";
 const std::string kAllowOnlyTechdebt = R"({"plugins":{"techdebt":{"permissions":[]}}})";
 
-// A port that was free a moment ago (the controller's listener cannot bind port 0 and report it).
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t size = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  const int port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
-}
-
 // A mounted ConfigMap as the kubelet writes it: files in a timestamped directory, `..data` a
 // symlink to it, each key a symlink through `..data`; publish() swaps versions atomically.
 class ConfigMapVolume {
@@ -94,7 +80,7 @@ class TrustReloadTest : public ::testing::Test {
   // Starts the controller with /metrics on a free port; tries another port if one was taken.
   ::testing::AssertionResult startController() {
     for (int attempt = 0; attempt < 5; ++attempt) {
-      const std::string address = "127.0.0.1:" + std::to_string(freePort());
+      const std::string address = "127.0.0.1:" + std::to_string(freeLoopbackPort());
       metricsUrl_ = "http://" + address + "/metrics";
       controller_ = std::make_unique<ControllerProcess>(
           std::vector<std::string>{"--kubeconfig", cluster().kubeconfigPath(), "--namespace", ns(),

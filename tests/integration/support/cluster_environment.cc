@@ -2,6 +2,11 @@
 // the CRDs, once per test binary.
 #include "cluster_environment.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <random>
 #include <sstream>
 
@@ -39,6 +44,21 @@ std::string randomSuffix() {
 }
 
 }  // namespace
+
+int freeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
 
 // `cluster.sh env` prints NAME=VALUE lines: where the tools and the kubeconfig are.
 std::string envValue(const std::string& envOutput, const std::string& name) {

@@ -25,6 +25,10 @@ struct CommandResult {
   bool ok() const { return exitCode == 0; }
 };
 
+// A loopback port nobody listens on right now (the kernel's pick for port 0), e.g. for a
+// controller's /metrics; 0 when none could be had.
+int freeLoopbackPort();
+
 // The value of NAME in `cluster.sh env`'s NAME=VALUE lines ("" when absent).
 std::string envValue(const std::string& envOutput, const std::string& name);
 
