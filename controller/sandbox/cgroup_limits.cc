@@ -8,9 +8,12 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 
+#include "sandbox/cgroup_v2.h"
 #include "sandbox/stale_sweep.h"
 
 namespace ps::sandbox {
@@ -51,19 +54,91 @@ SetupResult<std::filesystem::path> makeGroup(const std::filesystem::path& hierar
   return group;
 }
 
+// The run's group under a v2 parent: pids.max, and memory.max without swap when memory is
+// delegated (the parent's subtree_control says so once prepareParent has run).
+SetupResult<std::filesystem::path> makeUnifiedGroup(const std::filesystem::path& parent,
+                                                    const SandboxLimits& limits, bool& withMemory) {
+  sweepStaleCgroups(parent);
+  auto group = parent / uniqueName();
+  if (mkdir(group.c_str(), 0755) != 0) {
+    return SetupError{describeErrno("cgroup: mkdir " + group.string(), errno)};
+  }
+  if (auto err = writeFile(group / "pids.max", std::to_string(limits.maxProcesses))) return *err;
+  std::ifstream enabled(parent / "cgroup.subtree_control");
+  std::string controllers((std::istreambuf_iterator<char>(enabled)), {});
+  withMemory = cgroup_v2::listsController(controllers, "memory");
+  if (!withMemory) return group;
+  if (auto err = writeFile(group / "memory.max", std::to_string(limits.memoryBytes))) return *err;
+  // Without this the group could swap instead of hitting its limit (absent without swap
+  // accounting, and then there is nothing to turn off).
+  std::error_code ec;
+  if (std::filesystem::exists(group / "memory.swap.max", ec)) {
+    if (auto err = writeFile(group / "memory.swap.max", "0")) return *err;
+  }
+  return group;
+}
+
+std::string readCounters(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+uint64_t firstNumber(const std::string& text) {
+  std::istringstream in(text);
+  uint64_t value = 0;
+  return (in >> value) ? value : 0;
+}
+
+// The word after `key` in a "key value" listing, "0" when absent.
+std::string counterAfter(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string word, value;
+  while (in >> word >> value) {
+    if (word == key) return value;
+  }
+  return "0";
+}
+
 }  // namespace
 
-bool CgroupLimits::available(const std::filesystem::path& root) {
+CgroupHost CgroupHost::find(const std::filesystem::path& root) {
+  CgroupHost host;
+  host.root = root;
+  if (cgroup_v2::isUnifiedHierarchy(root)) {
+    auto parent = cgroup_v2::delegatedParent(root);
+    if (!parent) {
+      host.unavailable = parent.error().message;
+      return host;
+    }
+    host.layout = Layout::kV2;
+    host.parent = parent.value();
+    return host;
+  }
   auto pids = root / "pids";
   std::error_code ec;
-  if (!std::filesystem::exists(pids / "cgroup.procs", ec)) return false;
-  auto parent = pids / kParentGroup;
-  return access(parent.c_str(), W_OK) == 0 || access(pids.c_str(), W_OK) == 0;
+  const auto parent = pids / kParentGroup;
+  if (std::filesystem::exists(pids / "cgroup.procs", ec) &&
+      (access(parent.c_str(), W_OK) == 0 || access(pids.c_str(), W_OK) == 0)) {
+    host.layout = Layout::kV1;
+    return host;
+  }
+  host.unavailable = "no writable pids cgroup under " + pids.string();
+  return host;
 }
 
 SetupResult<CgroupLimitsPtr> CgroupLimits::create(const SandboxLimits& limits,
-                                                  const std::filesystem::path& root) {
+                                                  const CgroupHost& host) {
   CgroupLimitsPtr cgroup(new CgroupLimits());
+  if (host.layout == CgroupHost::Layout::kV2) {
+    bool withMemory = false;
+    auto group = makeUnifiedGroup(host.parent, limits, withMemory);
+    if (!group) return group.error();
+    cgroup->groups_.push_back(group.value());
+    if (withMemory) cgroup->memoryGroup_ = group.value();
+    cgroup->unified_ = true;
+    return cgroup;
+  }
+  const auto& root = host.root;
   std::string name = uniqueName();
   auto pids = makeGroup(root / "pids", name);
   if (!pids) return pids.error();
@@ -96,15 +171,23 @@ std::optional<SetupError> CgroupLimits::addProcess(pid_t pid) const {
 
 bool CgroupLimits::memoryLimitHit() const {
   if (!memoryGroup_) return false;
-  std::ifstream failcnt(*memoryGroup_ / "memory.failcnt");
-  unsigned long long count = 0;
-  return (failcnt >> count) && count > 0;
+  if (unified_) {
+    const auto events = cgroup_v2::parseMemoryEvents(readCounters(*memoryGroup_ / "memory.events"));
+    return events.max > 0 || events.oomKill > 0;
+  }
+  // v1: with memsw limited as well, a charge may fail on either counter; the OOM killer's count
+  // is in memory.oom_control.
+  return firstNumber(readCounters(*memoryGroup_ / "memory.failcnt")) > 0 ||
+         firstNumber(readCounters(*memoryGroup_ / "memory.memsw.failcnt")) > 0 ||
+         firstNumber(counterAfter(readCounters(*memoryGroup_ / "memory.oom_control"), "oom_kill")) >
+             0;
 }
 
 CgroupLimits::~CgroupLimits() {
   // The sandbox's processes are reaped before this runs, but the kernel may take a moment to
   // release the group.
   for (const auto& group : groups_) {
+    cgroup_v2::killAll(group);
     for (int attempt = 0; attempt < 50; ++attempt) {
       if (rmdir(group.c_str()) == 0 || errno == ENOENT) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sandbox/sandbox_limits.h"
@@ -12,18 +13,29 @@
 
 namespace ps::sandbox {
 
-// A per-run cgroup (v1 hierarchies, as on this VM: pids required, memory when present) that caps
-// the process count of the whole sandbox (fork bombs; RLIMIT_NPROC does not bind root) and its
-// total memory, tmpfs included. Removed on destruction, once the sandbox's processes are gone.
+inline constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+
+// Where this host lets a run have a cgroup of its own: the v1 hierarchies (hybrid hosts, pids
+// required, memory when present) or a delegated parent in the unified v2 hierarchy (cgroup_v2.h).
+struct CgroupHost {
+  enum class Layout { kNone, kV1, kV2 };
+  Layout layout = Layout::kNone;
+  std::filesystem::path root;    // where the hierarchies are mounted
+  std::filesystem::path parent;  // kV2: the prepared parent of the run groups
+  std::string unavailable;       // kNone: the step that failed, in words
+
+  // Looks at `root` once per run; on v2 this prepares the parent (cgroup_v2::delegatedParent).
+  static CgroupHost find(const std::filesystem::path& root = kCgroupRoot);
+  bool usable() const { return layout != Layout::kNone; }
+};
+
+// A per-run cgroup that caps the process count of the whole sandbox (fork bombs; RLIMIT_NPROC
+// does not bind root) and its total memory, tmpfs included (v2: memory.max with no swap).
+// Removed on destruction, once the sandbox's processes are gone.
 class CgroupLimits {
  public:
-  static constexpr const char* kDefaultRoot = "/sys/fs/cgroup";
-
-  // True when a pids hierarchy exists under `root` and we may create groups in it.
-  static bool available(const std::filesystem::path& root = kDefaultRoot);
-
-  static SetupResult<std::unique_ptr<CgroupLimits>> create(
-      const SandboxLimits& limits, const std::filesystem::path& root = kDefaultRoot);
+  static SetupResult<std::unique_ptr<CgroupLimits>> create(const SandboxLimits& limits,
+                                                           const CgroupHost& host);
   ~CgroupLimits();
   CgroupLimits(const CgroupLimits&) = delete;
   CgroupLimits& operator=(const CgroupLimits&) = delete;
@@ -40,6 +52,7 @@ class CgroupLimits {
   CgroupLimits() = default;
   std::vector<std::filesystem::path> groups_;
   std::optional<std::filesystem::path> memoryGroup_;
+  bool unified_ = false;  // memoryGroup_ reports through memory.events, not memory.failcnt
 };
 
 using CgroupLimitsPtr = std::unique_ptr<CgroupLimits>;

@@ -14,6 +14,7 @@
 #include "sandbox/mount_plan.h"
 #include "sandbox/process_supervisor.h"
 #include "sandbox/unique_fd.h"
+#include "sandbox/user_namespace_probe.h"
 
 namespace ps::sandbox {
 namespace {
@@ -52,12 +53,16 @@ std::optional<SetupError> mapIds(pid_t pid) {
 }
 
 // What must hold before anything is made: a bound on processes, an input tree within limits.
-std::optional<std::string> checkRequest(const SandboxRequest& request, Confinement confinement,
+std::optional<std::string> checkRequest(const SandboxRequest& request, const CgroupHost& cgroups,
+                                        Confinement confinement,
                                         steady_clock::time_point deadline) {
   if (!confinement.cgroups && !confinement.userNamespace) {
     // Root is exempt from RLIMIT_NPROC, so without a pids cgroup nothing bounds a fork bomb.
-    return "sandbox: running as root but no writable pids cgroup under /sys/fs/cgroup/pids; "
-           "refusing to run without a process limit";
+    return "sandbox: running as root but " + cgroups.unavailable +
+           "; refusing to run without a process limit";
+  }
+  if (confinement.userNamespace) {
+    if (auto blocked = userNamespacesBlocked()) return blocked;
   }
   if (request.inputDir) {
     if (auto refused = checkInputTree(*request.inputDir, deadline)) return refused->message;
@@ -66,9 +71,10 @@ std::optional<std::string> checkRequest(const SandboxRequest& request, Confineme
 }
 
 // The run's own cgroup, or none when the host has no writable cgroup hierarchy.
-SetupResult<CgroupLimitsPtr> makeCgroup(Confinement confinement, const SandboxLimits& limits) {
+SetupResult<CgroupLimitsPtr> makeCgroup(Confinement confinement, const CgroupHost& cgroups,
+                                        const SandboxLimits& limits) {
   if (!confinement.cgroups) return CgroupLimitsPtr{};
-  return CgroupLimits::create(limits);
+  return CgroupLimits::create(limits, cgroups);
 }
 
 InitPlan planInit(const MountPlan& mounts, const ToolRunner::PreparedExec& exec,
@@ -95,7 +101,13 @@ SetupResult<pid_t> cloneInit(bool network, Confinement confinement, const InitPl
   if (!network) flags |= CLONE_NEWNET;
   if (confinement.userNamespace) flags |= CLONE_NEWUSER;
   long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-  if (pid < 0) return SetupError{describeErrno("sandbox: cannot create namespaces", errno)};
+  if (pid < 0) {
+    const int err = errno;
+    if (confinement.userNamespace) {
+      if (auto blocked = describeBlockedUserNamespace(err)) return SetupError{*blocked};
+    }
+    return SetupError{describeErrno("sandbox: cannot create namespaces", err)};
+  }
   if (pid == 0) runSandboxInit(plan);
   return static_cast<pid_t>(pid);
 }
@@ -166,11 +178,12 @@ SetupResult<LocalSandbox> LocalSandbox::create(ToolRunner runner) {
 RunResult LocalSandbox::run(const SandboxRequest& request) const {
   const auto start = steady_clock::now();
   const auto deadline = start + request.limits.wallTime;
-  const Confinement confinement{CgroupLimits::available(), geteuid() != 0};
-  if (auto refused = checkRequest(request, confinement, deadline)) {
+  const CgroupHost cgroups = CgroupHost::find();
+  const Confinement confinement{cgroups.usable(), geteuid() != 0};
+  if (auto refused = checkRequest(request, cgroups, confinement, deadline)) {
     return RunResult::setupFailed(*refused);
   }
-  auto cgroup = makeCgroup(confinement, request.limits);
+  auto cgroup = makeCgroup(confinement, cgroups, request.limits);
   if (!cgroup) return RunResult::setupFailed(cgroup.error().message);
   InitPipes pipes;
   if (auto failed = makePipes({&pipes.out, &pipes.err, &pipes.error, &pipes.status, &pipes.sync})) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/number_parse.h"
+#include "sandbox/cgroup_v2.h"
 #include "sandbox/sandbox_root.h"
 
 namespace ps::sandbox {
@@ -144,6 +145,7 @@ int sweepStaleCgroups(const std::filesystem::path& hierarchy) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(hierarchy, ec)) {
     if (!isRealDirectory(entry.path()) || !isStale(entry.path())) continue;
+    cgroup_v2::killAll(entry.path());  // v2: what the dead owner's sandbox left; v1: nothing
     if (rmdir(entry.path().c_str()) == 0) ++removed;  // EBUSY: processes left, try next time
   }
   return removed;

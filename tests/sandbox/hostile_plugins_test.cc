@@ -14,6 +14,7 @@
 
 #include "host_probe.h"
 #include "host_watch.h"
+#include "sandbox/cgroup_limits.h"
 #include "sandbox_fixture.h"
 
 namespace ps::sandbox {
@@ -338,6 +339,27 @@ TEST_F(HostilePluginTest, MemoryBombIsRefused) {
     EXPECT_LE(std::stoi(run.out.substr(at + 18)), 96);
   } else {
     EXPECT_EQ(run.result.exitCode, 128 + SIGKILL);
+  }
+  expectHostIntact(run);
+}
+
+// RLIMIT_AS binds each process; only the run's cgroup caps what they hold together. Where the
+// host gives no cgroup (unprivileged without a delegated v2 subtree) the total is not capped:
+// the documented fallback, asserted so that a change of either shows.
+TEST_F(HostilePluginTest, MemorySpreadOverProcessesIsCappedByTheCgroup) {
+  const CgroupHost cgroups = CgroupHost::find();
+  if (std::getenv("PS_EXPECT_CGROUP") != nullptr) {
+    ASSERT_TRUE(cgroups.usable()) << cgroups.unavailable;
+  }
+  RunOptions options;
+  options.limits.memoryBytes = 128ull << 20;
+  auto run = runHostile("memory_across_processes", options);
+  EXPECT_NE(run.result.outcome, SandboxOutcome::kSetupFailed) << run.result.setupError;
+  if (cgroups.usable()) {
+    EXPECT_TRUE(run.result.memoryLimitHit) << run.out;
+    EXPECT_EQ(run.out.find("held 4 of 4"), std::string::npos) << run.out;
+  } else {
+    EXPECT_NE(run.out.find("held 4 of 4, killed 0"), std::string::npos) << run.out;
   }
   expectHostIntact(run);
 }
