@@ -20,10 +20,12 @@ THREAD_SAFETY_PACKAGES := clang
 # The test node (tests/cluster/node.sh): CRI runtime, OCI runtime, CNI plugins, kube-proxy's and the
 # NetworkPolicy agent's netfilter tools, and the forwarder into the node's network namespace.
 NODE_PACKAGES := containerd runc containernetworking-plugins iptables nftables conntrack ipset socat
+# The cgroup v2 guest of tests/hosts (qemu, Debian's kernel, virtme-ng's initramfs needs busybox).
+HOSTS_PACKAGES := qemu-system-x86 linux-image-amd64 busybox-static python3-venv
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
-.PHONY: all deps build build-asan test unit-test thread-safety run bench fuzz sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
+.PHONY: all deps build build-asan test unit-test thread-safety hosts-tools hosts-test run bench fuzz sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
 
 all: build
 
@@ -62,9 +64,18 @@ thread-safety: deps
 	$(call apt_ensure,$(THREAD_SAFETY_PACKAGES))
 	JOBS=$(JOBS) tests/thread_safety/check.sh
 
-test: thread-safety build build-asan cluster-tools images
+test: thread-safety build build-asan cluster-tools images hosts-tools
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 	cd build && ctest --output-on-failure
+
+# qemu, a Debian kernel and virtme-ng (PyPI, in a venv cached under ~/.cache/plugin-sandbox).
+hosts-tools: deps
+	$(call apt_ensure,$(HOSTS_PACKAGES))
+	@. tests/hosts/guest_tools.sh && guest_install_venv
+
+# The sandbox and hostile tests in a cgroup v2 guest (part of `make test`); FULL=1: the whole suite.
+hosts-test: build hosts-tools
+	@tests/hosts/guest_suite.sh build
 
 run: build
 	@tests/run-demo.sh

@@ -59,11 +59,11 @@ std::vector<pid_t> processesIn(const fs::path& group) {
 }
 
 SetupError stepFailed(const std::string& what) {
-  return SetupError{"sandbox: cgroup v2: " + what};
+  return SetupError{"cgroup v2: " + what};
 }
 
 SetupError stepFailed(const std::string& what, int err) {
-  return SetupError{describeErrno("sandbox: cgroup v2: " + what, err)};
+  return SetupError{describeErrno("cgroup v2: " + what, err)};
 }
 
 // The controllers a run group needs (pids) and uses when delegated (memory), as one
