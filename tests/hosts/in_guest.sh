@@ -39,13 +39,13 @@ root_filter='CgroupV2Test.*:UserNamespaceProbeTest.*:DescribeBlockedUserNamespac
 root_filter+=':HostilePluginTest.ForkBombHitsTheProcessLimit:HostilePluginTest.MemoryBombIsRefused'
 root_filter+=':HostilePluginTest.MemorySpreadOverProcessesIsCappedByTheCgroup'
 root_filter+=':HostilePluginTest.DaemonDiesWithThePlugin:HostilePluginTest.CpuLoopIsKilledAtTheWallClockLimit'
-root_filter+=':HostilePluginTest.FillingTmpStopsAtItsSize'
+root_filter+=':HostilePluginTest.FillingTmpStopsAtItsSize:HostilePluginTest.TmpFilesCountAgainstTheMemoryLimit'
 root_filter+=':HostilePluginTest.CannotCreateNamespacesOrReachKernelSurface'
 root_filter+=':HostilePluginTest.WritesOnlyToItsOwnTmp:HostilePluginTest.CannotSeeOrSignalHostProcesses'
 user_filter='CgroupV2Test.TheHostsLayoutIsFoundAndAnyGapIsNamed:HostilePluginTest.ForkBombHitsTheProcessLimit'
 user_filter+=':HostilePluginTest.MemorySpreadOverProcessesIsCappedByTheCgroup'
 user_filter+=':HostilePluginTest.WritesOnlyToItsOwnTmp:HostilePluginTest.CannotSeeOrSignalHostProcesses'
-user_filter+=':HostilePluginTest.DaemonDiesWithThePlugin'
+user_filter+=':HostilePluginTest.DaemonDiesWithThePlugin:HostilePluginTest.TmpFilesCountAgainstTheMemoryLimit'
 if [ "$full" = 1 ]; then root_filter='*'; user_filter='*'; fi
 
 gtest_case() {  # NAME LOG CMD...

@@ -364,6 +364,25 @@ TEST_F(HostilePluginTest, MemorySpreadOverProcessesIsCappedByTheCgroup) {
   expectHostIntact(run);
 }
 
+// Files in the private /tmp are memory too: the cgroup charges them to the run, so a plugin cannot
+// park more than its memory limit there (the tmpfs size alone would allow 256 MiB here).
+TEST_F(HostilePluginTest, TmpFilesCountAgainstTheMemoryLimit) {
+  const CgroupHost cgroups = CgroupHost::find();
+  RunOptions options;
+  options.limits.memoryBytes = 96ull << 20;
+  options.limits.tmpBytes = 256ull << 20;
+  options.limits.maxFileBytes = 16ull << 20;
+  auto run = runHostile("tmp_over_memory", options);
+  EXPECT_NE(run.result.outcome, SandboxOutcome::kSetupFailed) << run.result.setupError;
+  if (cgroups.usable()) {
+    EXPECT_TRUE(run.result.memoryLimitHit) << run.out;
+    EXPECT_EQ(run.out.find("wrote MiB 192"), std::string::npos) << run.out;
+  } else {
+    EXPECT_NE(run.out.find("wrote MiB 192"), std::string::npos) << run.out;
+  }
+  expectHostIntact(run);
+}
+
 TEST_F(HostilePluginTest, CpuLoopIsKilledAtTheWallClockLimit) {
   RunOptions options;
   options.limits.wallTime = std::chrono::milliseconds(1500);
