@@ -438,6 +438,39 @@ TEST_F(FailuresSpeakTest, AnImagePullFailureSpeaksAtOnceThenFailsImagePullFailed
   EXPECT_TRUE(waitFor([&] { return pods().empty(); }, kWait, "the Pod to be deleted"));
 }
 
+// A pull that keeps failing flips the container between ErrImagePull and ImagePullBackOff, and
+// each flip is a new status message with its Warning. The recorder aggregates (issue 14 item 5):
+// one Event per distinct message, its count raised, however often the kubelet flips. The Pod is
+// held unschedulable so that a real node's kubelet never touches it.
+TEST_F(FailuresSpeakTest, APullThatKeepsFailingLeavesOneCountedEventPerMessage) {
+  startWithExamplePlugin({"--image-pull-grace", "600"});
+  createRunWith("flaps",
+                {{"plugin", {{"configMap", "example"}}},
+                 {"podTemplate", {{"nodeSelector", {{"plugin-sandbox.test/none", "x"}}}}}});
+  ASSERT_TRUE(waitCondition("flaps", "Succeeded", "Unknown/Running"));
+  const std::string pod = podOf("flaps");
+  ASSERT_FALSE(pod.empty());
+  constexpr int kFlips = 4;
+  for (int flip = 0; flip < kFlips; ++flip) {
+    for (const std::string reason : {"ErrImagePull", "ImagePullBackOff"}) {
+      patchPod(pod, {{"waiting", {{"reason", reason}, {"message", "pull failed"}}}}, "Pending");
+      ASSERT_TRUE(waitMessage("flaps", reason + ": pull failed"));
+    }
+  }
+  auto counted = [&] {
+    int total = 0;
+    for (const json& event : eventsFor("flaps", "ImagePullBackOff")) {
+      total += event.value("count", 1);
+    }
+    return total;
+  };
+  EXPECT_TRUE(waitFor([&] { return counted() == 2 * kFlips; }, kWait,
+                      "the Events to count every one of the 8 Warnings"))
+      << eventsFor("flaps", "ImagePullBackOff").dump();
+  EXPECT_EQ(eventsFor("flaps", "ImagePullBackOff").size(), 2u)
+      << "one Event per message, not one per Warning";
+}
+
 TEST_F(FailuresSpeakTest, AFullResourceQuotaQueuesTheRunUntilThereIsRoom) {
   json quota = {{"apiVersion", "v1"},
                 {"kind", "ResourceQuota"},
@@ -639,6 +672,26 @@ TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
   EXPECT_TRUE(waitFor([&] { return !get("pluginrun", "fails").is_object(); }, kWait,
                       "the failed run to be deleted after 1 s"));
   EXPECT_EQ(condition("passes", "Succeeded"), "True/Succeeded") << "3600 s: still there";
+}
+
+// A name at the 253-character limit (issue 14 item 5): the Pod's name stays a DNS label of at
+// most 63 characters, the run label a valid label value, and the run completes.
+TEST_F(RunControlTest, ARunNamedAtThe253CharacterLimitRunsInAValidPod) {
+  const std::string name = std::string(120, 'a') + "." + std::string(132, 'b');
+  ASSERT_EQ(name.size(), 253u);
+  startWithExamplePlugin();
+  ASSERT_TRUE(startExampleRun(name));
+  const std::string podName = podOf(name);
+  ASSERT_FALSE(podName.empty());
+  EXPECT_LE(podName.size(), 63u);
+  EXPECT_EQ(podName.rfind(std::string(52, 'a') + "-", 0), 0u) << podName;
+  const json pod = get("pod", podName);
+  EXPECT_EQ(pod["metadata"]["labels"].value("sandbox.plugins.dev/pluginrun", ""), podName)
+      << "the name does not fit a label value: the Pod's name stands for it";
+  runPod(podName);
+  finishPod(podName, 0, "long\n");
+  ASSERT_TRUE(waitCondition(name, "Succeeded", "True/Succeeded"));
+  EXPECT_EQ(pods().size(), 1u);
 }
 
 }  // namespace
