@@ -2,6 +2,7 @@
 #include <iostream>
 #include <string>
 
+#include "core/exit_codes.h"
 #include "executor_local/sandbox_subprocess.h"
 #include "kube/cpprest_http_client.h"
 #include "kube/kube_config.h"
@@ -20,15 +21,16 @@ int main(int argc, char** argv) {
   observe::Logger log(std::cerr, flags.logFormat, flags.logLevel);
   if (auto refused = reconcile::completeManagerOptions(flags)) {
     log.error(*refused);
-    return reconcile::kUsageExit;
+    return kExitUsage;
   }
   observe::MetricsRegistry metrics;
   reconcile::TrustReloaderPtr trust = reconcile::loadStartupTrust(metrics, log);
-  if (!trust) return 1;  // fail closed: a set but bad policy or key never means "unchecked"
+  if (!trust)
+    return kExitError;  // fail closed: a set but bad policy or key never means "unchecked"
   auto config = kube::loadClientConfig(flags.kubeconfig, kube::processEnvironment());
   if (!config) {
     log.error("cannot configure the API client", {{"error", config.error().describe()}});
-    return 1;
+    return kExitError;
   }
 
   kube::StopSignal stop;

@@ -75,4 +75,19 @@ std::string_view utf8Head(std::string_view text, std::size_t maxBytes) {
   return text.substr(0, previousCharBoundary(text, maxBytes));
 }
 
+std::string markedTail(std::string_view text, std::size_t maxBytes, bool alreadyCut) {
+  if (!alreadyCut && text.size() <= maxBytes) return std::string(text);
+  if (maxBytes <= kTruncationMarker.size()) return {};
+  std::string marked(kTruncationMarker);
+  marked += utf8Tail(text, maxBytes - kTruncationMarker.size());
+  return marked;
+}
+
+SplitMarkedTail splitTruncationMarker(std::string_view text) {
+  if (text.substr(0, kTruncationMarker.size()) == kTruncationMarker) {
+    return {text.substr(kTruncationMarker.size()), true};
+  }
+  return {text, false};
+}
+
 }  // namespace ps::core

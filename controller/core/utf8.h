@@ -25,4 +25,21 @@ std::size_t previousCharBoundary(std::string_view text, std::size_t pos);
 std::string_view utf8Tail(std::string_view text, std::size_t maxBytes);
 std::string_view utf8Head(std::string_view text, std::size_t maxBytes);
 
+// The one marker put in front of a text whose beginning was dropped (the plugin's stdout tail in
+// a termination message and in status.result), so a reader knows output is missing.
+inline constexpr std::string_view kTruncationMarker =
+    "\xE2\x80\xA6[truncated]\n";  // "…[truncated]\n"
+
+// `text` when it fits `maxBytes` and was not cut before (`alreadyCut`); otherwise
+// kTruncationMarker followed by the longest tail of `text` that fits with it, starting on a
+// character boundary (empty when the marker alone does not fit).
+std::string markedTail(std::string_view text, std::size_t maxBytes, bool alreadyCut = false);
+
+// `text` without a leading kTruncationMarker, and whether it had one.
+struct SplitMarkedTail {
+  std::string_view tail;
+  bool cut = false;
+};
+SplitMarkedTail splitTruncationMarker(std::string_view text);
+
 }  // namespace ps::core

@@ -62,7 +62,7 @@ kube::VisitStep PodExecutor::launch(const std::string& key, const json& run,
 kube::VisitStep PodExecutor::ensureNetworkPolicy(const std::string& ns, const json& policy) {
   const auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = networkPolicyEnsured_.find(ns);
     if (it != networkPolicyEnsured_.end() && now - it->second < kNetworkPolicyRecheck) {
       return kube::VisitStep::goOn();
@@ -70,7 +70,7 @@ kube::VisitStep PodExecutor::ensureNetworkPolicy(const std::string& ns, const js
   }
   auto created = client_.create(networkPoliciesResource(), ns, policy);
   if (created || created.error().isAlreadyExists()) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     networkPolicyEnsured_[ns] = now;
     return kube::VisitStep::goOn();
   }
@@ -81,7 +81,7 @@ kube::VisitStep PodExecutor::createPod(const std::string& key, const std::string
                                        const json& pod) {
   auto created = client_.create(kube::podsResource(), ns, pod);
   if (created || created.error().isAlreadyExists()) {  // exists = adopt
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     admissionErrors_.erase(key);
     return kube::VisitStep::goOn();
   }
@@ -90,7 +90,7 @@ kube::VisitStep PodExecutor::createPod(const std::string& key, const std::string
   if (transient || error.httpStatus == 403 || error.httpStatus == 422) {
     // Admission refused it: the next visit reports it with the server's words, and either waits
     // as Queued to retry (transient) or records PodAdmissionFailed.
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     LaunchRefusal& refusal = admissionErrors_[key];
     refusal.attempts = refusal.transient && transient ? refusal.attempts + 1 : 1;
     refusal.message = error.message;
@@ -102,14 +102,14 @@ kube::VisitStep PodExecutor::createPod(const std::string& key, const std::string
 }
 
 std::optional<LaunchRefusal> PodExecutor::launchRefusal(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = admissionErrors_.find(key);
   if (it == admissionErrors_.end()) return std::nullopt;
   return it->second;
 }
 
 void PodExecutor::forgetRefusal(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   admissionErrors_.erase(key);
 }
 
@@ -129,7 +129,7 @@ std::optional<kube::KubeError> PodExecutor::cleanUpAfter(const std::string& key)
     if (runKeyForPod(*pod) == key) orphans.push_back(pod);
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     admissionErrors_.erase(key);
   }
   if (orphans.empty()) return std::nullopt;

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 
+#include "core/annotated_mutex.h"
 #include "executor/run_executor.h"
 #include "kube/api_client.h"
 #include "kube/store_group.h"
@@ -35,14 +35,14 @@ class PodExecutor final : public RunExecutor {
 
   kube::KubeClient& client_;
   const kube::StoreGroup& pods_;
-  std::mutex mutex_;
+  Mutex mutex_;
   // The last refused Pod create of a run, reported on its next visit; a transient one also
   // counts the refusals in a row for the backoff. Erased when a create succeeds.
-  std::map<std::string, LaunchRefusal> admissionErrors_;  // guarded by mutex_
+  std::map<std::string, LaunchRefusal> admissionErrors_ GUARDED_BY(mutex_);
   // Namespaces whose deny-all NetworkPolicy this process created or found, and when: a launch then
   // costs no extra request. Re-checked after a while in case someone deleted it.
-  std::map<std::string, std::chrono::steady_clock::time_point>
-      networkPolicyEnsured_;  // guarded by mutex_
+  std::map<std::string, std::chrono::steady_clock::time_point> networkPolicyEnsured_
+      GUARDED_BY(mutex_);
 };
 
 }  // namespace ps::reconcile

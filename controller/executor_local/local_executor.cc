@@ -23,9 +23,12 @@ struct LocalExecutor::Job {
   std::string key;     // the run's "namespace/name"
   std::string podKey;  // "namespace/podName" in the store
   AcceptedLaunch launch;
-  json pod;
   int wakeRead = -1, wakeWrite = -1;  // a byte on the pipe stops the sandbox
-  bool removed = false;               // guarded by the executor's mutex_
+
+  void stop() const {
+    const char byte = 'x';
+    (void)!write(wakeWrite, &byte, 1);
+  }
 
   ~Job() {
     if (wakeRead >= 0) close(wakeRead);
@@ -96,9 +99,10 @@ LocalExecutor::LocalExecutor(kube::KubeClient& client, SandboxRunner runner,
 
 LocalExecutor::~LocalExecutor() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
-    for (auto& [podKey, job] : jobs_) cancel(job);
+    for (auto& [podKey, entry] : jobs_) entry.job->stop();
+    jobs_.clear();  // removed: a thread still running its job publishes nothing more
   }
   wake_.notify_all();
   for (std::thread& thread : threads_) thread.join();
@@ -131,12 +135,12 @@ kube::VisitStep LocalExecutor::launch(const std::string& key, const json&, const
   job->wakeWrite = pipeFds[1];
   std::optional<InputSource> input = job->launch.run.input;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (jobs_.count(job->podKey) > 0) return kube::VisitStep::goOn();  // launched before: adopt
-    job->pod = pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), Clock::now());
-    job->pod["metadata"]["resourceVersion"] = std::to_string(++version_);
-    jobs_[job->podKey] = job;
-    store_.apply(json(job->pod));
+    json pod = pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), Clock::now());
+    pod["metadata"]["resourceVersion"] = std::to_string(++version_);
+    store_.apply(json(pod));
+    jobs_[job->podKey] = {job, std::move(pod)};
     if (!input || input->kind != InputSource::Kind::PersistentVolumeClaim) {
       pending_.push_back(job);
       wake_.notify_one();
@@ -158,33 +162,30 @@ std::optional<LaunchRefusal> LocalExecutor::launchRefusal(const std::string&) {
 
 void LocalExecutor::forgetRefusal(const std::string&) {}
 
-void LocalExecutor::cancel(const JobPtr& job) {
-  job->removed = true;
-  const char byte = 'x';
-  (void)!write(job->wakeWrite, &byte, 1);
+LocalExecutor::Launched* LocalExecutor::launched(const Job& job) {
+  auto it = jobs_.find(job.podKey);
+  return it != jobs_.end() && it->second.job.get() == &job ? &it->second : nullptr;
+}
+
+std::map<std::string, LocalExecutor::Launched>::iterator LocalExecutor::removeLaunched(
+    std::map<std::string, Launched>::iterator entry) {
+  entry->second.job->stop();
+  store_.remove(entry->second.pod);
+  return jobs_.erase(entry);
 }
 
 std::optional<kube::KubeError> LocalExecutor::remove(const std::string& ns,
                                                      const std::string& podName) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = jobs_.find(ns + "/" + podName);
-  if (it == jobs_.end()) return std::nullopt;
-  cancel(it->second);
-  store_.remove(it->second->pod);
-  jobs_.erase(it);
+  if (it != jobs_.end()) removeLaunched(it);
   return std::nullopt;
 }
 
 std::optional<kube::KubeError> LocalExecutor::cleanUpAfter(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto it = jobs_.begin(); it != jobs_.end();) {
-    if (it->second->key != key) {
-      ++it;
-      continue;
-    }
-    cancel(it->second);
-    store_.remove(it->second->pod);
-    it = jobs_.erase(it);
+    it = it->second.job->key == key ? removeLaunched(it) : std::next(it);
   }
   return std::nullopt;
 }
@@ -193,12 +194,12 @@ void LocalExecutor::work() {
   for (;;) {
     JobPtr job;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && pending_.empty()) lock.wait(wake_);
       if (stopping_) return;
       job = pending_.front();
       pending_.pop_front();
-      if (job->removed) continue;
+      if (launched(*job) == nullptr) continue;  // removed before it started
     }
     runJob(*job);
   }
@@ -206,11 +207,12 @@ void LocalExecutor::work() {
 
 void LocalExecutor::publish(Job& job, std::function<void(json&)> change) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (job.removed) return;
-    change(job.pod);
-    job.pod["metadata"]["resourceVersion"] = std::to_string(++version_);
-    store_.apply(json(job.pod));
+    MutexLock lock(mutex_);
+    Launched* entry = launched(job);
+    if (entry == nullptr) return;
+    change(entry->pod);
+    entry->pod["metadata"]["resourceVersion"] = std::to_string(++version_);
+    store_.apply(json(entry->pod));
   }
   changed_(job.key);
 }

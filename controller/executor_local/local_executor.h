@@ -7,11 +7,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/annotated_mutex.h"
 #include "executor/run_executor.h"
 #include "kube/api_client.h"
 #include "kube/store.h"
@@ -68,12 +68,22 @@ class LocalExecutor final : public RunExecutor {
   struct Job;
   using JobPtr = std::shared_ptr<Job>;
 
-  void work();
-  void runJob(Job& job);
+  // A launched job and its Pod as the store has it, until the job is removed.
+  struct Launched {
+    JobPtr job;
+    nlohmann::json pod;
+  };
+
+  void work() EXCLUDES(mutex_);
+  void runJob(Job& job) EXCLUDES(mutex_);
   sandbox::RunResult runSandbox(Job& job);
   // Stores the job's Pod as it is now (unless the job was removed) and visits the run again.
-  void publish(Job& job, std::function<void(nlohmann::json&)> change);
-  void cancel(const JobPtr& job);
+  void publish(Job& job, std::function<void(nlohmann::json&)> change) EXCLUDES(mutex_);
+  // The job's entry, or null once it was removed (or replaced by another launch of that Pod).
+  Launched* launched(const Job& job) REQUIRES(mutex_);
+  // Removes the job's entry (its Pod leaves the store) and stops its sandbox.
+  std::map<std::string, Launched>::iterator removeLaunched(
+      std::map<std::string, Launched>::iterator entry) REQUIRES(mutex_);
 
   kube::KubeClient& client_;
   const SandboxRunner runner_;
@@ -81,12 +91,12 @@ class LocalExecutor final : public RunExecutor {
   const Changed changed_;
   kube::Store store_;  // the runs' synthetic Pods, by "namespace/podName"
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<JobPtr> pending_;          // guarded by mutex_
-  std::map<std::string, JobPtr> jobs_;  // by Pod key, until removed; guarded by mutex_
-  uint64_t version_ = 0;                // resourceVersion of the next stored Pod; guarded by mutex_
-  bool stopping_ = false;               // guarded by mutex_
+  Mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<JobPtr> pending_ GUARDED_BY(mutex_);
+  std::map<std::string, Launched> jobs_ GUARDED_BY(mutex_);  // by Pod key, until removed
+  uint64_t version_ GUARDED_BY(mutex_) = 0;  // resourceVersion of the next stored Pod
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

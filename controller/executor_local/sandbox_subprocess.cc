@@ -1,18 +1,16 @@
 #include "executor_local/sandbox_subprocess.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "core/exit_codes.h"
 #include "core/fd_io.h"
+#include "sandbox/process_supervisor.h"
 
 namespace ps::reconcile {
 
@@ -90,56 +88,53 @@ sandbox::RunResult resultFromJson(const json& object) {
   return result;
 }
 
-std::string readAll(int fd) {
-  std::string text;
-  (void)core::readToEnd(fd, text);
-  return text;
-}
-
-sandbox::RunResult runSubprocess(const std::string& binary, const std::string& requestJson,
-                                 int wakeFd) {
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    return sandbox::RunResult::setupFailed(std::string("sandbox subprocess: pipe: ") +
-                                           strerror(errno));
-  }
-  // Everything the child needs is made before fork: after it only async-signal-safe calls.
-  std::string arg0 = binary, arg1 = kSandboxSubprocessArg, arg2 = requestJson;
-  char* argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+// Everything the child needs is made before fork: after it only async-signal-safe calls.
+// Returns the child's pid, or -1 with errno set.
+pid_t startSubprocess(char* const argv[], int wakeFd, int resultFd) {
   const pid_t parent = getpid();
   const pid_t child = fork();
-  if (child < 0) {
-    close(out[0]);
-    close(out[1]);
-    return sandbox::RunResult::setupFailed(std::string("sandbox subprocess: fork: ") +
-                                           strerror(errno));
-  }
-  if (child == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(kExitSetupFailed);
-    if (dup2(wakeFd, 0) < 0 || dup2(out[1], 1) < 0) _exit(kExitSetupFailed);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);  // the controller blocks SIGTERM in its threads
-    execv(argv[0], argv);
-    _exit(kExitSetupFailed);
-  }
-  close(out[1]);
-  const std::string answer = readAll(out[0]);
-  close(out[0]);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
+  if (child != 0) return child;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(kExitSetupFailed);
+  if (dup2(wakeFd, 0) < 0 || dup2(resultFd, 1) < 0) _exit(kExitSetupFailed);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);  // the controller blocks SIGTERM in its threads
+  execv(argv[0], argv);
+  _exit(kExitSetupFailed);
+}
+
+sandbox::RunResult parseResult(const std::string& answer, const sandbox::ChildExit& exit) {
   json parsed = json::parse(answer, nullptr, false);
   if (!parsed.is_object()) {
     return sandbox::RunResult::setupFailed("sandbox subprocess ended without a result (status " +
-                                           std::to_string(status) + ")");
+                                           std::to_string(exit.waitStatus) + ")");
   }
   try {
     return resultFromJson(parsed);
   } catch (const json::exception& error) {
     return sandbox::RunResult::setupFailed(std::string("sandbox subprocess: ") + error.what());
   }
+}
+
+// The subprocess's pipe and reaping are the process supervisor's; its result is its stdout.
+sandbox::RunResult runSubprocess(const std::string& binary, const std::string& requestJson,
+                                 int wakeFd) {
+  auto resultPipe = sandbox::makePipe();
+  if (!resultPipe) {
+    return sandbox::RunResult::setupFailed("sandbox subprocess: " + resultPipe.error().message);
+  }
+  std::string arg0 = binary, arg1 = kSandboxSubprocessArg, arg2 = requestJson;
+  char* argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+  const pid_t child = startSubprocess(argv, wakeFd, resultPipe.value().write.get());
+  if (child < 0) {
+    return sandbox::RunResult::setupFailed(
+        sandbox::describeErrno("sandbox subprocess: fork", errno));
+  }
+  resultPipe.value().write.reset();
+  std::string answer;
+  (void)core::readToEnd(resultPipe.value().read.get(), answer);
+  return parseResult(answer, sandbox::reap(child));
 }
 
 }  // namespace
@@ -159,7 +154,7 @@ int runSandboxSubprocess(const std::string& requestJson) {
     result = sandbox::RunResult::setupFailed(std::string("bad sandbox request: ") + error.what());
   }
   std::cout << resultToJson(result).dump() << std::flush;
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace ps::reconcile

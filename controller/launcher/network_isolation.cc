@@ -15,8 +15,6 @@
 namespace ps::launcher {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr auto kRetryEvery = std::chrono::milliseconds(100);
 
 enum class Attempt { kConnected, kFailed, kUnusableAddress };
@@ -72,7 +70,7 @@ std::optional<ServiceAddress> kubernetesServiceFromEnvironment() {
 
 std::optional<std::string> awaitNetworkIsolation(const IsolationCheck& check) {
   const std::string target = check.probe.host + ":" + check.probe.port;
-  const auto start = Clock::now();
+  const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + check.wait;
   for (;;) {
     switch (connectOnce(check.probe, check.attemptTimeout)) {
@@ -84,10 +82,11 @@ std::optional<std::string> awaitNetworkIsolation(const IsolationCheck& check) {
       case Attempt::kConnected:
         break;
     }
-    if (Clock::now() + kRetryEvery > deadline) break;
+    if (std::chrono::steady_clock::now() + kRetryEvery > deadline) break;
     std::this_thread::sleep_for(kRetryEvery);
   }
-  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   return "no network: the deny-all NetworkPolicy is not in effect for this Pod after " +
          seconds(waited) + " (a connection to the API server's Service " + target +
          " still succeeds); the cluster's network plugin must enforce NetworkPolicy, or the "

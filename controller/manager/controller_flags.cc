@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/exit_codes.h"
+
 namespace ps::reconcile {
 namespace {
 
@@ -42,16 +44,8 @@ std::vector<std::string> normalizedArguments(int argc, const char* const* argv) 
   return args;
 }
 
-}  // namespace
-
-ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, std::ostream& out,
-                                           std::ostream& err) {
-  ParsedControllerFlags parsed;
-  ControllerFlags& flags = parsed.flags;
-  ManagerOptions& options = flags.options;
-  options.leaseNamespace.clear();  // empty = the caller's default (the Pod's own namespace)
-  CLI::App app{"plugin-controller: runs PluginRuns in hardened sandbox Pods", "plugin-controller"};
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+// Where the controller connects and what it watches and runs with.
+void addClusterFlags(CLI::App& app, ControllerFlags& flags) {
   app.add_option("--kubeconfig", flags.kubeconfig,
                  "kubeconfig file (else $KUBECONFIG, else in-cluster)");
   app.add_option("--namespace", flags.namespaces,
@@ -59,6 +53,11 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
   app.add_option("--executor", flags.executor,
                  "pod (hardened Pods) or local (the kernel sandbox on this host, as root)")
       ->check(CLI::IsMember({"pod", "local"}));
+}
+
+// How runs are launched: the sandbox image, the caps, the allowed RuntimeClasses.
+void addRunFlags(CLI::App& app, ControllerFlags& flags) {
+  ManagerOptions& options = flags.options;
   app.add_option("--sandbox-image", flags.sandboxImage, "image of the sandbox Pods");
   app.add_option("--max-running", flags.maxRunning, "cap on running plugins, 0 = none")
       ->check(CLI::NonNegativeNumber);
@@ -79,12 +78,22 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
       },
       "RuntimeClasses a run's spec.podTemplate.runtimeClassName may name, comma-separated "
       "(default none: such a run is rejected)");
+}
+
+// Reconcile workers and the API client's rate limit.
+void addClientFlags(CLI::App& app, ControllerFlags& flags) {
+  ManagerOptions& options = flags.options;
   app.add_option("--workers", options.workers, "concurrent reconciles")->check(CLI::Range(1, 64));
   app.add_option("--kube-api-qps", flags.apiQps,
                  "API requests per second, 0 = unlimited (default 200)")
       ->check(CLI::Range(0.0, 100000.0));
   app.add_option("--kube-api-burst", flags.apiBurst, "API request burst (default 400)")
       ->check(CLI::Range(1, 100000));
+}
+
+// Probes, metrics and leader election, as controller-runtime names them.
+void addManagerFlags(CLI::App& app, ControllerFlags& flags) {
+  ManagerOptions& options = flags.options;
   app.add_option("--metrics-bind-address", options.metricsBindAddress, "\"0\" disables");
   app.add_option("--health-probe-bind-address", options.healthProbeBindAddress, "\"0\" disables");
   app.add_flag("--leader-elect", options.leaderElect, "elect a leader on a Lease");
@@ -97,6 +106,11 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
       ->check([](const std::string& name) {
         return name.empty() || name.size() > 253 ? "must be 1-253 characters" : "";
       });
+}
+
+// How long a run waits on the cluster before it fails, and the trust reload.
+void addGraceFlags(CLI::App& app, ControllerFlags& flags) {
+  ManagerOptions& options = flags.options;
   app.add_option("--missing-plugin-grace", options.reconciler.settings.missingPluginGraceSeconds,
                  "seconds a run waits for its plugin ConfigMap before it fails PluginNotFound")
       ->check(CLI::Range(int64_t{0}, int64_t{86400}));
@@ -113,6 +127,10 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
   app.add_option("--trust-reload-interval", flags.trustReloadSeconds,
                  "seconds between checks of the policy and key files, 0 = never reload")
       ->check(CLI::Range(0.0, 3600.0));
+}
+
+// The log format and the three spellings of its level.
+void addLogFlags(CLI::App& app, ControllerFlags& flags) {
   app.add_option_function<std::string>(
          "--log-format",
          [&](const std::string& text) { flags.logFormat = *observe::parseLogFormat(text); },
@@ -140,6 +158,22 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
   app.add_option_function<std::string>("-v,--v", levelSetter(verbosity, "-v: a verbosity number"),
                                        "klog's spelling: 0 = info, 1 and above = debug")
       ->trigger_on_parse();
+}
+
+}  // namespace
+
+ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, std::ostream& out,
+                                           std::ostream& err) {
+  ParsedControllerFlags parsed;
+  ControllerFlags& flags = parsed.flags;
+  ManagerOptions& options = flags.options;
+  options.leaseNamespace.clear();  // empty = the caller's default (the Pod's own namespace)
+  CLI::App app{"plugin-controller: runs PluginRuns in hardened sandbox Pods", "plugin-controller"};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  for (auto addFlags : {addClusterFlags, addRunFlags, addClientFlags, addManagerFlags,
+                        addGraceFlags, addLogFlags}) {
+    addFlags(app, flags);
+  }
 
   std::vector<std::string> args = normalizedArguments(argc, argv);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse
@@ -148,8 +182,8 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
   } catch (const CLI::CallForHelp& help) {
     parsed.exitNow = app.exit(help, out, err);
   } catch (const CLI::ParseError& error) {
-    app.exit(error, out, err);  // prints CLI11's line and the hint to --help
-    parsed.exitNow = kUsageExit;
+    app.exit(error, out, err);    // prints CLI11's line and the hint to --help
+    parsed.exitNow = kExitUsage;  // as for pluginctl, not CLI11's own 105/109
   }
   return parsed;
 }

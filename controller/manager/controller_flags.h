@@ -26,12 +26,9 @@ struct ControllerFlags {
   observe::LogLevel logLevel = observe::LogLevel::kInfo;
 };
 
-// Exit status of a usage error, as for pluginctl (not CLI11's own 105/109).
-inline constexpr int kUsageExit = 2;
-
 struct ParsedControllerFlags {
   ControllerFlags flags;
-  std::optional<int> exitNow;  // set: --help (0) or a usage error (2), already printed
+  std::optional<int> exitNow;  // set: --help (kExitOk) or a usage error (kExitUsage), printed
 };
 
 // Parses plugin-controller's flags. A flag given twice takes its last value (a chart value plus

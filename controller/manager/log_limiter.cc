@@ -2,8 +2,8 @@
 
 namespace ps::reconcile {
 
-std::optional<uint64_t> LogLimiter::allow(Clock::time_point now) {
-  std::lock_guard<std::mutex> lock(mutex_);
+std::optional<uint64_t> LogLimiter::allow(std::chrono::steady_clock::time_point now) {
+  MutexLock lock(mutex_);
   if (printed_ == 0 || now - windowStart_ >= window_) {
     windowStart_ = now;
     printed_ = 0;

@@ -2,8 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <optional>
+
+#include "core/annotated_mutex.h"
 
 namespace ps::reconcile {
 
@@ -12,19 +13,20 @@ namespace ps::reconcile {
 // lines were held back since the last one printed, so the log still says how many there were.
 class LogLimiter {
  public:
-  using Clock = std::chrono::steady_clock;
-  LogLimiter(int lines, Clock::duration window) : lines_(lines), window_(window) {}
+  LogLimiter(int lines, std::chrono::steady_clock::duration window)
+      : lines_(lines), window_(window) {}
 
   // nullopt: suppress this line; otherwise the number of lines suppressed before it.
-  std::optional<uint64_t> allow(Clock::time_point now = Clock::now());
+  std::optional<uint64_t> allow(std::chrono::steady_clock::time_point now =
+                                    std::chrono::steady_clock::now()) EXCLUDES(mutex_);
 
  private:
   const int lines_;
-  const Clock::duration window_;
-  std::mutex mutex_;
-  Clock::time_point windowStart_{};  // guarded by mutex_
-  int printed_ = 0;                  // guarded by mutex_
-  uint64_t suppressed_ = 0;          // guarded by mutex_
+  const std::chrono::steady_clock::duration window_;
+  Mutex mutex_;
+  std::chrono::steady_clock::time_point windowStart_ GUARDED_BY(mutex_){};
+  int printed_ GUARDED_BY(mutex_) = 0;
+  uint64_t suppressed_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace ps::reconcile

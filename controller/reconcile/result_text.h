@@ -16,8 +16,8 @@ using core::sanitizeUtf8;
 
 // Makes a termination message fit status.result: valid UTF-8 and at most `maxBytes` bytes.
 // The message is the TAIL of the plugin's stdout, so when it is too long the beginning is dropped,
-// the cut falls on a character boundary, and the text is prefixed with
-// "…[truncated N bytes]\n" (N = bytes dropped) so a reader knows output is missing.
+// the cut falls on a character boundary, and the text is prefixed with core::kTruncationMarker,
+// once: a message the launcher already cut keeps its one marker.
 std::string resultText(std::string_view message, size_t maxBytes = kMaxResultBytes);
 
 }  // namespace ps::reconcile

@@ -18,6 +18,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/exit_codes.h"
+
 namespace ps::sandbox {
 namespace {
 
@@ -33,7 +35,7 @@ void writeText(int fd, const char* text) {
   writeText(errorFd, ": ");
   writeText(errorFd, strerror(err));
   writeText(errorFd, "\n");
-  _exit(126);
+  _exit(kExitSetupFailed);
 }
 
 // Closes every descriptor except `keep` (sorted ascending), in as few calls as possible.
@@ -107,7 +109,7 @@ void forgetSupervisorText(const ProcessTextAreas& areas) {
     rusage usage{};
     pid_t pid = wait4(-1, &status, __WALL, &usage);
     if (pid < 0 && errno == EINTR) continue;
-    if (pid < 0) _exit(126);  // cannot happen while the plugin lives
+    if (pid < 0) _exit(kExitSetupFailed);  // cannot happen while the plugin lives
     if (pid == plugin) {
       PluginExit exit{status, (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
                                   (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000};
@@ -139,7 +141,7 @@ void runSandboxInit(const InitPlan& plan) {
                 plan.stderrWrite};
   closeAllExcept(keep, 5);
   char go = 0;
-  if (read(plan.syncRead, &go, 1) != 1) _exit(126);  // the supervisor gave up or died
+  if (read(plan.syncRead, &go, 1) != 1) _exit(kExitSetupFailed);  // the supervisor gave up or died
   close(plan.syncRead);
   // Only now: a non-dumpable process's /proc files belong to root, and an unprivileged
   // supervisor must write our uid_map first. The plugin cannot reach init's descriptors.

@@ -12,20 +12,12 @@
 namespace ps::sandbox {
 
 std::string terminationMessage(const CapturedOutput& output, std::size_t maxBytes) {
-  std::string_view tail = output.stdoutTail;
-  bool cut = output.tailCut || tail.size() > maxBytes;
-  if (!cut) return std::string(tail);
-  if (maxBytes <= kCutMarker.size()) return {};
-  std::string message(kCutMarker);
-  message += core::utf8Tail(tail, maxBytes - kCutMarker.size());
-  return message;
+  return core::markedTail(output.stdoutTail, maxBytes, output.tailCut);
 }
 
 ParsedTerminationMessage parseTerminationMessage(std::string_view message) {
-  if (message.substr(0, kCutMarker.size()) == kCutMarker) {
-    return {std::string(message.substr(kCutMarker.size())), true};
-  }
-  return {std::string(message), false};
+  auto split = core::splitTruncationMarker(message);
+  return {std::string(split.tail), split.cut};
 }
 
 std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,

@@ -13,11 +13,9 @@ namespace ps::sandbox {
 // The kubelet keeps at most 4096 bytes of a container's termination message.
 inline constexpr std::size_t kMaxTerminationMessageBytes = 4096;
 
-// Put in front of the message when the beginning of stdout was dropped.
-inline constexpr std::string_view kCutMarker = "\xE2\x80\xA6[truncated]\n";  // "…[truncated]\n"
-
-// The last bytes of the plugin's stdout, at most `maxBytes` in all. When stdout was longer, the
-// marker comes first and the text after it still starts on a UTF-8 character boundary.
+// The last bytes of the plugin's stdout, at most `maxBytes` in all. When stdout was longer,
+// core::kTruncationMarker comes first and the text after it still starts on a UTF-8 character
+// boundary (core::markedTail).
 std::string terminationMessage(const CapturedOutput& output,
                                std::size_t maxBytes = kMaxTerminationMessageBytes);
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/exit_codes.h"
 #include "sandbox/interpreter_tree.h"
 
 namespace ps::sandbox {
@@ -105,7 +106,7 @@ void ToolRunner::PreparedExec::exec(int errorFd) const {
   (void)!write(errorFd, prefix, sizeof prefix - 1);
   (void)!write(errorFd, reason, strlen(reason));
   (void)!write(errorFd, "\n", 1);
-  _exit(126);
+  _exit(kExitSetupFailed);
 }
 
 }  // namespace ps::sandbox

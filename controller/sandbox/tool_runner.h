@@ -39,7 +39,8 @@ class ToolRunner {
     PreparedExec() = default;
     PreparedExec(const PreparedExec&) = delete;
     PreparedExec& operator=(const PreparedExec&) = delete;
-    // execve, or _exit(126) after writing why to `errorFd` (a pipe the supervisor reads).
+    // execve, or _exit(kExitSetupFailed) after writing why to `errorFd` (a pipe the supervisor
+    // reads).
     [[noreturn]] void exec(int errorFd) const;
     const char* path() const { return path_.c_str(); }
 

@@ -54,5 +54,25 @@ TEST(Utf8Test, BoundariesMovePastContinuationBytesOnly) {
   EXPECT_EQ(previousCharBoundary(text, 4), 4u);  // the end is a boundary
 }
 
+TEST(Utf8Test, MarkedTailPutsTheOneMarkerInFrontOfACutTail) {
+  const std::string marker(kTruncationMarker);
+  EXPECT_EQ(markedTail("short", 100), "short");
+  EXPECT_EQ(markedTail("short", 100, /*alreadyCut=*/true), marker + "short");
+  const std::string text = "ab" + kEuro + kEuro;  // 8 bytes
+  // 5 bytes left after the marker: the cut falls inside the first euro and moves past it.
+  EXPECT_EQ(markedTail(text, marker.size() + 5), marker + kEuro);
+  EXPECT_EQ(markedTail(text, marker.size()), "") << "no room past the marker";
+}
+
+TEST(Utf8Test, SplitTruncationMarkerUndoesMarkedTail) {
+  const std::string marked = markedTail(std::string(50, 'x'), 40);
+  auto split = splitTruncationMarker(marked);
+  EXPECT_TRUE(split.cut);
+  EXPECT_EQ(split.tail, std::string(40 - kTruncationMarker.size(), 'x'));
+  split = splitTruncationMarker("plain");
+  EXPECT_FALSE(split.cut);
+  EXPECT_EQ(split.tail, "plain");
+}
+
 }  // namespace
 }  // namespace ps::core

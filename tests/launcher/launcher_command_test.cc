@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/digest.h"
+#include "core/utf8.h"
 #include "fake_config_map_volume.h"
 #include "launcher/verified_volume.h"
 #include "sandbox/termination_message.h"
@@ -157,7 +158,7 @@ TEST_F(LauncherCommandTest, LongOutputIsCutToTheLast4KiBWithAMarker) {
   EXPECT_EQ(launch(), 0) << stderrText();
   std::string text = message();
   EXPECT_LE(text.size(), sandbox::kMaxTerminationMessageBytes);
-  EXPECT_EQ(text.rfind(sandbox::kCutMarker, 0), 0u);
+  EXPECT_EQ(text.rfind(core::kTruncationMarker, 0), 0u);
   EXPECT_EQ(text.substr(text.size() - 4), "END\n");
 }
 

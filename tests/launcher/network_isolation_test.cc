@@ -14,7 +14,7 @@ namespace ps::launcher {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
 // A TCP listener on 127.0.0.1 standing in for the API server's Service: reachable means the Pod
 // is not cut off yet. Connections wait in its backlog; nobody accepts them.
@@ -48,16 +48,16 @@ TEST(NetworkIsolationTest, ARefusedConnectionMeansIsolatedAndPassesAtOnce) {
   Listener gone;
   const ServiceAddress closed = gone.address();
   gone.close();  // nothing listens there now: the connection is refused, as an enforcer rejects it
-  const auto start = Clock::now();
+  const auto start = steady_clock::now();
   EXPECT_EQ(awaitNetworkIsolation({closed, 5s}), std::nullopt);
-  EXPECT_LT(Clock::now() - start, 1s);
+  EXPECT_LT(steady_clock::now() - start, 1s);
 }
 
 TEST(NetworkIsolationTest, AReachableServiceKeepsThePluginFromStartingAndSaysWhy) {
   Listener apiServer;
-  const auto start = Clock::now();
+  const auto start = steady_clock::now();
   const auto refused = awaitNetworkIsolation({apiServer.address(), 400ms});
-  const auto waited = Clock::now() - start;
+  const auto waited = steady_clock::now() - start;
   ASSERT_TRUE(refused.has_value());
   EXPECT_NE(refused->find("no network: the deny-all NetworkPolicy is not in effect"),
             std::string::npos)
@@ -76,9 +76,9 @@ TEST(NetworkIsolationTest, IsolationThatArrivesDuringTheWaitLetsThePluginStart) 
     std::this_thread::sleep_for(300ms);
     apiServer.close();
   });
-  const auto start = Clock::now();
+  const auto start = steady_clock::now();
   const auto refused = awaitNetworkIsolation({address, 10s});
-  const auto waited = Clock::now() - start;
+  const auto waited = steady_clock::now() - start;
   enforcer.join();
   EXPECT_EQ(refused, std::nullopt);
   EXPECT_GE(waited, 250ms);

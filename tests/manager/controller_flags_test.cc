@@ -69,7 +69,7 @@ TEST(ControllerFlags, UsageErrorsExitTwoWithCli11sLine) {
                                              {"--kubeconfig"}}) {
     const Parse p = parse(bad);
     ASSERT_TRUE(p.result.exitNow) << bad[0];
-    EXPECT_EQ(*p.result.exitNow, kUsageExit) << bad[0];
+    EXPECT_EQ(*p.result.exitNow, kExitUsage) << bad[0];
     EXPECT_FALSE(p.err.empty()) << bad[0];
   }
 }
@@ -77,7 +77,7 @@ TEST(ControllerFlags, UsageErrorsExitTwoWithCli11sLine) {
 TEST(ControllerFlags, HelpExitsZeroAndListsTheFlags) {
   const Parse p = parse({"--help"});
   ASSERT_TRUE(p.result.exitNow);
-  EXPECT_EQ(*p.result.exitNow, 0);
+  EXPECT_EQ(*p.result.exitNow, kExitOk);
   EXPECT_NE(p.out.find("--leader-election-id"), std::string::npos);
   EXPECT_NE(p.out.find("--log-level"), std::string::npos);
 }

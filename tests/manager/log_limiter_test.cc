@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 
 TEST(LogLimiter, PrintsNPerWindowAndCountsTheRest) {
   LogLimiter limiter(3, 10s);
-  const auto start = LogLimiter::Clock::time_point{} + 1h;
+  const auto start = std::chrono::steady_clock::time_point{} + 1h;
   EXPECT_EQ(limiter.allow(start), 0u);
   EXPECT_EQ(limiter.allow(start + 1s), 0u);
   EXPECT_EQ(limiter.allow(start + 2s), 0u);

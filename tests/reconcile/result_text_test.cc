@@ -39,16 +39,29 @@ TEST(ResultTextTest, ShortMessagesAreUnchanged) {
   EXPECT_EQ(resultText(exact), exact);
 }
 
-TEST(ResultTextTest, LongMessagesKeepTheTailAndSayHowMuchWasCut) {
+TEST(ResultTextTest, LongMessagesKeepTheTailBehindTheOneMarker) {
   const std::string text = "HEAD" + std::string(5000, 'x') + "TAIL";
   const std::string result = resultText(text);
   EXPECT_LE(result.size(), kMaxResultBytes);
   EXPECT_EQ(result.substr(result.size() - 4), "TAIL");
-  const std::string marker = "\xE2\x80\xA6[truncated ";
-  ASSERT_EQ(result.rfind(marker, 0), 0u) << result.substr(0, 40);
-  const size_t dropped = text.size() - (result.size() - result.find('\n') - 1);
-  EXPECT_NE(result.find("[truncated " + std::to_string(dropped) + " bytes]\n"), std::string::npos);
+  ASSERT_EQ(result.rfind(core::kTruncationMarker, 0), 0u) << result.substr(0, 40);
+  EXPECT_EQ(result.substr(core::kTruncationMarker.size()),
+            text.substr(text.size() - (kMaxResultBytes - core::kTruncationMarker.size())));
   EXPECT_EQ(result.size(), kMaxResultBytes);
+}
+
+// The launcher's termination message already starts with the marker: a further cut (invalid
+// bytes grow when replaced) keeps one marker, never two.
+TEST(ResultTextTest, AMessageTheLauncherCutKeepsOneMarker) {
+  const std::string launcherCut = std::string(core::kTruncationMarker) + "tail\n";
+  EXPECT_EQ(resultText(launcherCut), launcherCut);
+  const std::string grows =
+      std::string(core::kTruncationMarker) + std::string(2000, '\xFF') + "END";
+  const std::string result = resultText(grows);
+  EXPECT_LE(result.size(), kMaxResultBytes);
+  EXPECT_EQ(result.rfind(core::kTruncationMarker, 0), 0u);
+  EXPECT_EQ(result.find(core::kTruncationMarker, 1), std::string::npos) << "one marker";
+  EXPECT_EQ(result.substr(result.size() - 3), "END");
 }
 
 TEST(ResultTextTest, CutNeverSplitsACharacter) {
@@ -76,8 +89,7 @@ TEST(ResultTextTest, TinyLimitsDoNotOverflow) {
   EXPECT_TRUE(isValidUtf8(result));
 }
 
-TEST(ResultTextTest, MarkerLengthChangeAtDigitBoundaryStillFits) {
-  // Sizes around where N gains a digit.
+TEST(ResultTextTest, LongMessagesFillTheLimitExactly) {
   for (size_t size = 4096 + 1; size < 4096 + 20000; size += 997) {
     const std::string result = resultText(std::string(size, 'q'));
     EXPECT_EQ(result.size(), kMaxResultBytes) << size;
@@ -99,9 +111,9 @@ TEST(ResultTextPropertyTest, RandomBytesAlwaysGiveValidBoundedTails) {
     ASSERT_LE(result.size(), limit) << round;
     ASSERT_TRUE(isValidUtf8(result)) << round;
     const std::string clean = sanitizeUtf8(bytes);
-    const size_t newline = result.find("]\n");
-    const std::string tail =
-        result.rfind("\xE2\x80\xA6[truncated ", 0) == 0 ? result.substr(newline + 2) : result;
+    const std::string tail = result.rfind(core::kTruncationMarker, 0) == 0
+                                 ? result.substr(core::kTruncationMarker.size())
+                                 : result;
     ASSERT_GE(clean.size(), tail.size());
     ASSERT_EQ(clean.compare(clean.size() - tail.size(), tail.size(), tail), 0) << round;
   }

@@ -176,6 +176,31 @@ TEST_F(RunVisitTest, ConfigMapKeysOutsideTheManifestAreRejected) {
   EXPECT_EQ(visit().decision.next, RunState::Rejected);
 }
 
+// Issue 14 item 5: a ~1 MiB plugin ConfigMap with thousands of keys has one clear outcome, the
+// rule named (more files than a plugin directory may hold), no Pod, one Event.
+TEST_F(RunVisitTest, AMegabyteConfigMapWithThousandsOfKeysIsRejectedByItsLayout) {
+  for (int i = 0; i < 4000; ++i) {
+    configMap_["data"]["file" + std::to_string(i) + ".py"] = std::string(250, 'x');
+  }
+  ASSERT_GE(configMap_.dump().size(), 1u << 20);
+  const VisitPlan plan = visit();
+  EXPECT_EQ(plan.decision.next, RunState::Rejected);
+  EXPECT_FALSE(plan.pod.has_value());
+  ASSERT_EQ(plan.events.size(), 1u);
+  EXPECT_EQ(plan.events[0].message.rfind("rejected: layout: ", 0), 0u) << plan.events[0].message;
+  EXPECT_LE(plan.events[0].message.size(), 1024u) << "the message names the limit, not the keys";
+}
+
+// The same megabyte in one key: the signed digest of plugin.py no longer matches.
+TEST_F(RunVisitTest, AMegabytePluginFileIsRejectedByItsDigest) {
+  configMap_["data"]["plugin.py"] = std::string(1 << 20, '#');
+  const VisitPlan plan = visit();
+  EXPECT_EQ(plan.decision.next, RunState::Rejected);
+  EXPECT_FALSE(plan.pod.has_value());
+  ASSERT_EQ(plan.events.size(), 1u);
+  EXPECT_EQ(plan.events[0].message.rfind("rejected: digest: ", 0), 0u) << plan.events[0].message;
+}
+
 TEST_F(RunVisitTest, MissingConfigMapWaitsThenProceeds) {
   const json configMap = configMap_;
   configMap_ = json();

@@ -11,7 +11,7 @@
 namespace ps::sandbox {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
 struct Pumped {
   CapturedOutput result;
@@ -43,7 +43,7 @@ Pumped pump(const std::string& out, const std::string& err, uint64_t cap, size_t
   Pumped pumped;
   {
     OutputPump pump(o[0], e[0], {outSink, errSink}, cap, tail);
-    EXPECT_EQ(pump.pumpUntil(Clock::now() + std::chrono::seconds(10)),
+    EXPECT_EQ(pump.pumpUntil(steady_clock::now() + std::chrono::seconds(10)),
               OutputPump::Stop::kEndOfOutput);
     pumped.result = pump.result();
   }
@@ -95,9 +95,9 @@ TEST(OutputPumpTest, StopsAtTheDeadlineWhenTheWriterHangs) {
   ASSERT_EQ(pipe(o), 0);
   ASSERT_EQ(pipe(e), 0);
   OutputPump pump(o[0], e[0], {-1, -1}, 1024);
-  auto start = Clock::now();
+  auto start = steady_clock::now();
   EXPECT_EQ(pump.pumpUntil(start + std::chrono::milliseconds(100)), OutputPump::Stop::kDeadline);
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(2));
   close(o[1]);
   close(e[1]);
 }
@@ -109,7 +109,7 @@ TEST(OutputPumpTest, WakeDescriptorInterrupts) {
   ASSERT_EQ(pipe(w), 0);
   ASSERT_EQ(write(w[1], "x", 1), 1);
   OutputPump pump(o[0], e[0], {-1, -1}, 1024);
-  EXPECT_EQ(pump.pumpUntil(Clock::now() + std::chrono::seconds(10), w[0]),
+  EXPECT_EQ(pump.pumpUntil(steady_clock::now() + std::chrono::seconds(10), w[0]),
             OutputPump::Stop::kWakeUp);
   for (int fd : {o[1], e[1], w[0], w[1]}) close(fd);
 }

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "core/utf8.h"
+
 namespace ps::sandbox {
 namespace {
 
@@ -31,8 +33,9 @@ TEST(TerminationMessageTest, CutOutputIsMarkedAndFitsTheKubeletCap) {
   std::string tail(4096, 'x');
   std::string message = terminationMessage(captured(tail, true));
   EXPECT_EQ(message.size(), kMaxTerminationMessageBytes);
-  EXPECT_EQ(message.rfind(kCutMarker, 0), 0u) << "marker first";
-  EXPECT_EQ(message.substr(kCutMarker.size()), tail.substr(kCutMarker.size()));
+  EXPECT_EQ(message.rfind(core::kTruncationMarker, 0), 0u) << "marker first";
+  EXPECT_EQ(message.substr(core::kTruncationMarker.size()),
+            tail.substr(core::kTruncationMarker.size()));
 }
 
 TEST(TerminationMessageTest, CutNeverSplitsAMultiByteCharacter) {
@@ -42,7 +45,7 @@ TEST(TerminationMessageTest, CutNeverSplitsAMultiByteCharacter) {
   for (std::size_t cap : {64u, 65u, 66u, 67u, 4096u}) {
     std::string message = terminationMessage(captured(euro.substr(euro.size() - 4095), true), cap);
     ASSERT_LE(message.size(), cap);
-    std::string_view body = std::string_view(message).substr(kCutMarker.size());
+    std::string_view body = std::string_view(message).substr(core::kTruncationMarker.size());
     EXPECT_TRUE(startsOnCharacter(body)) << "cap " << cap;
     EXPECT_EQ(body.size() % 3, 0u) << "whole characters only, cap " << cap;
   }
@@ -51,7 +54,7 @@ TEST(TerminationMessageTest, CutNeverSplitsAMultiByteCharacter) {
 TEST(TerminationMessageTest, TailLongerThanTheCapIsCutEvenIfThePumpDidNot) {
   std::string message = terminationMessage(captured(std::string(100, 'y'), false), 50);
   EXPECT_EQ(message.size(), 50u);
-  EXPECT_EQ(message.rfind(kCutMarker, 0), 0u);
+  EXPECT_EQ(message.rfind(core::kTruncationMarker, 0), 0u);
 }
 
 TEST(TerminationMessageTest, CapSmallerThanTheMarkerGivesAnEmptyMessage) {
@@ -62,7 +65,7 @@ TEST(TerminationMessageTest, ParsingGivesBackTheTailAndWhetherItWasCut) {
   std::string tail(5000, 'z');
   auto parsed = parseTerminationMessage(terminationMessage(captured(tail.substr(0, 4096), true)));
   EXPECT_TRUE(parsed.cut);
-  EXPECT_EQ(parsed.stdoutTail, tail.substr(0, 4096 - kCutMarker.size()));
+  EXPECT_EQ(parsed.stdoutTail, tail.substr(0, 4096 - core::kTruncationMarker.size()));
   parsed = parseTerminationMessage("short\n");
   EXPECT_FALSE(parsed.cut);
   EXPECT_EQ(parsed.stdoutTail, "short\n");

@@ -25,7 +25,7 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using std::chrono::steady_clock;
 
 const std::string kSourceDir = PS_SOURCE_DIR;
 constexpr auto kWait = 60s;
@@ -253,8 +253,8 @@ class LeaderElectionTest : public ::testing::Test {
   }
 
   // Waits for a replica other than `previous` to start leading; how long that took from `since`.
-  std::optional<Clock::duration> waitTakeover(size_t previous, Clock::time_point since,
-                                              size_t& next) {
+  std::optional<steady_clock::duration> waitTakeover(size_t previous,
+                                                     steady_clock::time_point since, size_t& next) {
     const bool found = waitFor(
         [&] {
           for (size_t i = 0; i < replicas_.size(); ++i) {
@@ -268,7 +268,7 @@ class LeaderElectionTest : public ::testing::Test {
         kWait + kLeaseDuration, "another replica to start leading");
     EXPECT_TRUE(found);
     if (!found) return std::nullopt;
-    return Clock::now() - since;
+    return steady_clock::now() - since;
   }
 
   std::optional<TestNamespace> ns_;
@@ -316,7 +316,7 @@ TEST_F(LeaderElectionTest, SigtermReleasesTheLeaseAndTheOtherReplicaTakesOver) {
   const int transitions = leaseSpec().value("leaseTransitions", -1);
 
   EXPECT_EQ(replicas_[*leader].process->stop(), 0);  // SIGTERM, drains, releases the Lease
-  const auto stopped = Clock::now();
+  const auto stopped = steady_clock::now();
   size_t next = 0;
   const auto takeover = waitTakeover(*leader, stopped, next);
   ASSERT_TRUE(takeover);
@@ -349,7 +349,7 @@ TEST_F(LeaderElectionTest, SigkilledLeaderIsReplacedAfterTheLeaseExpires) {
   const pid_t pid = std::stoi(killedIdentity.substr(killedIdentity.rfind('-') + 1));
   ASSERT_TRUE(isOurChild(pid)) << killedIdentity;
   ASSERT_EQ(kill(pid, SIGKILL), 0);
-  const auto killed = Clock::now();
+  const auto killed = steady_clock::now();
   EXPECT_EQ(replicas_[*leader].process->stop(), 128 + SIGKILL);  // reaps it: it was this replica
   size_t next = 0;
   const auto takeover = waitTakeover(*leader, killed, next);

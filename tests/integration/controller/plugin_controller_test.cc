@@ -89,11 +89,40 @@ class PluginControllerTest : public ::testing::Test {
     ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, configMap.dump()).ok());
   }
 
+  // Most tests start so: the controller (with `extraArgs`) and the example plugin's ConfigMap.
+  void startWithExamplePlugin(const std::vector<std::string>& extraArgs = {}) {
+    startController(extraArgs);
+    createPluginConfigMap("example", "example");
+  }
+
+  // A run of the example plugin, awaited until the controller has made its Pod (Running).
+  ::testing::AssertionResult startExampleRun(const std::string& name) {
+    createRun(name, "example");
+    return waitCondition(name, "Succeeded", "Unknown/Running");
+  }
+
+  // A run of the example plugin and the name of the Pod the controller made for it ("" if none).
+  std::string exampleRunPod(const std::string& name) {
+    createRun(name, "example");
+    return waitPodName();
+  }
+
+  // Events on `run` with `reason`, as the API server has them.
+  json eventsFor(const std::string& run, const std::string& reason) const {
+    auto result = kubectlNs({"get", "events", "--field-selector",
+                             "involvedObject.name=" + run + ",reason=" + reason, "-o", "json"});
+    json list = result.ok() ? json::parse(result.out, nullptr, false) : json();
+    return list.is_object() && list.contains("items") ? list["items"] : json::array();
+  }
+
   void createRun(const std::string& name, const std::string& configMap) {
+    createRunWith(name, {{"plugin", {{"configMap", configMap}}}});
+  }
+  void createRunWith(const std::string& name, const json& spec) {
     json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
                 {"kind", "PluginRun"},
                 {"metadata", {{"name", name}}},
-                {"spec", {{"plugin", {{"configMap", configMap}}}}}};
+                {"spec", spec}};
     ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, run.dump()).ok());
   }
 
@@ -167,14 +196,17 @@ class PluginControllerTest : public ::testing::Test {
                              json{{"status", status}}.dump()});
     ASSERT_TRUE(result.ok()) << result.err;
   }
-  void finishPod(const std::string& pod, int exitCode, const std::string& message) {
+  // The container terminated with `exitCode` (the TTLs count from `finishedAt`).
+  void finishPod(const std::string& pod, int exitCode, const std::string& message,
+                 const std::string& startedAt = "2026-01-01T00:00:01Z",
+                 const std::string& finishedAt = "2026-01-01T00:00:02Z") {
     patchPod(pod,
              {{"terminated",
                {{"exitCode", exitCode},
                 {"reason", exitCode == 0 ? "Completed" : "Error"},
                 {"message", message},
-                {"startedAt", "2026-01-01T00:00:01Z"},
-                {"finishedAt", "2026-01-01T00:00:02Z"}}}},
+                {"startedAt", startedAt},
+                {"finishedAt", finishedAt}}}},
              exitCode == 0 ? "Succeeded" : "Failed");
   }
 
@@ -193,10 +225,8 @@ std::string messageOf(const json& run) {
 }
 
 TEST_F(PluginControllerTest, SignedAllowedPluginRunsToSuccessWithItsResult) {
-  startController();
-  createPluginConfigMap("example", "example");
-  createRun("good", "example");
-  ASSERT_TRUE(waitCondition("good", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin();
+  ASSERT_TRUE(startExampleRun("good"));
   const std::string pod = waitPodName();
   ASSERT_FALSE(pod.empty());
   EXPECT_EQ(get("pod", pod)["spec"]["securityContext"]["runAsNonRoot"], true);
@@ -238,10 +268,8 @@ TEST_F(PluginControllerTest, DeniedAndTamperedPluginsAreRejectedWithoutPods) {
 }
 
 TEST_F(PluginControllerTest, FailedPluginShowsItsExitCode) {
-  startController();
-  createPluginConfigMap("example", "example");
-  createRun("fails", "example");
-  const std::string pod = waitPodName();
+  startWithExamplePlugin();
+  const std::string pod = exampleRunPod("fails");
   ASSERT_FALSE(pod.empty());
   runPod(pod);
   finishPod(pod, 3, "boom\n");
@@ -251,10 +279,8 @@ TEST_F(PluginControllerTest, FailedPluginShowsItsExitCode) {
 }
 
 TEST_F(PluginControllerTest, DeletedPodFailsTheRun) {
-  startController();
-  createPluginConfigMap("example", "example");
-  createRun("orphaned", "example");
-  const std::string pod = waitPodName();
+  startWithExamplePlugin();
+  const std::string pod = exampleRunPod("orphaned");
   ASSERT_FALSE(pod.empty());
   runPod(pod);
   ASSERT_TRUE(kubectlNs({"delete", "pod", pod, "--grace-period=0", "--force"}).ok());
@@ -263,10 +289,8 @@ TEST_F(PluginControllerTest, DeletedPodFailsTheRun) {
 }
 
 TEST_F(PluginControllerTest, RestartMidRunMakesNoSecondPod) {
-  startController();
-  createPluginConfigMap("example", "example");
-  createRun("restart", "example");
-  const std::string pod = waitPodName();
+  startWithExamplePlugin();
+  const std::string pod = exampleRunPod("restart");
   ASSERT_FALSE(pod.empty());
   EXPECT_EQ(controller_->stop(), 0);
   startController();
@@ -277,10 +301,8 @@ TEST_F(PluginControllerTest, RestartMidRunMakesNoSecondPod) {
 }
 
 TEST_F(PluginControllerTest, DeadlineExceededGivesTimedOut) {
-  startController();
-  createPluginConfigMap("example", "example");
-  createRun("slow", "example");
-  const std::string pod = waitPodName();
+  startWithExamplePlugin();
+  const std::string pod = exampleRunPod("slow");
   ASSERT_FALSE(pod.empty());
   runPod(pod);
   // What the kubelet reports when activeDeadlineSeconds passes.
@@ -293,10 +315,8 @@ TEST_F(PluginControllerTest, DeadlineExceededGivesTimedOut) {
 }
 
 TEST_F(PluginControllerTest, MaxRunningQueuesAndReleasesInCreationOrder) {
-  startController({"--max-running", "1"});
-  createPluginConfigMap("example", "example");
-  createRun("first", "example");
-  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin({"--max-running", "1"});
+  ASSERT_TRUE(startExampleRun("first"));
   createRun("second", "example");
   ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
   EXPECT_EQ(pods().size(), 1u);
@@ -358,13 +378,6 @@ namespace {
 // themselves.
 class FailuresSpeakTest : public PluginControllerTest {
  protected:
-  // Events on `run` with `reason`, as the API server has them.
-  json eventsFor(const std::string& run, const std::string& reason) const {
-    auto result = kubectlNs({"get", "events", "--field-selector",
-                             "involvedObject.name=" + run + ",reason=" + reason, "-o", "json"});
-    json list = result.ok() ? json::parse(result.out, nullptr, false) : json();
-    return list.is_object() && list.contains("items") ? list["items"] : json::array();
-  }
   ::testing::AssertionResult waitMessage(const std::string& run, const std::string& part) {
     return waitFor([&] { return messageOf(get("pluginrun", run)).find(part) != std::string::npos; },
                    kWait, run + "'s message to say " + part);
@@ -406,10 +419,8 @@ TEST_F(FailuresSpeakTest, AConfigMapThatArrivesWithinTheGraceRunsTheRun) {
 // loopback port 1, refused at once); without a node the test reports the same as the kubelet.
 TEST_F(FailuresSpeakTest, AnImagePullFailureSpeaksAtOnceThenFailsImagePullFailed) {
   const std::string image = "localhost:1/plugin-sandbox/absent:v9";
-  startController({"--image-pull-grace", "8", "--sandbox-image", image});
-  createPluginConfigMap("example", "example");
-  createRun("pull", "example");
-  ASSERT_TRUE(waitCondition("pull", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin({"--image-pull-grace", "8", "--sandbox-image", image});
+  ASSERT_TRUE(startExampleRun("pull"));
   const std::string pod = waitPodName();
   ASSERT_FALSE(pod.empty());
   if (get("pod", pod)["spec"].value("nodeName", "").empty()) {
@@ -427,14 +438,46 @@ TEST_F(FailuresSpeakTest, AnImagePullFailureSpeaksAtOnceThenFailsImagePullFailed
   EXPECT_TRUE(waitFor([&] { return pods().empty(); }, kWait, "the Pod to be deleted"));
 }
 
+// A pull that keeps failing flips the container between ErrImagePull and ImagePullBackOff, and
+// each flip is a new status message with its Warning. The recorder aggregates (issue 14 item 5):
+// one Event per distinct message, its count raised, however often the kubelet flips. The Pod is
+// held unschedulable so that a real node's kubelet never touches it.
+TEST_F(FailuresSpeakTest, APullThatKeepsFailingLeavesOneCountedEventPerMessage) {
+  startWithExamplePlugin({"--image-pull-grace", "600"});
+  createRunWith("flaps",
+                {{"plugin", {{"configMap", "example"}}},
+                 {"podTemplate", {{"nodeSelector", {{"plugin-sandbox.test/none", "x"}}}}}});
+  ASSERT_TRUE(waitCondition("flaps", "Succeeded", "Unknown/Running"));
+  const std::string pod = podOf("flaps");
+  ASSERT_FALSE(pod.empty());
+  constexpr int kFlips = 4;
+  for (int flip = 0; flip < kFlips; ++flip) {
+    for (const std::string reason : {"ErrImagePull", "ImagePullBackOff"}) {
+      patchPod(pod, {{"waiting", {{"reason", reason}, {"message", "pull failed"}}}}, "Pending");
+      ASSERT_TRUE(waitMessage("flaps", reason + ": pull failed"));
+    }
+  }
+  auto counted = [&] {
+    int total = 0;
+    for (const json& event : eventsFor("flaps", "ImagePullBackOff")) {
+      total += event.value("count", 1);
+    }
+    return total;
+  };
+  EXPECT_TRUE(waitFor([&] { return counted() == 2 * kFlips; }, kWait,
+                      "the Events to count every one of the 8 Warnings"))
+      << eventsFor("flaps", "ImagePullBackOff").dump();
+  EXPECT_EQ(eventsFor("flaps", "ImagePullBackOff").size(), 2u)
+      << "one Event per message, not one per Warning";
+}
+
 TEST_F(FailuresSpeakTest, AFullResourceQuotaQueuesTheRunUntilThereIsRoom) {
   json quota = {{"apiVersion", "v1"},
                 {"kind", "ResourceQuota"},
                 {"metadata", {{"name", "no-pods"}}},
                 {"spec", {{"hard", {{"pods", "0"}}}}}};
   ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, quota.dump()).ok());
-  startController();
-  createPluginConfigMap("example", "example");
+  startWithExamplePlugin();
   createRun("quota", "example");
   ASSERT_TRUE(waitCondition("quota", "Succeeded", "Unknown/Queued"));
   ASSERT_TRUE(waitMessage("quota", "quota"));
@@ -457,24 +500,10 @@ namespace {
 // per-namespace cap, run metrics.
 class RunControlTest : public PluginControllerTest {
  protected:
-  void createRunWith(const std::string& name, const json& spec) {
-    json run = {{"apiVersion", "sandbox.plugins.dev/v1alpha1"},
-                {"kind", "PluginRun"},
-                {"metadata", {{"name", name}}},
-                {"spec", spec}};
-    ASSERT_TRUE(kubectlNs({"apply", "-f", "-"}, run.dump()).ok());
-  }
   void cancel(const std::string& run) {
     auto result = kubectlNs(
         {"patch", "pluginrun", run, "--type=merge", "-p", R"({"spec":{"status":"Cancelled"}})"});
     ASSERT_TRUE(result.ok()) << result.err;
-  }
-  // Events on `run` with `reason`, as the API server has them.
-  json eventsFor(const std::string& run, const std::string& reason) const {
-    auto result = kubectlNs({"get", "events", "--field-selector",
-                             "involvedObject.name=" + run + ",reason=" + reason, "-o", "json"});
-    json list = result.ok() ? json::parse(result.out, nullptr, false) : json();
-    return list.is_object() && list.contains("items") ? list["items"] : json::array();
   }
   // finishPod, finished now: the TTLs count from the container's finishedAt.
   void finishPodNow(const std::string& pod, int exitCode, const std::string& message) {
@@ -483,22 +512,13 @@ class RunControlTest : public PluginControllerTest {
     gmtime_r(&now, &utc);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    patchPod(pod,
-             {{"terminated",
-               {{"exitCode", exitCode},
-                {"reason", exitCode == 0 ? "Completed" : "Error"},
-                {"message", message},
-                {"startedAt", stamp},
-                {"finishedAt", stamp}}}},
-             exitCode == 0 ? "Succeeded" : "Failed");
+    finishPod(pod, exitCode, message, stamp, stamp);
   }
 };
 
 TEST_F(RunControlTest, CancellingARunningRunDeletesItsPodAndEndsItCancelled) {
-  startController();
-  createPluginConfigMap("example", "example");
-  createRun("stop-me", "example");
-  ASSERT_TRUE(waitCondition("stop-me", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin();
+  ASSERT_TRUE(startExampleRun("stop-me"));
   const std::string pod = waitPodName();
   ASSERT_FALSE(pod.empty());
   runPod(pod);
@@ -519,10 +539,8 @@ TEST_F(RunControlTest, CancellingARunningRunDeletesItsPodAndEndsItCancelled) {
 }
 
 TEST_F(RunControlTest, CancellingAQueuedRunNeverMakesAPod) {
-  startController({"--max-running", "1"});
-  createPluginConfigMap("example", "example");
-  createRun("first", "example");
-  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin({"--max-running", "1"});
+  ASSERT_TRUE(startExampleRun("first"));
   createRun("second", "example");
   ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
   cancel("second");
@@ -531,10 +549,8 @@ TEST_F(RunControlTest, CancellingAQueuedRunNeverMakesAPod) {
 }
 
 TEST_F(RunControlTest, CancellingAFinishedRunChangesNothingButTheObservedGeneration) {
-  startController();
-  createPluginConfigMap("example", "example");
-  createRun("done", "example");
-  ASSERT_TRUE(waitCondition("done", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin();
+  ASSERT_TRUE(startExampleRun("done"));
   const std::string pod = waitPodName();
   runPod(pod);
   finishPod(pod, 0, "all good\n");
@@ -552,10 +568,8 @@ TEST_F(RunControlTest, CancellingAFinishedRunChangesNothingButTheObservedGenerat
 TEST_F(RunControlTest, APerNamespaceCapQueuesOnlyTheFullNamespace) {
   TestNamespace other = cluster().uniqueNamespace("ctl-o");
   watched_ = ns() + "," + other.name();
-  startController({"--max-running-per-namespace", "1"});
-  createPluginConfigMap("example", "example");
-  createRun("first", "example");
-  ASSERT_TRUE(waitCondition("first", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin({"--max-running-per-namespace", "1"});
+  ASSERT_TRUE(startExampleRun("first"));
   createRun("second", "example");
   ASSERT_TRUE(waitCondition("second", "Succeeded", "Unknown/Queued"));
   EXPECT_NE(messageOf(get("pluginrun", "second")).find("--max-running-per-namespace=1"),
@@ -587,10 +601,8 @@ TEST_F(RunControlTest, APerNamespaceCapQueuesOnlyTheFullNamespace) {
 
 TEST_F(RunControlTest, MetricsCountRunsByReasonAndRequestsAsControllerRuntimeLabelsThem) {
   const std::string port = std::to_string(freeLoopbackPort());
-  startController({"--metrics-bind-address", "127.0.0.1:" + port});
-  createPluginConfigMap("example", "example");
-  createRun("counted", "example");
-  ASSERT_TRUE(waitCondition("counted", "Succeeded", "Unknown/Running"));
+  startWithExamplePlugin({"--metrics-bind-address", "127.0.0.1:" + port});
+  ASSERT_TRUE(startExampleRun("counted"));
   auto scrape = [&] {
     auto result =
         runCommand({"curl", "-sf", "--max-time", "10", "http://127.0.0.1:" + port + "/metrics"});
@@ -623,8 +635,7 @@ TEST_F(RunControlTest, MetricsCountRunsByReasonAndRequestsAsControllerRuntimeLab
 }
 
 TEST_F(RunControlTest, PodTemplateSchedulesThePodAndARuntimeClassMustBeAllowed) {
-  startController({"--allowed-runtime-classes", "gvisor"});
-  createPluginConfigMap("example", "example");
+  startWithExamplePlugin({"--allowed-runtime-classes", "gvisor"});
   createRunWith("placed", {{"plugin", {{"configMap", "example"}}},
                            {"podTemplate",
                             {{"nodeSelector", {{"pool", "plugins"}}},
@@ -643,8 +654,7 @@ TEST_F(RunControlTest, PodTemplateSchedulesThePodAndARuntimeClassMustBeAllowed) 
 }
 
 TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
-  startController();
-  createPluginConfigMap("example", "example");
+  startWithExamplePlugin();
   const json ttl = {{"plugin", {{"configMap", "example"}}},
                     {"ttlSecondsAfterFinished", 3600},
                     {"ttlSecondsAfterFailure", 1}};
@@ -662,6 +672,26 @@ TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {
   EXPECT_TRUE(waitFor([&] { return !get("pluginrun", "fails").is_object(); }, kWait,
                       "the failed run to be deleted after 1 s"));
   EXPECT_EQ(condition("passes", "Succeeded"), "True/Succeeded") << "3600 s: still there";
+}
+
+// A name at the 253-character limit (issue 14 item 5): the Pod's name stays a DNS label of at
+// most 63 characters, the run label a valid label value, and the run completes.
+TEST_F(RunControlTest, ARunNamedAtThe253CharacterLimitRunsInAValidPod) {
+  const std::string name = std::string(120, 'a') + "." + std::string(132, 'b');
+  ASSERT_EQ(name.size(), 253u);
+  startWithExamplePlugin();
+  ASSERT_TRUE(startExampleRun(name));
+  const std::string podName = podOf(name);
+  ASSERT_FALSE(podName.empty());
+  EXPECT_LE(podName.size(), 63u);
+  EXPECT_EQ(podName.rfind(std::string(52, 'a') + "-", 0), 0u) << podName;
+  const json pod = get("pod", podName);
+  EXPECT_EQ(pod["metadata"]["labels"].value("sandbox.plugins.dev/pluginrun", ""), podName)
+      << "the name does not fit a label value: the Pod's name stands for it";
+  runPod(podName);
+  finishPod(podName, 0, "long\n");
+  ASSERT_TRUE(waitCondition(name, "Succeeded", "True/Succeeded"));
+  EXPECT_EQ(pods().size(), 1u);
 }
 
 }  // namespace
