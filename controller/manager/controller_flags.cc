@@ -79,6 +79,11 @@ ParsedControllerFlags parseControllerFlags(int argc, const char* const* argv, st
       },
       "RuntimeClasses a run's spec.podTemplate.runtimeClassName may name, comma-separated "
       "(default none: such a run is rejected)");
+  app.add_option("--default-pod-template", flags.defaultPodTemplate,
+                 "scheduling every sandbox Pod gets unless its run's spec.podTemplate sets the "
+                 "field (nodeSelector, tolerations, affinity, priorityClassName, "
+                 "imagePullSecrets, runtimeClassName): inline JSON/YAML starting with '{', or a "
+                 "file");
   app.add_option("--workers", options.workers, "concurrent reconciles")->check(CLI::Range(1, 64));
   app.add_option("--kube-api-qps", flags.apiQps,
                  "API requests per second, 0 = unlimited (default 200)")

@@ -36,13 +36,29 @@ ControllerProcess::~ControllerProcess() {
   stop();
 }
 
+namespace {
+int statusCode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+}  // namespace
+
+std::optional<int> ControllerProcess::exitStatus() {
+  if (exitStatus_ || pid_ <= 0) return exitStatus_;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+  pid_ = -1;
+  exitStatus_ = statusCode(status);
+  return exitStatus_;
+}
+
 int ControllerProcess::stop() {
+  if (exitStatus_) return *exitStatus_;
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return statusCode(status);
 }
 
 std::string ControllerProcess::log() const {
