@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "api/pod_template.h"
+#include "api/spec_fields.h"
 #include "core/result.h"
 #include "kube/quantity.h"
 
@@ -20,16 +22,6 @@ struct InputSource {
   enum class Kind { ConfigMap, PersistentVolumeClaim };
   Kind kind = Kind::ConfigMap;
   std::string name;
-};
-
-// spec.podTemplate: where and how the Pod is scheduled (the subset Tekton's podTemplate offers).
-// Nothing in it can weaken the sandbox: the Pod's security settings are the builder's alone.
-struct PodTemplate {
-  std::map<std::string, std::string> nodeSelector;
-  nlohmann::json tolerations = nlohmann::json::array();  // checked: key, operator, value, effect
-  std::optional<std::string> priorityClassName;
-  std::vector<std::string> imagePullSecrets;
-  std::optional<std::string> runtimeClassName;  // allowed only if the controller lists it
 };
 
 // A PluginRun, checked: every field has the type and range DESIGN.md gives it.
@@ -58,17 +50,10 @@ inline constexpr size_t kMaxArgs = 64;
 inline constexpr size_t kMaxArgBytes = 4096;
 inline constexpr int64_t kMaxTimeoutSeconds = 86400;    // one day
 inline constexpr int64_t kMaxTtlSeconds = 365 * 86400;  // one year
-inline constexpr size_t kMaxNodeSelectorEntries = 32;
-inline constexpr size_t kMaxTolerations = 16;
-inline constexpr size_t kMaxImagePullSecrets = 8;
 
 // Reads a PluginRun object (from the API or a YAML file). Rule "spec" with a message naming the
 // field for: wrong apiVersion/kind, a missing or invalid name, no spec.plugin.configMap, more
 // than one input, a non-positive timeout, a bad quantity, unknown fields, wrong types.
 core::Result<PluginRun> parsePluginRun(const nlohmann::json& object);
-
-// DNS-1123 subdomain (object names) and label (namespaces) as the API server checks them.
-bool isDnsSubdomain(std::string_view name);
-bool isDnsLabel(std::string_view name);
 
 }  // namespace ps::reconcile

@@ -16,8 +16,18 @@ std::string BearerTokenSource::current() {
   if (tokenFile_.empty()) return fixedToken_;
   MutexLock lock(mutex_);
   const auto now = clock_.now();
-  if (loaded_ && now - lastRead_ < refreshEvery_) return cached_;
-  lastRead_ = now;
+  if (loaded_ && now - lastRead_ < refreshEvery_) return cached_.empty() ? fixedToken_ : cached_;
+  return readLocked();
+}
+
+std::string BearerTokenSource::reread() {
+  if (tokenFile_.empty()) return fixedToken_;
+  MutexLock lock(mutex_);
+  return readLocked();
+}
+
+std::string BearerTokenSource::readLocked() {
+  lastRead_ = clock_.now();
   std::ifstream in(tokenFile_);
   if (in) {
     std::ostringstream text;

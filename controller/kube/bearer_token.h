@@ -19,8 +19,13 @@ class BearerTokenSource {
   // The current token; empty when there is none. A file that became unreadable keeps the last
   // token read (the next refresh may find it again).
   std::string current();
+  // Reads the file now (after a 401: the kubelet may have rotated the token within the
+  // interval); the token then in force.
+  std::string reread();
 
  private:
+  std::string readLocked() REQUIRES(mutex_);
+
   const std::string fixedToken_;
   const std::filesystem::path tokenFile_;
   const Clock& clock_;

@@ -9,7 +9,7 @@
 #include <mutex>
 
 #include "core/annotated_mutex.h"
-#include "kube/bearer_token.h"
+#include "kube/credentials.h"
 
 namespace ps::kube {
 namespace {
@@ -36,7 +36,7 @@ class CpprestHttpClient final : public HttpClient {
   CpprestHttpClient(const ClientConfig& config, std::chrono::milliseconds defaultTimeout)
       : config_(config),
         defaultTimeout_(defaultTimeout),
-        token_(config.bearerToken, config.bearerTokenFile, SteadyClock::instance()) {}
+        credentials_(makeCredentialSource(config)) {}
 
   Result<HttpResponse> send(const HttpRequest& request) override {
     StopSignal neverStopped;
@@ -57,19 +57,38 @@ class CpprestHttpClient final : public HttpClient {
     if (stop.stopped()) return KubeError{ErrorKind::kCancelled, 0, "", "stopped"};
     pplx::cancellation_token_source cancel;
     const int callbackId = stop.onStop([&cancel] { cancel.cancel(); });
-    auto result = exchange(request, onChunk, cancel.get_token());
+    auto result = authenticatedExchange(request, onChunk, cancel.get_token());
     stop.removeCallback(callbackId);
     if (!result && stop.stopped()) return KubeError{ErrorKind::kCancelled, 0, "", "stopped"};
     return result;
   }
 
  private:
-  Result<HttpResponse> exchange(const HttpRequest& request, const ChunkHandler& onChunk,
+  // A 401 renews the credentials (a rotated token file, an expired plugin token) and, when they
+  // changed, sends the request once more: the server did nothing with the refused one, and a
+  // 401 body is never handed to `onChunk`.
+  Result<HttpResponse> authenticatedExchange(const HttpRequest& request,
+                                             const ChunkHandler& onChunk,
+                                             const pplx::cancellation_token& token) {
+    auto credentials = credentials_->current();
+    if (!credentials) return credentials.error();
+    auto result = exchange(request, *credentials, onChunk, token);
+    if (!result || result->status != 401) return result;
+    if (!credentials_->renewAfterUnauthorized(*credentials)) return result;
+    auto renewed = credentials_->current();
+    if (!renewed) return renewed.error();
+    return exchange(request, *renewed, onChunk, token);
+  }
+
+  Result<HttpResponse> exchange(const HttpRequest& request, const Credentials& credentials,
+                                const ChunkHandler& onChunk,
                                 const pplx::cancellation_token& token) {
     try {
-      http_client& client = clientFor(request.timeout);
+      // Held for the whole exchange: a certificate rotation may replace the map's entry meanwhile.
+      std::shared_ptr<http_client> client = clientFor(request.timeout, credentials);
       // Runs on the caller's own thread: blocking here never starves the PPLX pool.
-      http::http_response response = client.request(buildMessage(request), token).get();
+      http::http_response response =
+          client->request(buildMessage(request, credentials.bearerToken), token).get();
       HttpResponse head;
       head.status = response.status_code();
       for (const auto& [name, value] : response.headers()) head.headers[lowerCase(name)] = value;
@@ -97,7 +116,7 @@ class CpprestHttpClient final : public HttpClient {
     }
   }
 
-  http::http_request buildMessage(const HttpRequest& request) {
+  http::http_request buildMessage(const HttpRequest& request, const std::string& bearerToken) {
     http::http_request message(request.method);
     message.set_request_uri(web::uri(request.path));
     std::string contentType = "application/json";
@@ -108,8 +127,7 @@ class CpprestHttpClient final : public HttpClient {
         message.headers().add(name, value);
       }
     }
-    if (const auto token = token_.current(); !token.empty())
-      message.headers().add("Authorization", "Bearer " + token);
+    if (!bearerToken.empty()) message.headers().add("Authorization", "Bearer " + bearerToken);
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
         request.method == "PATCH") {
       message.set_body(request.body, contentType);
@@ -117,33 +135,42 @@ class CpprestHttpClient final : public HttpClient {
     return message;
   }
 
-  // One client per inactivity timeout: watches need a longer one than ordinary requests.
-  http_client& clientFor(std::chrono::milliseconds timeout) {
+  // One client per inactivity timeout: watches need a longer one than ordinary requests. A new
+  // client certificate (from an exec plugin) starts new clients, so new connections present it.
+  std::shared_ptr<http_client> clientFor(std::chrono::milliseconds timeout,
+                                         const Credentials& credentials) {
     if (timeout.count() == 0) timeout = defaultTimeout_;
     MutexLock lock(mutex_);
+    if (credentials.clientCertPem != clientCertPem_ || credentials.clientKeyPem != clientKeyPem_) {
+      clients_.clear();
+      clientCertPem_ = credentials.clientCertPem;
+      clientKeyPem_ = credentials.clientKeyPem;
+    }
     auto found = clients_.find(timeout);
-    if (found != clients_.end()) return *found->second;
+    if (found != clients_.end()) return found->second;
     http_client_config settings;
     settings.set_timeout(timeout);
     settings.set_validate_certificates(!config_.insecureSkipTlsVerify);
-    settings.set_ssl_context_callback([this](boost::asio::ssl::context& context) {
-      if (!config_.caPem.empty())
-        context.add_certificate_authority(boost::asio::buffer(config_.caPem));
-      if (!config_.clientCertPem.empty()) {
-        context.use_certificate_chain(boost::asio::buffer(config_.clientCertPem));
-        context.use_private_key(boost::asio::buffer(config_.clientKeyPem),
-                                boost::asio::ssl::context::pem);
+    settings.set_ssl_context_callback([caPem = config_.caPem, certPem = clientCertPem_,
+                                       keyPem = clientKeyPem_](boost::asio::ssl::context& context) {
+      if (!caPem.empty()) context.add_certificate_authority(boost::asio::buffer(caPem));
+      if (!certPem.empty()) {
+        context.use_certificate_chain(boost::asio::buffer(certPem));
+        context.use_private_key(boost::asio::buffer(keyPem), boost::asio::ssl::context::pem);
       }
     });
-    auto client = std::make_unique<http_client>(web::uri(config_.server), settings);
-    return *clients_.emplace(timeout, std::move(client)).first->second;
+    auto client = std::make_shared<http_client>(web::uri(config_.server), settings);
+    clients_.emplace(timeout, client);
+    return client;
   }
 
   const ClientConfig config_;
   const std::chrono::milliseconds defaultTimeout_;
-  BearerTokenSource token_;
+  const CredentialSourcePtr credentials_;
   Mutex mutex_;
-  std::map<std::chrono::milliseconds, std::unique_ptr<http_client>> clients_ GUARDED_BY(mutex_);
+  std::string clientCertPem_ GUARDED_BY(mutex_);  // the certificate the clients present
+  std::string clientKeyPem_ GUARDED_BY(mutex_);
+  std::map<std::chrono::milliseconds, std::shared_ptr<http_client>> clients_ GUARDED_BY(mutex_);
 };
 
 }  // namespace

@@ -78,6 +78,43 @@ std::string trimmed(std::string text) {
   return text;
 }
 
+Result<ExecConfig> execFrom(const YAML::Node& exec, const std::filesystem::path& baseDir) {
+  if (!exec.IsMap()) return configError("user.exec must be a map");
+  ExecConfig config;
+  config.apiVersion = scalar(exec, "apiVersion");
+  if (config.apiVersion != "client.authentication.k8s.io/v1" &&
+      config.apiVersion != "client.authentication.k8s.io/v1beta1") {
+    return configError("user.exec.apiVersion \"" + config.apiVersion +
+                       "\" is not client.authentication.k8s.io/v1 or v1beta1");
+  }
+  config.command = scalar(exec, "command");
+  if (config.command.empty()) return configError("user.exec.command is required");
+  // As kubectl: "./bin/get-token" is relative to the kubeconfig, a bare name is looked up on PATH.
+  if (config.command.find('/') != std::string::npos && config.command.front() != '/')
+    config.command = (baseDir / config.command).string();
+  if (const YAML::Node args = exec["args"]; args) {
+    if (!args.IsSequence()) return configError("user.exec.args must be a list");
+    for (const auto& arg : args) config.args.push_back(arg.as<std::string>());
+  }
+  if (const YAML::Node env = exec["env"]; env) {
+    if (!env.IsSequence()) return configError("user.exec.env must be a list of {name, value}");
+    for (const auto& entry : env) {
+      const std::string name = scalar(entry, "name");
+      if (name.empty() || name.find('=') != std::string::npos)
+        return configError("user.exec.env: an entry has no valid name");
+      config.env.emplace_back(name, scalar(entry, "value"));
+    }
+  }
+  config.provideClusterInfo = scalar(exec, "provideClusterInfo") == "true";
+  config.installHint = scalar(exec, "installHint");
+  const std::string mode = scalar(exec, "interactiveMode");
+  if (mode == "Always")
+    return configError("user.exec.interactiveMode Always needs a terminal; a controller has none");
+  if (!mode.empty() && mode != "Never" && mode != "IfAvailable")
+    return configError("user.exec.interactiveMode \"" + mode + "\" is not Never or IfAvailable");
+  return config;
+}
+
 Result<ClientConfig> fromKubeconfig(const YAML::Node& root, const std::string& wanted,
                                     const std::filesystem::path& baseDir) {
   const std::string contextName = wanted.empty() ? scalar(root, "current-context") : wanted;
@@ -108,6 +145,13 @@ Result<ClientConfig> fromKubeconfig(const YAML::Node& root, const std::string& w
     if (auto file = scalar(user, "tokenFile"); !file.empty()) {
       std::filesystem::path tokenPath(file);
       config.bearerTokenFile = tokenPath.is_relative() ? baseDir / tokenPath : tokenPath;
+    }
+    if (const YAML::Node exec = user["exec"]; exec && !exec.IsNull()) {
+      if (!config.bearerToken.empty() || !config.bearerTokenFile.empty())
+        return configError("user has both a token and an exec plugin; give one");
+      auto plugin = execFrom(exec, baseDir);
+      if (!plugin) return plugin.error();
+      config.exec = std::move(plugin.value());
     }
   }
   if (auto ns = scalar(context, "namespace"); !ns.empty()) config.defaultNamespace = ns;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "kube/exec_credential.h"
 #include "kube/kube_error.h"
 
 namespace ps::kube {
@@ -17,6 +18,7 @@ struct ClientConfig {
   std::string clientKeyPem;
   std::string bearerToken;                // fixed token, or
   std::filesystem::path bearerTokenFile;  // a token file re-read when it rotates
+  std::optional<ExecConfig> exec;         // or a credential plugin (users[].user.exec)
   bool insecureSkipTlsVerify = false;     // only ever set explicitly
   std::string defaultNamespace = "default";
 };
@@ -26,7 +28,9 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 EnvLookup processEnvironment();
 
 // Reads a kubeconfig file using `context` (or its current-context). Relative certificate and
-// token paths are resolved against the kubeconfig's directory.
+// token paths (and an exec command holding a '/') are resolved against the kubeconfig's directory.
+// An exec stanza needs a command and apiVersion client.authentication.k8s.io/v1 or v1beta1, and
+// cannot ask for interactiveMode Always (a controller has no terminal) nor stand beside a token.
 Result<ClientConfig> loadKubeconfig(const std::filesystem::path& path,
                                     const std::string& context = "");
 

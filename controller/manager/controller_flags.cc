@@ -78,6 +78,11 @@ void addRunFlags(CLI::App& app, ControllerFlags& flags) {
       },
       "RuntimeClasses a run's spec.podTemplate.runtimeClassName may name, comma-separated "
       "(default none: such a run is rejected)");
+  app.add_option("--default-pod-template", flags.defaultPodTemplate,
+                 "scheduling every sandbox Pod gets unless its run's spec.podTemplate sets the "
+                 "field (nodeSelector, tolerations, affinity, priorityClassName, "
+                 "imagePullSecrets, runtimeClassName): inline JSON/YAML starting with '{', or a "
+                 "file");
 }
 
 // Reconcile workers and the API client's rate limit.

@@ -16,6 +16,7 @@ struct ControllerFlags {
   std::string namespaces;  // comma-separated; empty = all
   std::string executor = "pod";
   std::string sandboxImage;
+  std::string defaultPodTemplate;  // --default-pod-template: inline JSON/YAML or a file
   int64_t maxRunning = 0;
   double trustReloadSeconds = 2;
   // Client-side rate limit of API requests. A launch costs about two writes, so the limit must

@@ -10,6 +10,7 @@
 
 #include "core/trust_env.h"
 #include "manager/controller_manager.h"
+#include "manager/default_pod_template.h"
 #include "manager/watch_namespaces.h"
 
 namespace ps::reconcile {
@@ -56,6 +57,11 @@ std::optional<std::string> completeManagerOptions(ControllerFlags& flags) {
   if (!watched.error.empty()) return watched.error;
   options.watchNamespaces = watched.names;
   if (!flags.sandboxImage.empty()) options.reconciler.settings.sandboxImage = flags.sandboxImage;
+  if (!flags.defaultPodTemplate.empty()) {
+    auto defaults = loadDefaultPodTemplate(flags.defaultPodTemplate);
+    if (!defaults) return defaults.rejection().message;
+    options.reconciler.settings.podTemplateDefaults = std::move(defaults.value());
+  }
   options.reconciler.maxRunning = static_cast<size_t>(flags.maxRunning);
   options.identity = defaultIdentity();
   return std::nullopt;

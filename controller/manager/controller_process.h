@@ -17,8 +17,9 @@
 namespace ps::reconcile {
 
 // Fills what the flags leave to the process: the Lease namespace and identity from the Pod's
-// environment, the executor, the watched namespaces, the sandbox image and the run limit.
-// Returns why the flags are refused (a bad --namespace), else nothing.
+// environment, the executor, the watched namespaces, the sandbox image, the run limit and the
+// default pod template. Returns why the flags are refused (a bad --namespace or
+// --default-pod-template), else nothing.
 std::optional<std::string> completeManagerOptions(ControllerFlags& flags);
 
 // The trust settings in force at start, with the missing-policy warning said once. Null (and

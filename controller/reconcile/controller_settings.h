@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/pod_template.h"
 #include "kube/quantity.h"
 
 namespace ps::reconcile {
@@ -17,6 +18,10 @@ struct ControllerSettings {
   // The RuntimeClasses a run's spec.podTemplate.runtimeClassName may name (--allowed-runtime-
   // classes); empty: none, so no run can pick a weaker runtime than the operator's.
   std::vector<std::string> allowedRuntimeClasses;
+  // Scheduling every Pod gets unless its run's spec.podTemplate sets the field itself
+  // (--default-pod-template; withDefaults() is the merge). Its runtimeClassName is the
+  // operator's choice, so it needs no --allowed-runtime-classes entry.
+  PodTemplate podTemplateDefaults;
   int64_t defaultTimeoutSeconds = 300;
   int64_t maxTimeoutSeconds = 3600;
   kube::Quantity defaultCpu = *kube::Quantity::parse("500m");

@@ -148,10 +148,12 @@ std::optional<core::Rejection> checkRuntimeClass(const PluginRun& run,
                                           " (--allowed-runtime-classes)");
 }
 
-// Scheduling from spec.podTemplate; the security settings stay the builder's own.
+// Scheduling from spec.podTemplate over the operator's defaults; the security settings stay the
+// builder's own.
 void applyPodTemplate(const PodTemplate& pod, json& spec) {
   if (!pod.nodeSelector.empty()) spec["nodeSelector"] = pod.nodeSelector;
   if (!pod.tolerations.empty()) spec["tolerations"] = pod.tolerations;
+  if (!pod.affinity.empty()) spec["affinity"] = pod.affinity;
   if (pod.priorityClassName) spec["priorityClassName"] = *pod.priorityClassName;
   if (!pod.imagePullSecrets.empty()) {
     json secrets = json::array();
@@ -218,7 +220,7 @@ core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& p
        {container(run, result.limits, settings, pinned, withInput, core::grants(plan, "network"))}},
       {"volumes", volumes}};
   if (settings.runtimeClassName) spec["runtimeClassName"] = *settings.runtimeClassName;
-  if (run.podTemplate) applyPodTemplate(*run.podTemplate, spec);
+  applyPodTemplate(withDefaults(run.podTemplate, settings.podTemplateDefaults), spec);
   result.pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
                 {"metadata", podMetadata(run, plan, result.podName)},

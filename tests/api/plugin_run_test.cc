@@ -48,6 +48,21 @@ TEST(PluginRunTest, PodTemplate) {
     "nodeSelector": {"pool": "plugins"},
     "tolerations": [{"key": "plugins", "operator": "Equal", "value": "yes",
                      "effect": "NoExecute", "tolerationSeconds": 60}],
+    "affinity": {
+      "nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+          {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]},
+          {"matchFields": [{"key": "metadata.name", "operator": "NotIn", "values": ["node-a"]}]}]},
+        "preferredDuringSchedulingIgnoredDuringExecution": [
+          {"weight": 50, "preference": {"matchExpressions": [{"key": "pool", "operator": "Exists"}]}}]},
+      "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"topologyKey": "topology.kubernetes.io/zone",
+         "labelSelector": {"matchLabels": {"app": "cache"}}, "namespaces": ["data"]}]},
+      "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+        {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+         "labelSelector": {"matchExpressions": [
+           {"key": "sandbox.plugins.dev/pluginrun", "operator": "Exists"}]},
+         "namespaceSelector": {}, "matchLabelKeys": ["pool"]}}]}},
     "priorityClassName": "low", "imagePullSecrets": [{"name": "mirror"}],
     "runtimeClassName": "gvisor"})");
   const auto run = parsePluginRun(object);
@@ -56,6 +71,7 @@ TEST(PluginRunTest, PodTemplate) {
   EXPECT_EQ(run->podTemplate->nodeSelector,
             (std::map<std::string, std::string>{{"pool", "plugins"}}));
   EXPECT_EQ(run->podTemplate->tolerations, object["spec"]["podTemplate"]["tolerations"]);
+  EXPECT_EQ(run->podTemplate->affinity, object["spec"]["podTemplate"]["affinity"]);
   EXPECT_EQ(run->podTemplate->priorityClassName, "low");
   EXPECT_EQ(run->podTemplate->imagePullSecrets, std::vector<std::string>{"mirror"});
   EXPECT_EQ(run->podTemplate->runtimeClassName, "gvisor");
@@ -96,8 +112,11 @@ TEST(PluginRunTest, PersistentVolumeClaimInput) {
 struct BadCase {
   const char* pointer;  // JSON pointer to replace (or remove with null json)
   json value;
-  const char* expected;  // substring of the rejection line
+  std::string expected;  // substring of the rejection line
 };
+
+constexpr const char* kRequired = "requiredDuringSchedulingIgnoredDuringExecution";
+constexpr const char* kPreferred = "preferredDuringSchedulingIgnoredDuringExecution";
 
 TEST(PluginRunTest, RejectsBadSpecsWithClearMessages) {
   const std::vector<BadCase> cases = {
@@ -146,6 +165,67 @@ TEST(PluginRunTest, RejectsBadSpecsWithClearMessages) {
       {"/spec/podTemplate/imagePullSecrets", {{{"name", "Bad_Name"}}}, "not a valid object name"},
       {"/spec/podTemplate/runtimeClassName", "", "spec.podTemplate.runtimeClassName"},
       {"/spec/podTemplate/priorityClassName", 3, "spec.podTemplate.priorityClassName"},
+      {"/spec/podTemplate/affinity", "x", "spec.podTemplate.affinity: must be an object"},
+      {"/spec/podTemplate/affinity",
+       {{"nodeAntiAffinity", json::object()}},
+       "spec.podTemplate.affinity.nodeAntiAffinity: unknown field"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kRequired, {{"nodeSelectorTerms", json::array()}}}},
+       "affinity.nodeAffinity." + std::string(kRequired) +
+           ".nodeSelectorTerms: needs at least one"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kRequired, json::object()}},
+       "nodeSelectorTerms: needs at least one term"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kRequired, {{"nodeSelectorTerms", std::vector<json>(9, json::object())}}}},
+       "nodeSelectorTerms: at most 8 entries"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kRequired,
+         {{"nodeSelectorTerms",
+           {{{"matchExpressions", {{{"key", "a"}, {"operator", "Near"}}}}}}}}}},
+       "nodeSelectorTerms[0].matchExpressions[0].operator: must be one of In, NotIn, Exists, "
+       "DoesNotExist, Gt, Lt"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kRequired, {{"nodeSelectorTerms", {{{"matchFields", {{{"operator", "In"}}}}}}}}}},
+       "matchFields[0].key: is required"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kRequired,
+         {{"nodeSelectorTerms",
+           {{{"matchExpressions",
+              {{{"key", "a"},
+                {"operator", "In"},
+                {"values", std::vector<std::string>(17, "v")}}}}}}}}}},
+       "matchExpressions[0].values: at most 16 entries"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kPreferred, {{{"weight", 101}, {"preference", json::object()}}}}},
+       std::string(kPreferred) + "[0].weight: must be at most 100"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kPreferred, {{{"weight", 0}, {"preference", json::object()}}}}},
+       "[0].weight: must be at least 1"},
+      {"/spec/podTemplate/affinity/nodeAffinity",
+       {{kPreferred, {{{"weight", 1}}}}},
+       "[0].preference: is required"},
+      {"/spec/podTemplate/affinity/podAffinity",
+       {{kRequired, {json::object()}}},
+       "podAffinity." + std::string(kRequired) + "[0].topologyKey: is required"},
+      {"/spec/podTemplate/affinity/podAntiAffinity",
+       {{kRequired, {{{"topologyKey", "zone"}, {"labelSelector", {{"matchLabels", {{"a", 1}}}}}}}}},
+       "labelSelector.matchLabels.a: must be a string"},
+      {"/spec/podTemplate/affinity/podAntiAffinity",
+       {{kRequired,
+         {{{"topologyKey", "zone"},
+           {"labelSelector", {{"matchExpressions", {{{"key", "a"}, {"operator", "Gt"}}}}}}}}}},
+       "labelSelector.matchExpressions[0].operator: must be one of In, NotIn, Exists, "
+       "DoesNotExist"},
+      {"/spec/podTemplate/affinity/podAntiAffinity",
+       {{kRequired, {{{"topologyKey", "zone"}, {"namespaces", {std::string(64, 'n')}}}}}},
+       "namespaces[0]: longer than 63 bytes"},
+      {"/spec/podTemplate/affinity/podAffinity",
+       {{kPreferred, {{{"weight", 5}, {"podAffinityTerm", {{"topologyKey", ""}}}}}}},
+       "podAffinityTerm.topologyKey: must not be empty"},
+      {"/spec/podTemplate/affinity/podAffinity",
+       {{kRequired, {{{"topologyKey", "zone"}, {"nodeName", "x"}}}}},
+       "[0].nodeName: unknown field"},
       {"/spec/status", true, "spec.status: the only value is \"Cancelled\""},
       {"/spec/resources/limits/cpu", "lots",
        "spec.resources.limits.cpu: \"lots\" is not a quantity"},

@@ -85,6 +85,85 @@ users:
   EXPECT_EQ(config->defaultNamespace, "default");
 }
 
+TEST_F(KubeConfigTest, ExecPluginAsEksWritesIt) {
+  const auto path = write("config", R"(
+current-context: eks
+contexts:
+- {name: eks, context: {cluster: c, user: u}}
+clusters:
+- {name: c, cluster: {server: "https://eks:443"}}
+users:
+- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [--region, eu-west-1, eks, get-token, --cluster-name, prod]
+      env:
+      - {name: AWS_PROFILE, value: ops}
+      provideClusterInfo: true
+      interactiveMode: IfAvailable
+      installHint: install the AWS CLI
+)");
+  auto config = loadKubeconfig(path);
+  ASSERT_TRUE(config) << config.error().describe();
+  ASSERT_TRUE(config->exec.has_value());
+  EXPECT_EQ(config->exec->apiVersion, "client.authentication.k8s.io/v1beta1");
+  EXPECT_EQ(config->exec->command, "aws");  // a bare name: looked up on PATH
+  EXPECT_EQ(config->exec->args, (std::vector<std::string>{"--region", "eu-west-1", "eks",
+                                                          "get-token", "--cluster-name", "prod"}));
+  EXPECT_EQ(config->exec->env,
+            (std::vector<std::pair<std::string, std::string>>{{"AWS_PROFILE", "ops"}}));
+  EXPECT_TRUE(config->exec->provideClusterInfo);
+  EXPECT_EQ(config->exec->installHint, "install the AWS CLI");
+  EXPECT_TRUE(config->bearerToken.empty());
+}
+
+TEST_F(KubeConfigTest, ExecCommandWithASlashIsRelativeToTheKubeconfig) {
+  const auto path = write("config", R"(
+current-context: a
+contexts: [{name: a, context: {cluster: c, user: u}}]
+clusters: [{name: c, cluster: {server: "https://x:1"}}]
+users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: ./bin/get-token, interactiveMode: Never}}}]
+)");
+  auto config = loadKubeconfig(path);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->exec->command, (dir_ / "./bin/get-token").string());
+  EXPECT_FALSE(config->exec->provideClusterInfo);
+}
+
+TEST_F(KubeConfigTest, BadExecStanzasAreConfigErrors) {
+  const std::string head =
+      "current-context: a\ncontexts: [{name: a, context: {cluster: c, user: u}}]\n"
+      "clusters: [{name: c, cluster: {server: s}}]\nusers: [{name: u, user: ";
+  const std::map<std::string, std::string> cases = {
+      {"{exec: {apiVersion: client.authentication.k8s.io/v1alpha1, command: x}}",
+       "is not client.authentication.k8s.io/v1 or v1beta1"},
+      {"{exec: {command: x}}", "is not client.authentication.k8s.io/v1 or v1beta1"},
+      {"{exec: {apiVersion: client.authentication.k8s.io/v1}}", "user.exec.command is required"},
+      {"{exec: {apiVersion: client.authentication.k8s.io/v1, command: x, interactiveMode: "
+       "Always}}",
+       "needs a terminal"},
+      {"{exec: {apiVersion: client.authentication.k8s.io/v1, command: x, interactiveMode: "
+       "Sometimes}}",
+       "is not Never or IfAvailable"},
+      {"{exec: {apiVersion: client.authentication.k8s.io/v1, command: x, args: a}}",
+       "user.exec.args must be a list"},
+      {"{exec: {apiVersion: client.authentication.k8s.io/v1, command: x, env: [{value: v}]}}",
+       "user.exec.env: an entry has no valid name"},
+      {"{token: t, exec: {apiVersion: client.authentication.k8s.io/v1, command: x}}",
+       "both a token and an exec plugin"},
+      {"{exec: [x]}", "user.exec must be a map"},
+  };
+  for (const auto& [user, expected] : cases) {
+    auto config = loadKubeconfig(write("config", head + user + "}]\n"));
+    ASSERT_FALSE(config) << user;
+    EXPECT_EQ(config.error().kind, ErrorKind::kConfig) << user;
+    EXPECT_NE(config.error().message.find(expected), std::string::npos)
+        << user << " -> " << config.error().message;
+  }
+}
+
 TEST_F(KubeConfigTest, BadInputsAreConfigErrors) {
   const std::map<std::string, std::string> cases = {
       {"no current context", "contexts: []\n"},

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
 #include <thread>
 
 namespace ps::reconcile {
@@ -48,6 +51,56 @@ TEST(CompleteManagerOptionsTest, ABadNamespaceIsRefusedByName) {
   auto refused = completeManagerOptions(flags);
   ASSERT_TRUE(refused.has_value());
   EXPECT_NE(refused->find("Not_A_Name"), std::string::npos) << *refused;
+}
+
+TEST(CompleteManagerOptionsTest, DefaultPodTemplateInlineOrFromAFile) {
+  ControllerFlags inlineFlags;
+  inlineFlags.defaultPodTemplate =
+      R"({"nodeSelector":{"pool":"plugins"},"priorityClassName":"low",)"
+      R"("affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":)"
+      R"([{"weight":10,"preference":{"matchExpressions":[{"key":"spot","operator":"DoesNotExist"}]}}]}}})";
+  ASSERT_EQ(completeManagerOptions(inlineFlags), std::nullopt);
+  const PodTemplate& fromInline = inlineFlags.options.reconciler.settings.podTemplateDefaults;
+  EXPECT_EQ(fromInline.nodeSelector, (std::map<std::string, std::string>{{"pool", "plugins"}}));
+  EXPECT_EQ(fromInline.priorityClassName, "low");
+  EXPECT_EQ(fromInline.affinity["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+                               [0]["weight"],
+            10);
+
+  const std::string path =
+      ::testing::TempDir() + "default-pod-template-" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(path) << "tolerations:\n- {key: plugins, operator: Exists, effect: NoSchedule}\n"
+                         "imagePullSecrets: [{name: mirror}]\nruntimeClassName: gvisor\n";
+  ControllerFlags fileFlags;
+  fileFlags.defaultPodTemplate = path;
+  ASSERT_EQ(completeManagerOptions(fileFlags), std::nullopt);
+  const PodTemplate& fromFile = fileFlags.options.reconciler.settings.podTemplateDefaults;
+  EXPECT_EQ(fromFile.tolerations[0]["key"], "plugins");
+  EXPECT_EQ(fromFile.imagePullSecrets, std::vector<std::string>{"mirror"});
+  EXPECT_EQ(fromFile.runtimeClassName, "gvisor");
+  std::remove(path.c_str());
+}
+
+TEST(CompleteManagerOptionsTest, ABadDefaultPodTemplateIsRefusedInOneLine) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"hostNetwork":true})", "--default-pod-template.hostNetwork: unknown field"},
+      {R"({"tolerations":[{"effect":"Evict"}]})",
+       "--default-pod-template.tolerations[0].effect: must be one of"},
+      {R"({"affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{}]}}})",
+       "topologyKey: is required"},
+      {"{nodeSelector: [unclosed", "--default-pod-template"},
+      {"/nonexistent/defaults.yaml",
+       "--default-pod-template: cannot read file "
+       "/nonexistent/defaults.yaml"},
+  };
+  for (const auto& [value, expected] : cases) {
+    ControllerFlags flags;
+    flags.defaultPodTemplate = value;
+    const auto refused = completeManagerOptions(flags);
+    ASSERT_TRUE(refused.has_value()) << value;
+    EXPECT_NE(refused->find(expected), std::string::npos) << value << " -> " << *refused;
+    EXPECT_EQ(refused->find('\n'), std::string::npos) << *refused;
+  }
 }
 
 TEST(ApiClientOptionsTest, RateLimitsComeFromTheFlags) {

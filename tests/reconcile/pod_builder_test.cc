@@ -402,6 +402,10 @@ PodTemplate sampleTemplate() {
   PodTemplate pod;
   pod.nodeSelector = {{"kubernetes.io/arch", "amd64"}, {"pool", "plugins"}};
   pod.tolerations = json::parse(R"([{"key":"plugins","operator":"Exists","effect":"NoSchedule"}])");
+  pod.affinity =
+      json::parse(R"({"podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":
+    [{"weight":100,"podAffinityTerm":{"topologyKey":"kubernetes.io/hostname",
+      "labelSelector":{"matchExpressions":[{"key":"sandbox.plugins.dev/pluginrun","operator":"Exists"}]}}}]}})");
   pod.priorityClassName = "low";
   pod.imagePullSecrets = {"mirror"};
   return pod;
@@ -415,10 +419,12 @@ TEST(PodBuilderTest, PodTemplateSchedulesThePodAndChangesNothingElse) {
   const json& spec = pod["spec"];
   EXPECT_EQ(spec["nodeSelector"], json({{"kubernetes.io/arch", "amd64"}, {"pool", "plugins"}}));
   EXPECT_EQ(spec["tolerations"][0]["key"], "plugins");
+  EXPECT_EQ(spec["affinity"], sampleTemplate().affinity);
   EXPECT_EQ(spec["priorityClassName"], "low");
   EXPECT_EQ(spec["imagePullSecrets"], json::parse(R"([{"name":"mirror"}])"));
   EXPECT_EQ(restrictedViolations(pod), std::vector<std::string>{});
-  for (const char* added : {"nodeSelector", "tolerations", "priorityClassName", "imagePullSecrets"})
+  for (const char* added :
+       {"nodeSelector", "tolerations", "affinity", "priorityClassName", "imagePullSecrets"})
     pod["spec"].erase(added);
   EXPECT_EQ(pod, plain) << "the template must add scheduling, nothing else";
 }
@@ -441,6 +447,32 @@ TEST(PodBuilderTest, ARuntimeClassMustBeAllowedByTheController) {
   run.podTemplate->runtimeClassName = "kata";
   const json pod = build(run, samplePlan(), settings);
   EXPECT_EQ(pod["spec"]["runtimeClassName"], "kata");  // the run's allowed choice wins
+}
+
+TEST(PodBuilderTest, ControllerDefaultsFillWhatTheRunLeavesOut) {
+  ControllerSettings settings;
+  settings.podTemplateDefaults = sampleTemplate();
+  settings.podTemplateDefaults.runtimeClassName = "gvisor";  // the operator's: no allowlist needed
+  PluginRun run = sampleRun();
+  json spec = build(run, samplePlan(), settings)["spec"];
+  EXPECT_EQ(spec["nodeSelector"], json({{"kubernetes.io/arch", "amd64"}, {"pool", "plugins"}}));
+  EXPECT_EQ(spec["tolerations"], sampleTemplate().tolerations);
+  EXPECT_EQ(spec["affinity"], sampleTemplate().affinity);
+  EXPECT_EQ(spec["priorityClassName"], "low");
+  EXPECT_EQ(spec["imagePullSecrets"], json::parse(R"([{"name":"mirror"}])"));
+  EXPECT_EQ(spec["runtimeClassName"], "gvisor");
+
+  // Each field the run sets replaces the default's whole; the others stay the defaults.
+  run.podTemplate = PodTemplate{};
+  run.podTemplate->nodeSelector = {{"zone", "b"}};
+  run.podTemplate->priorityClassName = "high";
+  spec = build(run, samplePlan(), settings)["spec"];
+  EXPECT_EQ(spec["nodeSelector"], json({{"zone", "b"}}));
+  EXPECT_EQ(spec["priorityClassName"], "high");
+  EXPECT_EQ(spec["tolerations"], sampleTemplate().tolerations);
+  EXPECT_EQ(spec["affinity"], sampleTemplate().affinity);
+  EXPECT_EQ(spec["runtimeClassName"], "gvisor");
+  EXPECT_EQ(restrictedViolations(build(run, samplePlan(), settings)), std::vector<std::string>{});
 }
 
 TEST(PodBuilderTest, DeterministicOutput) {

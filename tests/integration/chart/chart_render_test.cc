@@ -426,6 +426,45 @@ TEST(ChartRender, MaxRunningPerNamespaceIsPassedAndOffByDefault) {
   EXPECT_TRUE(hasArg(capped, "--max-running-per-namespace=3"));
 }
 
+TEST(ChartRender, NetworkIsolationWaitIsPassedWithItsDefault) {
+  const auto byDefault =
+      containerArgs(ofKind(documents(renderChart("niw", "ps", {})), "Deployment").at(0));
+  EXPECT_TRUE(hasArg(byDefault, "--network-isolation-wait=30"));
+  const auto off = containerArgs(
+      ofKind(documents(renderChart("niw", "ps", {"controller.networkIsolationWait=0"})),
+             "Deployment")
+          .at(0));
+  EXPECT_TRUE(hasArg(off, "--network-isolation-wait=0"));
+}
+
+// The value as one --default-pod-template flag holding its JSON (the controller checks it), and
+// no flag at all by default.
+TEST(ChartRender, DefaultPodTemplateBecomesOneJsonFlag) {
+  const auto byDefault =
+      containerArgs(ofKind(documents(renderChart("dpt", "ps", {})), "Deployment").at(0));
+  for (const auto& arg : byDefault) {
+    EXPECT_EQ(arg.rfind("--default-pod-template", 0), std::string::npos) << arg;
+  }
+  const std::string value =
+      R"({"nodeSelector":{"pool":"plugins"},"tolerations":[{"key":"plugins","operator":"Exists",)"
+      R"("effect":"NoSchedule"}],"priorityClassName":"low","imagePullSecrets":[{"name":"mirror"}],)"
+      R"("runtimeClassName":"gvisor","affinity":{"podAntiAffinity":{)"
+      R"("preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"podAffinityTerm":{)"
+      R"("topologyKey":"kubernetes.io/hostname","labelSelector":{"matchLabels":{"note":"a: b"}}}}]}}})";
+  const CommandResult rendered =
+      templateChart("dpt", "ps", {"--set-json", "controller.defaultPodTemplate=" + value});
+  ASSERT_TRUE(rendered.ok()) << describe(rendered);
+  const auto args = containerArgs(ofKind(documents(rendered.out), "Deployment").at(0));
+  std::vector<std::string> flags;
+  for (const auto& arg : args) {
+    if (arg.rfind("--default-pod-template=", 0) == 0) flags.push_back(arg);
+  }
+  ASSERT_EQ(flags.size(), 1u);
+  const YAML::Node passed =
+      YAML::Load(flags[0].substr(std::string("--default-pod-template=").size()));
+  EXPECT_TRUE(sameYaml(passed, YAML::Load(value))) << flags[0];
+}
+
 // createWatchNamespaces makes the missing ones (restricted, kept on uninstall), never the
 // release's own. Offline, lookup sees no cluster, so every listed one counts as missing.
 TEST(ChartRender, CreateWatchNamespacesRendersRestrictedKeptNamespaces) {
@@ -561,6 +600,18 @@ TEST(ChartRender, SchemaRefusesBadValues) {
       {"controller.allowedRuntimeClasses={Bad_Name}", "/controller/allowedRuntimeClasses/0"},
       {"controller.maxRunningPerNamespace=two", "/controller/maxRunningPerNamespace"},
       {"createWatchNamespaces=yes", "/createWatchNamespaces"},
+      {"controller.networkIsolationWait=601", "/controller/networkIsolationWait"},
+      {"controller.networkIsolationWait=-1", "/controller/networkIsolationWait"},
+      {"controller.networkIsolationWait=soon", "/controller/networkIsolationWait"},
+      {"controller.defaultPodTemplate.hostNetwork=true", "/controller/defaultPodTemplate"},
+      {"controller.defaultPodTemplate.tolerations[0].effect=Evict",
+       "/controller/defaultPodTemplate/tolerations/0/effect"},
+      {"controller.defaultPodTemplate.runtimeClassName=Bad_Name",
+       "/controller/defaultPodTemplate/runtimeClassName"},
+      {"controller.defaultPodTemplate.affinity.nodeAfinity.x=1",
+       "/controller/defaultPodTemplate/affinity"},
+      {"controller.defaultPodTemplate.imagePullSecrets[0].nme=x",
+       "/controller/defaultPodTemplate/imagePullSecrets/0"},
   };
   // Both PodDisruptionBudget bounds at once (the API server would refuse the object).
   {

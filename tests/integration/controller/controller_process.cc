@@ -90,7 +90,23 @@ ControllerProcess::~ControllerProcess() {
   stop();
 }
 
+namespace {
+int statusCode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+}  // namespace
+
+std::optional<int> ControllerProcess::exitStatus() {
+  if (exitStatus_ || pid_ <= 0) return exitStatus_;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+  pid_ = -1;
+  exitStatus_ = statusCode(status);
+  return exitStatus_;
+}
+
 int ControllerProcess::stop() {
+  if (exitStatus_) return *exitStatus_;
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   int status = 0;
@@ -99,7 +115,7 @@ int ControllerProcess::stop() {
   if (const std::string reports = takeSanitizerReports(logFile_); !reports.empty()) {
     ADD_FAILURE() << "sanitizer report from " << binary() << ":\n" << reports;
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return statusCode(status);
 }
 
 std::string ControllerProcess::log() const {

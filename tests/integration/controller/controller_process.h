@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ class ControllerProcess {
   ControllerProcess& operator=(const ControllerProcess&) = delete;
 
   bool running() const { return pid_ > 0; }
+  // Its exit status (as stop() gives it) once it has ended by itself; nullopt while it runs.
+  std::optional<int> exitStatus();
   // SIGTERM, then waits; the exit status (128+N for signal N), -1 if it was not running.
   int stop();
   std::string log() const;
@@ -33,6 +36,7 @@ class ControllerProcess {
 
  private:
   pid_t pid_ = -1;
+  std::optional<int> exitStatus_;
   std::string logFile_;
 };
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -498,6 +499,99 @@ namespace {
 
 // Issue 15, runs people can cancel and schedule: spec.status: Cancelled, the failure TTL, the
 // per-namespace cap, run metrics.
+// The controller authenticated by a ServiceAccount token in a file its kubeconfig names
+// (tokenFile; in a cluster the kubelet rotates the projected token file the same way). The token
+// is bound to a Secret; deleting it revokes the token for real (the server answers 401); a new
+// token renamed over the file carries the controller on: a run created afterwards is reconciled
+// to the end, without a restart.
+class TokenRotationTest : public PluginControllerTest {
+ protected:
+  void SetUp() override {
+    PluginControllerTest::SetUp();
+    dir_ = std::filesystem::temp_directory_path() / (ns() + "-token");
+    std::filesystem::create_directories(dir_);
+    ASSERT_TRUE(kubectlNs({"create", "serviceaccount", "controller"}).ok());
+    // Everything, but only in this namespace (the controller watches only it).
+    ASSERT_TRUE(kubectlNs({"create", "rolebinding", "controller", "--clusterrole=cluster-admin",
+                           "--serviceaccount=" + ns() + ":controller"})
+                    .ok());
+  }
+  void TearDown() override {
+    PluginControllerTest::TearDown();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string boundToken(const std::string& secret) {
+    EXPECT_TRUE(kubectlNs({"create", "secret", "generic", secret}).ok());
+    const CommandResult token =
+        kubectlNs({"create", "token", "controller", "--bound-object-kind", "Secret",
+                   "--bound-object-name", secret, "--duration", "1h"});
+    EXPECT_TRUE(token.ok()) << token.err;
+    std::string text = token.out;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+  }
+  void writeTokenFile(const std::string& token) {
+    std::ofstream(dir_ / "token.new") << token;
+    std::filesystem::rename(dir_ / "token.new", dir_ / "token");
+  }
+  // A kubeconfig whose user is `user` (YAML lines under `user:`).
+  std::string kubeconfig(const std::string& name, const std::string& user) {
+    const auto path = dir_ / name;
+    std::ofstream(path) << "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n"
+                        << "    server: " << cluster().serverUrl() << "\n"
+                        << "    certificate-authority: " << cluster().stateDir()
+                        << "/pki/ca.crt\nusers:\n- name: sa\n  user:\n    " << user << "\n"
+                        << "contexts:\n- name: sa\n  context: {cluster: test, user: sa}\n"
+                        << "current-context: sa\n";
+    return path.string();
+  }
+  CommandResult as(const std::string& kubeconfigPath, std::vector<std::string> args) const {
+    args.insert(args.begin(), {"kubectl", "--kubeconfig", kubeconfigPath, "-n", ns()});
+    return runCommand(args);
+  }
+  void runToSuccess(const std::string& run) {
+    createRun(run, "example");
+    ASSERT_TRUE(waitCondition(run, "Succeeded", "Unknown/Running"));
+    const std::string pod = podOf(run);
+    ASSERT_FALSE(pod.empty());
+    runPod(pod);
+    finishPod(pod, 0, "{\"todo\": 1}\n");
+    ASSERT_TRUE(waitCondition(run, "Succeeded", "True/Succeeded"));
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(TokenRotationTest, ControllerCarriesOnWhenItsTokenIsRevokedAndTheFileRotated) {
+  const std::string first = boundToken("bind-1");
+  writeTokenFile(first);
+  const std::string viaFile =
+      kubeconfig("controller.kubeconfig", "tokenFile: " + (dir_ / "token").string());
+  const std::string onlyFirst = kubeconfig("first.kubeconfig", "token: " + first);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return as(viaFile, {"get", "pluginruns"}).ok();
+      },
+      kWait, "the ServiceAccount to be allowed to list PluginRuns"));
+  createPluginConfigMap("example", "example");
+  startController({"--kubeconfig", viaFile});
+  ASSERT_NO_FATAL_FAILURE(runToSuccess("before"));
+
+  ASSERT_TRUE(kubectlNs({"delete", "secret", "bind-1"}).ok());
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const CommandResult refused = as(onlyFirst, {"get", "pluginruns"});
+        return !refused.ok() && refused.err.find("Unauthorized") != std::string::npos;
+      },
+      kWait, "the API server to refuse the token bound to the deleted Secret"));
+  writeTokenFile(boundToken("bind-2"));
+
+  ASSERT_NO_FATAL_FAILURE(runToSuccess("after"));
+  EXPECT_TRUE(controller_->running());
+  EXPECT_EQ(condition("before", "Succeeded"), "True/Succeeded");
+}
+
 class RunControlTest : public PluginControllerTest {
  protected:
   void cancel(const std::string& run) {
@@ -636,9 +730,16 @@ TEST_F(RunControlTest, MetricsCountRunsByReasonAndRequestsAsControllerRuntimeLab
 
 TEST_F(RunControlTest, PodTemplateSchedulesThePodAndARuntimeClassMustBeAllowed) {
   startWithExamplePlugin({"--allowed-runtime-classes", "gvisor"});
+  const json affinity = json::parse(R"({"nodeAffinity":{
+      "requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+        {"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["linux"]}]}]}},
+      "podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":50,
+        "podAffinityTerm":{"topologyKey":"kubernetes.io/hostname","labelSelector":{
+          "matchExpressions":[{"key":"sandbox.plugins.dev/pluginrun","operator":"Exists"}]}}}]}})");
   createRunWith("placed", {{"plugin", {{"configMap", "example"}}},
                            {"podTemplate",
                             {{"nodeSelector", {{"pool", "plugins"}}},
+                             {"affinity", affinity},
                              {"tolerations", {{{"key", "plugins"}, {"operator", "Exists"}}}}}}});
   createRunWith("weaker", {{"plugin", {{"configMap", "example"}}},
                            {"podTemplate", {{"runtimeClassName", "runc"}}}});
@@ -646,11 +747,52 @@ TEST_F(RunControlTest, PodTemplateSchedulesThePodAndARuntimeClassMustBeAllowed) 
   const json pod = get("pod", podOf("placed"));
   EXPECT_EQ(pod["spec"]["nodeSelector"], json({{"pool", "plugins"}})) << pod.dump();
   EXPECT_EQ(pod["spec"]["tolerations"][0]["key"], "plugins");
+  EXPECT_EQ(pod["spec"]["affinity"], affinity) << pod.dump();
   ASSERT_TRUE(waitCondition("weaker", "Succeeded", "False/Rejected"));
   EXPECT_NE(messageOf(get("pluginrun", "weaker")).find("rejected: runtimeClass:"),
             std::string::npos)
       << get("pluginrun", "weaker").dump();
   EXPECT_EQ(pods().size(), 1u);
+}
+
+// --default-pod-template: a run without a podTemplate gets the defaults; a run's own field
+// replaces the default's (its nodeSelector), the others stay (tolerations, affinity); the
+// operator's runtimeClassName needs no --allowed-runtime-classes entry.
+TEST_F(RunControlTest, DefaultPodTemplateFillsWhatARunLeavesOut) {
+  const json defaults = json::parse(R"({"nodeSelector":{"pool":"shared"},
+      "tolerations":[{"key":"plugins","operator":"Exists","effect":"NoSchedule"}],
+      "affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[
+        {"weight":10,"preference":{"matchExpressions":[{"key":"spot","operator":"DoesNotExist"}]}}]}},
+      "imagePullSecrets":[{"name":"mirror"}]})");
+  startController({"--default-pod-template", defaults.dump()});
+  createPluginConfigMap("example", "example");
+  createRunWith("plain", {{"plugin", {{"configMap", "example"}}}});
+  createRunWith("own", {{"plugin", {{"configMap", "example"}}},
+                        {"podTemplate", {{"nodeSelector", {{"pool", "mine"}}}}}});
+  ASSERT_TRUE(waitCondition("plain", "Succeeded", "Unknown/Running"));
+  ASSERT_TRUE(waitCondition("own", "Succeeded", "Unknown/Running"));
+  const json plain = get("pod", podOf("plain"))["spec"];
+  EXPECT_EQ(plain["nodeSelector"], defaults["nodeSelector"]) << plain.dump();
+  // (The DefaultTolerationSeconds admission plugin appends its own two after ours.)
+  EXPECT_EQ(plain["tolerations"][0], defaults["tolerations"][0]);
+  EXPECT_EQ(plain["affinity"], defaults["affinity"]);
+  EXPECT_EQ(plain["imagePullSecrets"], defaults["imagePullSecrets"]);
+  const json own = get("pod", podOf("own"))["spec"];
+  EXPECT_EQ(own["nodeSelector"], json({{"pool", "mine"}})) << own.dump();
+  EXPECT_EQ(own["tolerations"][0], defaults["tolerations"][0]);
+  EXPECT_EQ(own["affinity"], defaults["affinity"]);
+}
+
+// A bad --default-pod-template stops the controller at start-up: exit 2, one line naming it.
+TEST_F(RunControlTest, ABadDefaultPodTemplateExitsTwoWithOneLine) {
+  startController({"--default-pod-template", R"({"hostNetwork":true})"});
+  ASSERT_TRUE(waitFor([&] { return controller_->exitStatus().has_value(); }, kWait,
+                      "the controller to exit"));
+  EXPECT_EQ(controller_->exitStatus(), 2) << controller_->log();
+  const std::string log = controller_->log();
+  EXPECT_NE(log.find("--default-pod-template.hostNetwork: unknown field"), std::string::npos)
+      << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
 }
 
 TEST_F(RunControlTest, AFailedRunGoesAfterItsFailureTtlASucceededOneStays) {

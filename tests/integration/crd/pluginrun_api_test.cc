@@ -183,9 +183,46 @@ TEST_F(PluginRunApiTest, PodTemplateIsBoundedAndImmutable) {
                        "    tolerations: [{key: plugins, operator: Exists, effect: NoSchedule}]\n"
                        "    priorityClassName: low\n"
                        "    imagePullSecrets: [{name: mirror}]\n"
-                       "    runtimeClassName: gvisor\n"));
+                       "    runtimeClassName: gvisor\n"
+                       "    affinity:\n"
+                       "      nodeAffinity:\n"
+                       "        requiredDuringSchedulingIgnoredDuringExecution:\n"
+                       "          nodeSelectorTerms:\n"
+                       "          - matchExpressions: [{key: kubernetes.io/arch, operator: In, "
+                       "values: [amd64]}]\n"
+                       "      podAntiAffinity:\n"
+                       "        preferredDuringSchedulingIgnoredDuringExecution:\n"
+                       "        - weight: 100\n"
+                       "          podAffinityTerm:\n"
+                       "            topologyKey: kubernetes.io/hostname\n"
+                       "            labelSelector: {matchLabels: {app: x}}\n"));
   ASSERT_TRUE(full.ok()) << full.err;
   EXPECT_EQ(get("placed")["spec"]["podTemplate"]["nodeSelector"]["pool"], "plugins");
+  EXPECT_EQ(get("placed")["spec"]["podTemplate"]["affinity"]["podAntiAffinity"]
+                ["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"],
+            100);
+  expectRefused(pluginRun("bad-operator",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {affinity: {nodeAffinity: "
+                          "{requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+                          "[{matchExpressions: [{key: a, operator: Near}]}]}}}}\n"),
+                "Unsupported value: \"Near\"");
+  expectRefused(pluginRun("no-topology",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {affinity: {podAffinity: "
+                          "{requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: "
+                          "{}}]}}}\n"),
+                "topologyKey: Required value");
+  expectRefused(pluginRun("heavy",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {affinity: {nodeAffinity: "
+                          "{preferredDuringSchedulingIgnoredDuringExecution: [{weight: 101, "
+                          "preference: {}}]}}}\n"),
+                "should be less than or equal to 100");
+  expectRefused(pluginRun("unknown-affinity",
+                          "  plugin: {configMap: techdebt}\n"
+                          "  podTemplate: {affinity: {nodeAntiAffinity: {}}}\n"),
+                "unknown field \"spec.podTemplate.affinity.nodeAntiAffinity\"");
   expectRefused(pluginRun("no-host",
                           "  plugin: {configMap: techdebt}\n"
                           "  podTemplate: {hostNetwork: true}\n"),
