@@ -13,7 +13,7 @@ export CCACHE_NOHASHDIR := 1
 DEB_PACKAGES := cmake ninja-build g++ pkg-config libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev \
   libvalijson-dev libssl-dev openssl libboost-dev libboost-system-dev libgtest-dev libgmock-dev \
   libseccomp-dev prometheus-cpp-dev libcli11-dev libbenchmark-dev python3 bubblewrap curl util-linux \
-  podman runc debootstrap ccache
+  podman runc debootstrap ccache libsodium-dev
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 # clang's -Wthread-safety checks the GUARDED_BY/REQUIRES annotations (core/annotated_mutex.h).
 THREAD_SAFETY_PACKAGES := clang
@@ -80,7 +80,11 @@ hosts-test: build hosts-tools
 run: build
 	@tests/run-demo.sh
 
+# The distribution plots (build/bench/*.png) are drawn with matplotlib.
+BENCH_PACKAGES := python3-matplotlib
+
 bench: build
+	$(call apt_ensure,$(BENCH_PACKAGES))
 	@tests/bench/run.sh
 
 # The image the Pods and `pluginctl run --sandbox container` use, built with no registry.

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/digest.h"
+
 namespace ps::core {
 namespace {
 
@@ -33,6 +35,9 @@ std::vector<std::string_view> pemBlocks(std::string_view text) {
 KeyRing KeyRing::of(std::vector<PublicKey> keys) {
   KeyRing ring;
   ring.keys_ = std::move(keys);
+  std::string ids;
+  for (const auto& key : ring.keys_) ids += key.keyId() + "\n";
+  ring.digest_ = sha256Hex(ids);
   return ring;
 }
 

@@ -23,9 +23,12 @@ class KeyRing {
   // nullptr when no key has this keyid.
   const PublicKey* find(std::string_view keyId) const;
   const std::vector<PublicKey>& keys() const { return keys_; }
+  // SHA-256 of the key ids in ring order: equal digests, equal rings.
+  const std::string& digest() const { return digest_; }
 
  private:
   std::vector<PublicKey> keys_;
+  std::string digest_;
 };
 
 }  // namespace ps::core

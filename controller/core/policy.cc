@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/digest.h"
 #include "core/number_parse.h"
 #include "core/schema_validator.h"
 #include "core/semver.h"
@@ -135,6 +136,7 @@ Result<Policy> Policy::parse(std::string_view text, bool yaml) {
     }
     policy.entries_.emplace(id, std::move(parsed).value());
   }
+  policy.digest_ = sha256Hex(document->dump());
   return policy;
 }
 

@@ -40,6 +40,9 @@ class Policy {
 
   const PolicyEntry* find(std::string_view pluginId) const;
   const std::map<std::string, PolicyEntry, std::less<>>& entries() const { return entries_; }
+  // SHA-256 of the parsed document (as nlohmann dumps it, keys sorted): equal digests, equal
+  // policies. Empty for a default-constructed (empty) policy.
+  const std::string& digest() const { return digest_; }
 
   // Rule "policy" when the plugin is unlisted, asks for more than its entry grants, was signed
   // by a key its entry does not name, or is older than its entry's minVersion.
@@ -49,6 +52,7 @@ class Policy {
 
  private:
   std::map<std::string, PolicyEntry, std::less<>> entries_;
+  std::string digest_;
 };
 
 // With no policy configured every permission but "network" is allowed.

@@ -3,6 +3,7 @@
 #include "core/digest.h"
 #include "core/manifest.h"
 #include "core/manifest_signing.h"
+#include "core/trust_check_memo.h"
 
 namespace ps::core {
 namespace {
@@ -84,6 +85,11 @@ Result<AcceptedPlan> checkPluginIntegrity(const PluginFiles& plugin, const KeyRi
 }
 
 Result<AcceptedPlan> checkPlugin(const PluginFiles& plugin, const TrustConfig& trust) {
+  std::string memoKey;
+  if (trust.memo != nullptr) {
+    memoKey = trustCheckKey(plugin, trust.policy, trust.keys);
+    if (auto remembered = trust.memo->find(memoKey)) return std::move(*remembered);
+  }
   auto plan = checkPluginIntegrity(plugin, trust.keys);
   if (!plan) return plan;
   auto grant = trust.policy ? trust.policy->evaluate(plan->id, plan->version, plan->permissions,
@@ -93,6 +99,7 @@ Result<AcceptedPlan> checkPlugin(const PluginFiles& plugin, const TrustConfig& t
   plan->permissions = std::move(grant->permissions);
   plan->limits = grant->limits;
   plan->policyConfigured = trust.policy != nullptr;
+  if (trust.memo != nullptr) trust.memo->remember(memoKey, *plan);
   return plan;
 }
 

@@ -11,9 +11,12 @@
 
 namespace ps::core {
 
+class TrustCheckMemo;
+
 struct TrustConfig {
   const Policy* policy = nullptr;  // null = no policy configured
   const KeyRing* keys = nullptr;   // null = signatures optional (a present one is still checked)
+  TrustCheckMemo* memo = nullptr;  // accepted checks to reuse (trust_check_memo.h); null = none
 };
 
 struct VerifiedFile {
@@ -31,7 +34,8 @@ struct AcceptedPlan {
 };
 
 // The one entry point: manifest, layout, digests, signature, policy. Either an accepted plan or
-// the first rule that failed.
+// the first rule that failed. With a memo, an accepted check of the same bytes under the same
+// policy and keys is answered from it (no parse, no signature verify) and a new one is kept.
 Result<AcceptedPlan> checkPlugin(const PluginFiles& plugin, const TrustConfig& trust);
 
 // Everything but the policy (manifest, layout, digests, signature): what `pluginctl verify`

@@ -172,6 +172,7 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   const TrustSnapshot trust = trust_();  // held until the visit ends
   if (!trust) return kube::ReconcileResult::failure("no trust settings loaded");  // fail closed
   inputs.trust = trust->config();
+  inputs.trust.memo = &trustChecks_;
   inputs.settings = &options_.settings;
   inputs.capacityAvailable = observed.capacityAvailable;
   if (!observed.capacityAvailable) inputs.capacityCap = observed.capacityCap;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/trust_check_memo.h"
 #include "executor/run_executor.h"
 #include "kube/api_client.h"
 #include "kube/controller.h"
@@ -75,6 +76,9 @@ class PluginRunReconciler {
   const TrustProvider trust_;
   const ReconcilerOptions options_;
   const CachesSynced synced_;
+  // Accepted trust checks by (file digests, key ring, policy): a run of an unchanged plugin
+  // ConfigMap verifies no signature again. Keyed by the trust digests, so it survives reloads.
+  core::TrustCheckMemo trustChecks_;
 };
 
 }  // namespace ps::reconcile

@@ -1,10 +1,16 @@
 #include "sandbox/interpreter_tree.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <string>
+
+#include "sandbox/unique_fd.h"
 
 namespace ps::sandbox {
 namespace {
@@ -40,34 +46,65 @@ class TreeCheck {
   }
 
   std::optional<SetupError> entries(const fs::path& dir, bool recursive) {
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    UniqueFd dirFd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dirFd) return SetupError{describeErrno("interpreter: cannot list " + dir.string(), errno)};
+    return entriesOf(std::move(dirFd), dir, recursive);
+  }
+
+ private:
+  // One fstatat per entry, relative to its directory's descriptor: the stdlib has ~4,000
+  // entries and this runs before every `pluginctl run`, so no full-path lookups and no second
+  // stat to tell directories. Paths are only spelled out for a symlink or a refusal.
+  std::optional<SetupError> entriesOf(UniqueFd dirFd, const fs::path& dir, bool recursive) {
+    DIR* stream = fdopendir(dirFd.get());
+    if (stream == nullptr) {
+      return SetupError{describeErrno("interpreter: cannot list " + dir.string(), errno)};
+    }
+    dirFd.release();  // the stream owns it now
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(stream, closedir);
+    for (errno = 0; const dirent* entry = readdir(stream); errno = 0) {
+      const char* name = entry->d_name;
+      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
       if (++checked_ > kMaxCheckedEntries) {
         return SetupError{"interpreter: " + dir.string() + " holds more than " +
                           std::to_string(kMaxCheckedEntries) + " entries to check"};
       }
-      const fs::path& entry = it->path();
-      if (auto err = one(entry, false)) return err;
       struct stat st {};
-      if (recursive && lstat(entry.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (auto err = entries(entry, true)) return err;
+      if (fstatat(dirfd(stream), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return SetupError{describeErrno("interpreter: " + (dir / name).string(), errno)};
+      }
+      if (auto err = judge(st, false, [&] { return dir / name; })) return err;
+      if (recursive && S_ISDIR(st.st_mode)) {
+        UniqueFd child(
+            openat(dirfd(stream), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!child) {
+          return SetupError{
+              describeErrno("interpreter: cannot list " + (dir / name).string(), errno)};
+        }
+        if (auto err = entriesOf(std::move(child), dir / name, true)) return err;
       }
     }
-    if (ec) return SetupError{"interpreter: cannot list " + dir.string() + ": " + ec.message()};
+    if (errno != 0)
+      return SetupError{describeErrno("interpreter: cannot list " + dir.string(), errno)};
     return std::nullopt;
   }
 
- private:
   std::optional<SetupError> one(const fs::path& path, bool parent) {
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0) {
       return SetupError{describeErrno("interpreter: " + path.string(), errno)};
     }
-    if (S_ISLNK(st.st_mode)) return symlinkTarget(path);
+    return judge(st, parent, [&] { return path; });
+  }
+
+  // `pathOf` spells the path only when it is needed (a symlink to follow, a refusal to name).
+  template <typename PathOf>
+  std::optional<SetupError> judge(const struct stat& st, bool parent, PathOf pathOf) {
+    if (S_ISLNK(st.st_mode)) return symlinkTarget(pathOf());
     const bool stickyParent = parent && S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0;
     const bool othersWrite = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !stickyParent;
     if (othersWrite || (st.st_uid != 0 && st.st_uid != owner_)) {
-      return SetupError{"interpreter: " + path.string() + " (on the interpreter's sys.path) " +
+      return SetupError{"interpreter: " + pathOf().string() + " (on the interpreter's sys.path) " +
                         (othersWrite
                              ? "is writable by another user"
                              : "is owned by another user (uid " + std::to_string(st.st_uid) + ")") +

@@ -170,9 +170,7 @@ ChildExit pluginExit(int statusFd, int initStatus) {
 SetupResult<LocalSandbox> LocalSandbox::create(ToolRunner runner) {
   auto layout = RuntimeLayout::forInterpreter(runner.interpreter());
   if (!layout) return layout.error();
-  auto seccomp = SeccompProgram::build();
-  if (!seccomp) return seccomp.error();
-  return LocalSandbox(std::move(runner), std::move(layout.value()), std::move(seccomp.value()));
+  return LocalSandbox(std::move(runner), std::move(layout.value()), SeccompProgram::precompiled());
 }
 
 RunResult LocalSandbox::run(const SandboxRequest& request) const {

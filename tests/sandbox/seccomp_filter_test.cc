@@ -55,6 +55,24 @@ int underFilter(const std::function<long()>& call) {
   return result;
 }
 
+// The sandbox installs the program compiled at build time: it must be exactly what libseccomp
+// compiles here and now from the same rules.
+TEST(SeccompProgramTest, ThePrecompiledProgramIsWhatLibseccompBuilds) {
+  const auto built = SeccompProgram::build();
+  ASSERT_TRUE(built) << built.error().message;
+  const SeccompProgram precompiled = SeccompProgram::precompiled();
+  const auto want = built.value().instructions();
+  const auto got = precompiled.instructions();
+  ASSERT_EQ(got.size(), want.size());
+  ASSERT_GT(got.size(), 100u);
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].code, want[i].code) << i;
+    EXPECT_EQ(got[i].jt, want[i].jt) << i;
+    EXPECT_EQ(got[i].jf, want[i].jf) << i;
+    EXPECT_EQ(got[i].k, want[i].k) << i;
+  }
+}
+
 long raw(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
   return syscall(nr, a, b, c, d, e);
 }

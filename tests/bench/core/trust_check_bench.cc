@@ -2,6 +2,8 @@
 // digest, parse and schema-check the manifest, verify the Ed25519 signature, apply the policy.
 // The policy and key ring are loaded once, as the controller and pluginctl do.
 #include <benchmark/benchmark.h>
+#include <openssl/evp.h>
+#include <sodium.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/canonical_json.h"
 #include "core/ed25519.h"
 #include "core/key_ring.h"
 #include "core/manifest.h"
@@ -16,6 +19,7 @@
 #include "core/plugin_files.h"
 #include "core/policy.h"
 #include "core/trust_check.h"
+#include "core/trust_check_memo.h"
 
 namespace {
 
@@ -97,6 +101,73 @@ void BM_VerifySignature(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(verifyManifestSignature(*manifest, fixture().ring));
 }
 BENCHMARK(BM_VerifySignature)->Unit(benchmark::kMicrosecond);
+
+// A repeated check of the same bytes with the controller's memo: digests only, no verify.
+void BM_AcceptSignedThreeFilePluginRepeated(benchmark::State& state) {
+  Fixture& f = fixture();
+  TrustCheckMemo memo;
+  const TrustConfig trust{&f.policy, &f.ring, &memo};
+  const auto plugin = readPluginDir(f.dir);
+  if (!checkPlugin(*plugin, trust).ok()) state.SkipWithError("not accepted");
+  for (auto _ : state) benchmark::DoNotOptimize(checkPlugin(*plugin, trust));
+  if (memo.hits() < static_cast<std::size_t>(state.iterations())) state.SkipWithError("missed");
+}
+BENCHMARK(BM_AcceptSignedThreeFilePluginRepeated)->Unit(benchmark::kMicrosecond);
+
+// One Ed25519 verify of the fixture's signing payload, by each library, in the same run.
+struct VerifyInputs {
+  std::string payload, signature, publicKey;
+};
+const VerifyInputs& verifyInputs() {
+  static const VerifyInputs inputs = [] {
+    const auto plugin = readPluginDir(fixture().dir);
+    const auto manifest = parseManifest(plugin->files.at("manifest.json"));
+    return VerifyInputs{*signingPayload(manifest->document), manifest->signature->value,
+                        fixture().key.publicKey().raw()};
+  }();
+  return inputs;
+}
+
+void BM_Ed25519VerifyKept(benchmark::State& state) {  // PublicKey::verify, what checks use
+  const auto& in = verifyInputs();
+  const PublicKey key = fixture().key.publicKey();
+  for (auto _ : state) {
+    if (!key.verify(in.payload, in.signature)) state.SkipWithError("did not verify");
+  }
+}
+BENCHMARK(BM_Ed25519VerifyKept)->Unit(benchmark::kMicrosecond);
+
+void BM_Ed25519VerifyOpenSsl(benchmark::State& state) {
+  const auto& in = verifyInputs();
+  EVP_PKEY* key = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(in.publicKey.data()), 32);
+  for (auto _ : state) {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    int ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
+             EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(in.signature.data()),
+                              in.signature.size(),
+                              reinterpret_cast<const unsigned char*>(in.payload.data()),
+                              in.payload.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) state.SkipWithError("did not verify");
+  }
+  EVP_PKEY_free(key);
+}
+BENCHMARK(BM_Ed25519VerifyOpenSsl)->Unit(benchmark::kMicrosecond);
+
+void BM_Ed25519VerifyLibsodium(benchmark::State& state) {
+  const auto& in = verifyInputs();
+  if (sodium_init() < 0) state.SkipWithError("sodium_init");
+  for (auto _ : state) {
+    if (crypto_sign_verify_detached(
+            reinterpret_cast<const unsigned char*>(in.signature.data()),
+            reinterpret_cast<const unsigned char*>(in.payload.data()), in.payload.size(),
+            reinterpret_cast<const unsigned char*>(in.publicKey.data())) != 0) {
+      state.SkipWithError("did not verify");
+    }
+  }
+}
+BENCHMARK(BM_Ed25519VerifyLibsodium)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

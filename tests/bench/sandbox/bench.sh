@@ -31,9 +31,9 @@ bwrap_args+=(--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$work/trivial" /san
 "$pluginctl" run "$work/trivial" >/dev/null 2>&1 || { echo "pluginctl run failed" >&2; exit 1; }
 bwrap "${bwrap_args[@]}" || { echo "bwrap failed" >&2; exit 1; }
 
-env -u PLUGIN_POLICY_FILE -u PLUGIN_SIGNING_KEY "$python" -I - "$runs" "$pluginctl" "$work/trivial" \
+BENCH_LIB="$(cd "$(dirname "$0")/.." && pwd)" env -u PLUGIN_POLICY_FILE -u PLUGIN_SIGNING_KEY "$python" -I - "$runs" "$pluginctl" "$work/trivial" \
   "$python" "${bwrap_args[@]}" <<'PY'
-import statistics, subprocess, sys, time
+import json, os, statistics, subprocess, sys, time
 runs, pluginctl, plugin, python = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 bwrap = ["bwrap"] + sys.argv[5:]
 variants = {
@@ -51,7 +51,24 @@ median = {name: statistics.median(values) for name, values in times.items()}
 bare = median["python3 -I (bare)"]
 print(f"{runs} interleaved runs each, median start-to-exit:")
 for name, value in median.items():
-    print(f"  {name:24s} {value:7.2f} ms   {value / bare:5.2f}x bare python")
-ratio = median["pluginctl run"] / median["bwrap (same isolation)"]
-print(f"  pluginctl run / bwrap      {ratio:5.2f}x")
+    print(f"    {name:24s} {value:7.2f} ms   {value / bare:5.2f}x bare python")
+sys.path.insert(0, os.environ["BENCH_LIB"])  # -I ignores PYTHONPATH
+from bench_record import record  # noqa: E402
+record("pluginctl run trivial plugin / bare python3 -I (start to exit)", median["pluginctl run"],
+       "ms", bare, median["pluginctl run"] / bare, "<= 1.5")
+bwrap_ms = median["bwrap (same isolation)"]
+record("pluginctl run / bwrap with the same root (start to exit)", median["pluginctl run"], "ms",
+       bwrap_ms, median["pluginctl run"] / bwrap_ms, "< 1.0")
+record("bwrap with the same root / bare python3 -I (start to exit)", bwrap_ms, "ms", bare,
+       bwrap_ms / bare, "-")
+out = os.environ.get("BENCH_OUT")
+if out:  # the samples, for the distribution plot
+    with open(os.path.join(out, "sandbox_start_to_exit.json"), "w") as samples:
+        json.dump({"unit": "ms", "runs": runs, "samples": times}, samples)
 PY
+
+# The distribution as a picture, when matplotlib is there (`make bench` installs it).
+if [ -n "${BENCH_OUT:-}" ] && [ -f "$BENCH_OUT/sandbox_start_to_exit.json" ]; then
+  python3 "$(dirname "$0")/plot_start_to_exit.py" "$BENCH_OUT/sandbox_start_to_exit.json" \
+    "$BENCH_OUT/sandbox_start_to_exit.png" || echo "(no plot: matplotlib missing?)" >&2
+fi
