@@ -20,6 +20,10 @@ THREAD_SAFETY_PACKAGES := clang
 # The test node (tests/cluster/node.sh): CRI runtime, OCI runtime, CNI plugins, kube-proxy's and the
 # NetworkPolicy agent's netfilter tools, and the forwarder into the node's network namespace.
 NODE_PACKAGES := containerd runc containernetworking-plugins iptables nftables conntrack ipset socat
+# The container tests' Docker half starts a daemon of its own (tests/container/docker_daemon.cc).
+# Installed by `make test` only; a failed install does not stop `make test`: the Docker tests then
+# fail saying docker.io is missing. (On a systemd host the package also enables the host's daemon.)
+DOCKER_PACKAGES := docker.io
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
@@ -63,6 +67,7 @@ thread-safety: deps
 	JOBS=$(JOBS) tests/thread_safety/check.sh
 
 test: thread-safety build build-asan cluster-tools images
+	-$(call apt_ensure,$(DOCKER_PACKAGES))
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 	cd build && ctest --output-on-failure
 
