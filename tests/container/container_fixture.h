@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +22,15 @@
 #include "core/plugin_files.h"
 #include "docker_daemon.h"
 #include "sandbox/sandbox_root.h"
+
+namespace ps::container {
+
+// GoogleTest names the parameter of a failed case with this ("podman", "docker").
+inline void PrintTo(EngineKind kind, std::ostream* out) {
+  *out << engineName(kind);
+}
+
+}  // namespace ps::container
 
 namespace ps::container::testing {
 

@@ -26,7 +26,8 @@ constexpr const char* kCgroupParent = "plugin-sandbox-docker-tests";
 constexpr std::chrono::seconds kStartTimeout{60};
 constexpr std::chrono::seconds kStopTimeout{20};
 // Created by dockerd and its containerd outside the state directory, whatever their flags:
-// plugin discovery and the shims' sockets. Removed after when we made them and they are empty.
+// plugin discovery and the shims' sockets. Removed after when empty (an engine that runs keeps
+// its sockets there, and recreates them when it needs them).
 // (/run/containerd itself stays: the test node's containerd may have a mount there in its own
 // namespace, and removing the directory would detach it.)
 const std::vector<fs::path> kHostDirs{"/run/docker/plugins", "/run/docker", "/run/containerd/s"};
@@ -176,12 +177,9 @@ sandbox::SetupResult<DockerDaemonPtr> DockerDaemon::start(const fs::path& stateD
   std::ofstream(stateDir / "daemon.json")
       << "{\"deprecated-key-path\": \"" << (stateDir / "key.json").string() << "\"}\n";
 
-  std::vector<bool> hostDirExisted;
-  for (const auto& dir : kHostDirs) hostDirExisted.push_back(fs::exists(dir));
   pid_t pid = spawnDaemon(stateDir);
   if (pid < 0) return sandbox::SetupError{"docker: cannot fork dockerd"};
   DockerDaemonPtr daemon(new DockerDaemon(stateDir, pid));
-  daemon->hostDirExisted_ = std::move(hostDirExisted);
 
   const auto deadline = steady_clock::now() + kStartTimeout;
   QuietResult answer;
@@ -215,9 +213,7 @@ DockerDaemon::~DockerDaemon() {
   std::error_code ignored;
   fs::remove_all(state_, ignored);
   removeCgroupParents();
-  for (std::size_t i = 0; i < kHostDirs.size(); ++i) {
-    if (!hostDirExisted_[i]) rmdir(kHostDirs[i].c_str());  // only when empty
-  }
+  for (const auto& dir : kHostDirs) rmdir(dir.c_str());  // only when empty
 }
 
 std::string DockerDaemon::host() const {

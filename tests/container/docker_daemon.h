@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "sandbox/setup_result.h"
 
@@ -45,7 +44,6 @@ class DockerDaemon {
   std::filesystem::path state_;
   pid_t pid_;
   std::string versions_;
-  std::vector<bool> hostDirExisted_;  // of the host directories dockerd creates, before it ran
 };
 
 }  // namespace ps::container::testing
