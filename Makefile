@@ -22,6 +22,10 @@ THREAD_SAFETY_PACKAGES := clang
 NODE_PACKAGES := containerd runc containernetworking-plugins iptables nftables conntrack ipset socat
 # The cgroup v2 guest of tests/hosts (qemu, Debian's kernel, virtme-ng's initramfs needs busybox).
 HOSTS_PACKAGES := qemu-system-x86 linux-image-amd64 busybox-static python3-venv
+# The container tests' Docker half starts a daemon of its own (tests/container/docker_daemon.cc).
+# Installed by `make test` only; a failed install does not stop `make test`: the Docker tests then
+# fail saying docker.io is missing. (On a systemd host the package also enables the host's daemon.)
+DOCKER_PACKAGES := docker.io
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
@@ -65,6 +69,7 @@ thread-safety: deps
 	JOBS=$(JOBS) tests/thread_safety/check.sh
 
 test: thread-safety build build-asan cluster-tools images hosts-tools
+	-$(call apt_ensure,$(DOCKER_PACKAGES))
 	cd build/asan && ctest --output-on-failure -j $(JOBS)
 	cd build && ctest --output-on-failure
 

@@ -34,6 +34,7 @@ struct ContainerConfig {
 struct ContainerRunFiles {
   std::string name;                      // --name, so a timed-out run can be killed
   std::filesystem::path terminationLog;  // host file mounted at /dev/termination-log
+  std::filesystem::path emptyFile;       // Docker, no network: covers /etc/resolv.conf, /etc/hosts
 };
 
 // The full `podman run ...` / `docker run ...` command line for one run: every isolation flag,

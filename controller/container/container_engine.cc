@@ -45,9 +45,30 @@ sandbox::SetupResult<Engine> findEngine(std::optional<EngineKind> requested,
     if (auto binary = lookUp(engineName(kind), searchPath)) return Engine{kind, *binary};
   }
   std::string wanted = requested ? std::string(engineName(*requested)) : "podman or docker";
-  return sandbox::SetupError{
-      "container sandbox: no container engine: " + wanted +
-      " not found on PATH (install podman and runc, or use --sandbox local)"};
+  std::string install = requested == EngineKind::kDocker
+                            ? "install docker (Debian: docker.io) and start dockerd"
+                            : "install podman and runc";
+  return sandbox::SetupError{"container sandbox: no container engine: " + wanted +
+                             " not found on PATH (" + install + ", or use --sandbox local)"};
+}
+
+std::string describeImageCheckFailure(EngineKind kind, const std::string& image,
+                                      const std::string& engineOutput) {
+  std::size_t start = engineOutput.find_first_not_of(" \t\r\n");
+  std::string said = start == std::string::npos
+                         ? "(no output)"
+                         : engineOutput.substr(start, engineOutput.find('\n', start) - start);
+  if (kind == EngineKind::kDocker &&
+      said.find("Cannot connect to the Docker daemon") != std::string::npos) {
+    return "container sandbox: the docker daemon does not answer (" + said +
+           "); start dockerd, or point DOCKER_HOST at its socket";
+  }
+  std::string fix = kind == EngineKind::kDocker
+                        ? "load it with docker load -i build/images/sandbox.tar (make images "
+                          "writes it)"
+                        : "build it with make sandbox-image";
+  return "container sandbox: image " + image + " not available in " +
+         std::string(engineName(kind)) + " (" + said + "); " + fix;
 }
 
 }  // namespace ps::container

@@ -28,4 +28,10 @@ struct Engine {
 sandbox::SetupResult<Engine> findEngine(std::optional<EngineKind> requested,
                                         std::string_view searchPath);
 
+// Why `image inspect` failed, from what the engine printed, with the fix: a Docker daemon that
+// does not answer is named as such (not as a missing image), and each engine gets its own way to
+// have the image.
+std::string describeImageCheckFailure(EngineKind kind, const std::string& image,
+                                      const std::string& engineOutput);
+
 }  // namespace ps::container

@@ -71,9 +71,8 @@ sandbox::SetupResult<ContainerSandbox> ContainerSandbox::create(ContainerConfig 
   auto inspect = runQuiet(imageExistsArgv(engine.value(), config));
   if (!inspect) return inspect.error();
   if (inspect->exitCode != 0) {
-    return sandbox::SetupError{"container sandbox: image " + config.image + " not available in " +
-                               std::string(engineName(engine->kind)) + " (" +
-                               firstLine(inspect->output) + "); build it with make sandbox-image"};
+    return sandbox::SetupError{
+        describeImageCheckFailure(engine->kind, config.image, inspect->output)};
   }
   return ContainerSandbox(std::move(engine.value()), std::move(config));
 }
@@ -91,8 +90,8 @@ sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request)
   auto files = RunDirectory::create();
   if (!files) return sandbox::RunResult::setupFailed(files.error().message);
   const RunDirectory& dir = *files.value();
-  auto argv =
-      containerRunArgv(engine_, config_, request, {dir.containerName(), dir.terminationLog()});
+  auto argv = containerRunArgv(engine_, config_, request,
+                               {dir.containerName(), dir.terminationLog(), dir.emptyFile()});
   auto engine = spawnEngine(argv);
   if (!engine)
     return sandbox::RunResult::setupFailed("container sandbox: " + engine.error().message);

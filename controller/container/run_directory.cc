@@ -12,7 +12,7 @@
 namespace ps::container {
 
 RunDirectory::RunDirectory(std::filesystem::path dir)
-    : dir_(std::move(dir)), terminationLog_(dir_ / "termination-log") {
+    : dir_(std::move(dir)), terminationLog_(dir_ / "termination-log"), emptyFile_(dir_ / "empty") {
   // mkdtemp made the suffix unique among our runs; the engine wants lowercase names.
   name_ = "plugin-sandbox-" + dir_.filename().string().substr(std::string("container-").size());
   for (char& c : name_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -42,6 +42,12 @@ sandbox::SetupResult<RunDirectoryPtr> RunDirectory::create() {
   if (!written || !shared) {
     return sandbox::SetupError{sandbox::describeErrno("container sandbox: termination log", errno)};
   }
+  fd = open(run->emptyFile_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 || fchmod(fd, 0644) != 0) {
+    if (fd >= 0) close(fd);
+    return sandbox::SetupError{sandbox::describeErrno("container sandbox: empty file", errno)};
+  }
+  close(fd);
   return run;
 }
 

@@ -15,7 +15,8 @@ using RunDirectoryPtr = std::unique_ptr<RunDirectory>;
 
 // The host side of one container run, in the sandbox's private base directory (0700, ours): a
 // termination-message file the container's uid may write, pre-filled with a sentinel so that a
-// run whose launcher never started can be told apart from a plugin that printed nothing.
+// run whose launcher never started can be told apart from a plugin that printed nothing, and an
+// empty file.
 // Removed on destruction.
 class RunDirectory {
  public:
@@ -27,6 +28,8 @@ class RunDirectory {
   RunDirectory& operator=(const RunDirectory&) = delete;
 
   const std::filesystem::path& terminationLog() const { return terminationLog_; }
+  // An empty read-only file (0644), bound over what an engine would fill from the host.
+  const std::filesystem::path& emptyFile() const { return emptyFile_; }
   // A unique container name for this run.
   const std::string& containerName() const { return name_; }
 
@@ -35,7 +38,7 @@ class RunDirectory {
 
  private:
   explicit RunDirectory(std::filesystem::path dir);
-  std::filesystem::path dir_, terminationLog_;
+  std::filesystem::path dir_, terminationLog_, emptyFile_;
   std::string name_;
 };
 

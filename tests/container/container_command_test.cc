@@ -45,7 +45,8 @@ sandbox::SandboxRequest request() {
 
 const Engine kPodman{EngineKind::kPodman, "/usr/bin/podman"};
 const Engine kDocker{EngineKind::kDocker, "/usr/bin/docker"};
-const ContainerRunFiles kFiles{"plugin-sandbox-abc123", "/tmp/plugin-sandbox-0/c/termination-log"};
+const ContainerRunFiles kFiles{"plugin-sandbox-abc123", "/tmp/plugin-sandbox-0/c/termination-log",
+                               "/tmp/plugin-sandbox-0/c/empty"};
 
 TEST(ContainerCommandTest, PodmanUsesRuncAndEveryIsolationFlag) {
   Argv argv = containerRunArgv(kPodman, {}, request(), kFiles);
@@ -92,9 +93,39 @@ TEST(ContainerCommandTest, PluginIsMountedReadOnlyNoexecNodevAndInputOnlyWhenGra
   withInput.inputDir = "/data/repo";
   volumes = valuesOf(containerRunArgv(kPodman, {}, withInput, kFiles), "--volume");
   EXPECT_TRUE(has(volumes, "/data/repo:/input:ro,nosuid,nodev,noexec"));
-  // Docker's -v knows only ro/rw.
-  volumes = valuesOf(containerRunArgv(kDocker, {}, withInput, kFiles), "--volume");
-  EXPECT_TRUE(has(volumes, "/data/repo:/input:ro"));
+}
+
+// Docker's -v knows only ro/rw: its local volume driver makes the bind with the flags.
+TEST(ContainerCommandTest, DockerMountsThePluginAndInputThroughANoexecLocalVolume) {
+  auto withInput = request();
+  withInput.inputDir = "/data/repo,\"odd\"";
+  Argv flags = engineFlags(containerRunArgv(kDocker, {}, withInput, kFiles), kDefaultImage);
+  EXPECT_EQ(valuesOf(flags, "--volume"),
+            Argv{"/tmp/plugin-sandbox-0/c/termination-log:/dev/termination-log:rw"});
+  Argv mounts = valuesOf(flags, "--mount");
+  const std::string local = "volume-driver=local,volume-nocopy=true,volume-opt=type=none,";
+  const std::string options = ",\"volume-opt=o=bind,ro,nosuid,nodev,noexec\"";
+  EXPECT_TRUE(has(mounts, "type=volume,target=/sandbox," + local +
+                              "volume-opt=device=/tmp/plugin-sandbox-0/run-abc/plugin" + options))
+      << mounts[0];
+  EXPECT_TRUE(has(mounts, "type=volume,target=/input," + local +
+                              "\"volume-opt=device=/data/repo,\"\"odd\"\"\"" + options));
+  for (const auto& mount : mounts) {
+    if (mount.rfind("type=volume", 0) != 0) continue;
+    EXPECT_EQ(mount.find("readonly"), std::string::npos) << "ro comes from the volume: " << mount;
+  }
+}
+
+TEST(ContainerCommandTest, DockerCoversResolvConfAndHostsUnlessNetworkIsGranted) {
+  Argv mounts = valuesOf(containerRunArgv(kDocker, {}, request(), kFiles), "--mount");
+  EXPECT_TRUE(has(
+      mounts, "type=bind,source=/tmp/plugin-sandbox-0/c/empty,target=/etc/resolv.conf,readonly"));
+  EXPECT_TRUE(
+      has(mounts, "type=bind,source=/tmp/plugin-sandbox-0/c/empty,target=/etc/hosts,readonly"));
+  auto granted = request();
+  granted.network = true;
+  mounts = valuesOf(containerRunArgv(kDocker, {}, granted, kFiles), "--mount");
+  for (const auto& mount : mounts) EXPECT_EQ(mount.find("/etc/"), std::string::npos) << mount;
 }
 
 TEST(ContainerCommandTest, NetworkOnlyWhenGranted) {
@@ -125,13 +156,28 @@ TEST(ContainerCommandTest, LauncherGetsTheLimitsAndThePluginArguments) {
   EXPECT_EQ(Argv(launcher.end() - 3, launcher.end()), (Argv{"--", "--limit", "20"}));
 }
 
-TEST(ContainerCommandTest, DockerHasNoPodmanOnlyFlags) {
+TEST(ContainerCommandTest, DockerHasNoPodmanOnlyFlagsAndTheSameIsolation) {
   Argv argv = containerRunArgv(kDocker, {}, request(), kFiles);
   EXPECT_EQ(argv[0], "/usr/bin/docker");
   EXPECT_EQ(argv[1], "run");
-  EXPECT_FALSE(has(argv, "--runtime"));
-  EXPECT_FALSE(has(argv, "--read-only-tmpfs=false"));
-  EXPECT_TRUE(has(argv, "--read-only"));
+  Argv flags = engineFlags(argv, kDefaultImage);
+  EXPECT_EQ(valuesOf(flags, "--runtime"), Argv{"runc"}) << "a run flag under Docker";
+  for (const char* flag : {"--read-only-tmpfs=false", "--passwd=false", "--no-hosts"}) {
+    EXPECT_FALSE(has(flags, flag)) << flag;
+  }
+  EXPECT_EQ(valuesOf(flags, "--security-opt"), Argv{"no-new-privileges"});
+  for (const char* flag : {"--rm", "--read-only"}) EXPECT_TRUE(has(flags, flag)) << flag;
+  EXPECT_EQ(valuesOf(flags, "--network"), Argv{"none"});
+  EXPECT_EQ(valuesOf(flags, "--cap-drop"), Argv{"ALL"});
+  EXPECT_EQ(valuesOf(flags, "--user"), Argv{"65532:65532"});
+  EXPECT_EQ(valuesOf(flags, "--pull"), Argv{"never"});
+  EXPECT_EQ(valuesOf(flags, "--ipc"), Argv{"none"});
+  EXPECT_EQ(valuesOf(flags, "--log-driver"), Argv{"none"});
+  Argv podmanLimits = engineFlags(containerRunArgv(kPodman, {}, request(), kFiles), kDefaultImage);
+  for (const char* limit :
+       {"--memory", "--memory-swap", "--pids-limit", "--cpus", "--tmpfs", "--ulimit"}) {
+    EXPECT_EQ(valuesOf(flags, limit), valuesOf(podmanLimits, limit)) << limit;
+  }
 }
 
 TEST(ContainerCommandTest, KillIsImmediateAndImageCheckIsLocal) {

@@ -45,6 +45,7 @@ TEST_F(ContainerEngineTest, RequestedEngineMissingIsASetupErrorNotAFallBack) {
   ASSERT_FALSE(found);
   EXPECT_NE(found.error().message.find("docker not found"), std::string::npos)
       << found.error().message;
+  EXPECT_NE(found.error().message.find("docker.io"), std::string::npos) << found.error().message;
 }
 
 TEST_F(ContainerEngineTest, NoEngineSaysSo) {
@@ -61,6 +62,27 @@ TEST_F(ContainerEngineTest, IgnoresRelativePathEntriesAndNonExecutables) {
   fake("docker");
   EXPECT_FALSE(findEngine(EngineKind::kDocker, ":.:relative"));
   fs::current_path("/");
+}
+
+TEST(ImageCheckFailureTest, ADockerDaemonThatDoesNotAnswerIsNotAMissingImage) {
+  auto message = describeImageCheckFailure(
+      EngineKind::kDocker, "localhost/plugin-sandbox/sandbox:dev",
+      "\nCannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker "
+      "daemon running?\n");
+  EXPECT_EQ(message,
+            "container sandbox: the docker daemon does not answer (Cannot connect to the Docker "
+            "daemon at unix:///var/run/docker.sock. Is the docker daemon running?); start "
+            "dockerd, or point DOCKER_HOST at its socket");
+}
+
+TEST(ImageCheckFailureTest, AMissingImageNamesEachEnginesWayToHaveIt) {
+  EXPECT_EQ(
+      describeImageCheckFailure(EngineKind::kPodman, "img:1", "Error: img:1: image not known\n"),
+      "container sandbox: image img:1 not available in podman (Error: img:1: image not "
+      "known); build it with make sandbox-image");
+  EXPECT_EQ(describeImageCheckFailure(EngineKind::kDocker, "img:1", ""),
+            "container sandbox: image img:1 not available in docker ((no output)); load it with "
+            "docker load -i build/images/sandbox.tar (make images writes it)");
 }
 
 TEST(EngineNameTest, ParsesOnlyKnownEngines) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -7,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,7 +20,17 @@
 #include "container/engine_process.h"
 #include "core/digest.h"
 #include "core/plugin_files.h"
+#include "docker_daemon.h"
 #include "sandbox/sandbox_root.h"
+
+namespace ps::container {
+
+// GoogleTest names the parameter of a failed case with this ("podman", "docker").
+inline void PrintTo(EngineKind kind, std::ostream* out) {
+  *out << engineName(kind);
+}
+
+}  // namespace ps::container
 
 namespace ps::container::testing {
 
@@ -78,59 +91,53 @@ inline std::string drainMemfd(int fd) {
   return text;
 }
 
-// The engine and the image, found (or the image built) once per test binary. Tests skip, saying
-// why, only when no engine exists at all; an engine without a buildable image is a failure.
+// The engines every container test runs under: each suite is parametrized over them.
+inline const EngineKind kEnginesUnderTest[] = {EngineKind::kPodman, EngineKind::kDocker};
+
+inline std::string engineTestName(const ::testing::TestParamInfo<EngineKind>& info) {
+  return std::string(engineName(info.param));
+}
+
+// One engine and the image in it, set up once per test binary. Podman: the image is checked (or
+// built with sandbox-image/build.sh) in the host's store; tests skip, saying why, only when
+// podman is not on PATH. Docker: a daemon of the tests' own (DockerDaemon) is started, the
+// archive make images writes (build/images/sandbox.tar) is loaded with docker load (rebuilt
+// first when missing or holding another launcher build); no docker.io, or a daemon that does
+// not start, is a failure, never a skip. The daemon is stopped when the tests end.
 class ImageEnvironment {
  public:
-  static ImageEnvironment& get() {
-    static ImageEnvironment environment;
-    return environment;
-  }
+  static ImageEnvironment& get(EngineKind kind);
+  // Stops the Docker daemon and removes its state (a GoogleTest environment calls it).
+  static void tearDownAll();
+
   const std::string& skipReason() const { return skipReason_; }
   const std::string& failure() const { return failure_; }
   const ContainerSandbox& sandbox() const { return *sandbox_; }
+  EngineKind kind() const { return kind_; }
 
  private:
-  ImageEnvironment() {
-    const char* path = std::getenv("PATH");
-    auto engine = findEngine(std::nullopt, path != nullptr ? path : "");
-    if (!engine) {
-      skipReason_ =
-          "no container engine on PATH (install podman and runc): " + engine.error().message;
-      return;
-    }
-    auto sandbox = ContainerSandbox::create({});
-    if (!sandbox || !holdsThisLauncher(sandbox.value()) ||
-        std::getenv("PS_REBUILD_IMAGE") != nullptr) {
-      std::string build =
-          std::string("'") + PS_SOURCE_DIR + "/sandbox-image/build.sh' '" + PS_BINARY_DIR + "' >&2";
-      if (std::system(build.c_str()) != 0) {
-        failure_ = "sandbox-image/build.sh failed";
-        return;
-      }
-      sandbox = ContainerSandbox::create({});
-    }
-    if (!sandbox) {
-      failure_ = sandbox.error().message;
-      return;
-    }
-    sandbox_.emplace(std::move(sandbox.value()));
-  }
-  // Whether the image was built from this build's launcher (build.sh labels it with the digest),
-  // so that tests never pass on a stale image.
-  static bool holdsThisLauncher(const ContainerSandbox& sandbox) {
-    std::ifstream in(std::string(PS_BINARY_DIR) + "/bin/plugin-launcher", std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    auto label = runQuiet({sandbox.engine().binary.string(), "image", "inspect", "--format",
-                           "{{index .Labels \"dev.plugins.sandbox.launcher-digest\"}}",
-                           sandbox.config().image});
-    return label && label->output == core::sha256Digest(bytes.str()) + "\n";
-  }
+  explicit ImageEnvironment(EngineKind kind);
+  void setUpPodman();
+  void setUpDocker();
+  bool loadArchive(const std::string& archive);
 
+  EngineKind kind_;
   std::string skipReason_, failure_;
+  std::unique_ptr<DockerDaemon> daemon_;
   std::optional<ContainerSandbox> sandbox_;
 };
+
+// Whether the image was built from this build's launcher (build.sh labels it with the digest),
+// so that tests never pass on a stale image.
+bool holdsThisLauncher(const ContainerSandbox& sandbox);
+
+// A suite's SetUp: skips or fails the test as the engine's environment says (GoogleTest runs
+// no test body after a skip or a fatal failure in SetUp, even one raised in a helper).
+inline void requireEngine(EngineKind kind) {
+  auto& environment = ImageEnvironment::get(kind);
+  if (!environment.skipReason().empty()) GTEST_SKIP() << environment.skipReason();
+  ASSERT_TRUE(environment.failure().empty()) << environment.failure();
+}
 
 // Copies a one-file plugin into a fresh, verified sandbox root (the local sandbox's own code)
 // and runs it in the container level.

@@ -1,4 +1,5 @@
-// The container level run for real: Podman (runc) and the image built by sandbox-image/build.sh.
+// The container level run for real, under each engine: Podman (runc) with the image built by
+// sandbox-image/build.sh, and a Docker daemon of the tests' own with that image docker-loaded.
 #include "container/container_sandbox.h"
 
 #include <arpa/inet.h>
@@ -24,30 +25,25 @@ using std::chrono::steady_clock;
 using testing::PluginRun;
 using testing::RunOptions;
 
-class ContainerSandboxTest : public ::testing::Test {
+class ContainerSandboxTest : public ::testing::TestWithParam<EngineKind> {
  protected:
-  void SetUp() override {
-    auto& environment = testing::ImageEnvironment::get();
-    if (!environment.skipReason().empty()) GTEST_SKIP() << environment.skipReason();
-    ASSERT_TRUE(environment.failure().empty()) << environment.failure();
+  void SetUp() override { testing::requireEngine(GetParam()); }
+  const ContainerSandbox& box() const {
+    return testing::ImageEnvironment::get(GetParam()).sandbox();
   }
-  const ContainerSandbox& box() const { return testing::ImageEnvironment::get().sandbox(); }
+  bool docker() const { return GetParam() == EngineKind::kDocker; }
   PluginRun run(const std::string& source, const RunOptions& options = {}) {
     return testing::runInContainer(box(), source, options);
   }
   // Runs the engine directly on the image (for what ContainerSandbox does not expose).
   testing::PluginRun engine(std::vector<std::string> args) {
-    std::vector<std::string> argv{box().engine().binary.string(),
-                                  "--runtime",
-                                  "runc",
-                                  "run",
-                                  "--rm",
-                                  "--network",
-                                  "none",
-                                  "--ulimit",
-                                  "nofile=1024:1024",
-                                  "--ulimit",
-                                  "nproc=1024:1024"};
+    std::vector<std::string> argv{box().engine().binary.string()};
+    // The OCI runtime: a global flag of Podman's, a run flag of Docker's.
+    if (!docker()) argv.insert(argv.end(), {"--runtime", "runc"});
+    argv.push_back("run");
+    if (docker()) argv.insert(argv.end(), {"--runtime", "runc"});
+    argv.insert(argv.end(), {"--rm", "--network", "none", "--ulimit", "nofile=1024:1024",
+                             "--ulimit", "nproc=1024:1024"});
     argv.insert(argv.end(), args.begin(), args.end());
     auto done = runQuiet(argv);
     testing::PluginRun run;
@@ -55,7 +51,22 @@ class ContainerSandboxTest : public ::testing::Test {
     run.out = done ? done->output : done.error().message;
     return run;
   }
+  // Containers (and, under Docker, the anonymous volumes of the plugin and input) left behind.
+  std::string leftBehind() const {
+    const std::string engine = box().engine().binary.string();
+    auto containers =
+        runQuiet({engine, "ps", "--all", "--quiet", "--filter", "name=plugin-sandbox-"});
+    std::string left = containers ? containers->output : containers.error().message;
+    if (docker()) {
+      auto volumes = runQuiet({engine, "volume", "ls", "--quiet"});
+      left += volumes ? volumes->output : volumes.error().message;
+    }
+    return left;
+  }
 };
+
+INSTANTIATE_TEST_SUITE_P(Engines, ContainerSandboxTest,
+                         ::testing::ValuesIn(testing::kEnginesUnderTest), testing::engineTestName);
 
 std::string describe(const PluginRun& run) {
   return "exit " + std::to_string(run.result.exitCode) + " (" +
@@ -64,7 +75,7 @@ std::string describe(const PluginRun& run) {
          "\nstderr: " + run.err.substr(0, 2000);
 }
 
-TEST_F(ContainerSandboxTest, RunsAPluginAsUid65532InTheSandboxRoot) {
+TEST_P(ContainerSandboxTest, RunsAPluginAsUid65532InTheSandboxRoot) {
   auto run = this->run(
       "import json, os, sys\n"
       "print(json.dumps({'uid': os.getuid(), 'gid': os.getgid(), 'cwd': os.getcwd(),"
@@ -78,7 +89,7 @@ TEST_F(ContainerSandboxTest, RunsAPluginAsUid65532InTheSandboxRoot) {
   EXPECT_EQ(run.result.output.stdoutTail, run.out);
 }
 
-TEST_F(ContainerSandboxTest, ImageHasNoShellAndRunsAsNonRoot) {
+TEST_P(ContainerSandboxTest, ImageHasNoShellAndRunsAsNonRoot) {
   auto shell = engine({"--entrypoint", "/bin/sh", testing::kImage(), "-c", "true"});
   EXPECT_NE(shell.result.exitCode, 0) << shell.out;
   auto user = runQuiet({box().engine().binary.string(), "image", "inspect", "--format",
@@ -95,7 +106,7 @@ TEST_F(ContainerSandboxTest, ImageHasNoShellAndRunsAsNonRoot) {
       << describe(look);
 }
 
-TEST_F(ContainerSandboxTest, ResultReachesTheTerminationMessageFile) {
+TEST_P(ContainerSandboxTest, ResultReachesTheTerminationMessageFile) {
   auto dir = std::filesystem::temp_directory_path() / ("tm-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir / "plugin");
   std::ofstream(dir / "plugin" / "plugin.py") << "print('noise')\nprint('{\"todo\": 3}')\n";
@@ -114,14 +125,14 @@ TEST_F(ContainerSandboxTest, ResultReachesTheTerminationMessageFile) {
   std::filesystem::remove_all(dir);
 }
 
-TEST_F(ContainerSandboxTest, ExitStatusAndSignalAreThePlugins) {
+TEST_P(ContainerSandboxTest, ExitStatusAndSignalAreThePlugins) {
   EXPECT_EQ(run("import sys\nsys.exit(3)\n").result.exitCode, 3);
   auto killed = run("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n");
   EXPECT_EQ(killed.result.exitCode, 128 + 9) << describe(killed);
   EXPECT_EQ(killed.result.outcome, sandbox::SandboxOutcome::kSignaled);
 }
 
-TEST_F(ContainerSandboxTest, NoNetworkNotEvenTheHostsLoopback) {
+TEST_P(ContainerSandboxTest, NoNetworkNotEvenTheHostsLoopback) {
   // A listener of ours on the host's loopback: the plugin must not reach it.
   int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
@@ -144,7 +155,7 @@ TEST_F(ContainerSandboxTest, NoNetworkNotEvenTheHostsLoopback) {
   EXPECT_EQ(run.out, "['lo']\nrefused\n") << describe(run);
 }
 
-TEST_F(ContainerSandboxTest, HostFilesAreInvisible) {
+TEST_P(ContainerSandboxTest, HostFilesAreInvisible) {
   auto run = this->run(
       "import os\n"
       "for p in ['/work', '/root', '/home', '/etc/shadow', '/var', "
@@ -155,13 +166,28 @@ TEST_F(ContainerSandboxTest, HostFilesAreInvisible) {
             "/work False\n/root False\n/home False\n/etc/shadow False\n"
             "/var False\n/usr/share False\n/proc/1/environ True\n")
       << describe(run);
-  EXPECT_EQ(
-      run.out.substr(run.out.find('[')),
-      "['dev', 'etc', 'input', 'lib', 'lib64', 'proc', 'run', 'sandbox', 'sys', 'tmp', 'usr']\n")
+  // Podman adds /run/.containerenv; Docker an empty /.dockerenv.
+  EXPECT_EQ(run.out.substr(run.out.find('[')),
+            docker() ? "['.dockerenv', 'dev', 'etc', 'input', 'lib', 'lib64', 'proc', 'sandbox', "
+                       "'sys', 'tmp', 'usr']\n"
+                     : "['dev', 'etc', 'input', 'lib', 'lib64', 'proc', 'run', 'sandbox', 'sys', "
+                       "'tmp', 'usr']\n")
       << describe(run);
 }
 
-TEST_F(ContainerSandboxTest, WritesOnlyInTmp) {
+// Nothing of the host's name resolution: Podman (--network none, --no-hosts) writes neither
+// file, Docker's own are covered by an empty file of ours.
+TEST_P(ContainerSandboxTest, NoHostNameResolutionFiles) {
+  auto run = this->run(
+      "import os\n"
+      "for p in ['/etc/resolv.conf', '/etc/hosts']:\n"
+      "    print(p, repr(open(p).read()) if os.path.exists(p) else 'absent')\n");
+  EXPECT_EQ(run.out, docker() ? "/etc/resolv.conf ''\n/etc/hosts ''\n"
+                              : "/etc/resolv.conf absent\n/etc/hosts absent\n")
+      << describe(run);
+}
+
+TEST_P(ContainerSandboxTest, WritesOnlyInTmp) {
   auto run = this->run(
       "import errno\n"
       "for p in ['/sandbox/x', '/x', '/usr/x', '/etc/passwd', '/dev/shm/x', '/run/x', '/tmp/x']:\n"
@@ -183,7 +209,7 @@ sandbox::SandboxLimits roomForACopy() {
   return limits;
 }
 
-TEST_F(ContainerSandboxTest, CannotExecOtherPrograms) {
+TEST_P(ContainerSandboxTest, CannotExecOtherPrograms) {
   auto run = this->run(
       "import os, shutil, subprocess\n"
       "for cmd in [['/bin/sh', '-c', 'true'], ['/usr/bin/id']]:\n"
@@ -203,7 +229,7 @@ TEST_F(ContainerSandboxTest, CannotExecOtherPrograms) {
   EXPECT_EQ(run.out, "refused\nrefused\nrefused copy\n") << describe(run);
 }
 
-TEST_F(ContainerSandboxTest, ForkBombIsContained) {
+TEST_P(ContainerSandboxTest, ForkBombIsContained) {
   auto limits = testing::smallLimits();
   limits.wallTime = std::chrono::seconds(4);
   auto start = steady_clock::now();
@@ -219,7 +245,7 @@ TEST_F(ContainerSandboxTest, ForkBombIsContained) {
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(30));
 }
 
-TEST_F(ContainerSandboxTest, MemoryBombFails) {
+TEST_P(ContainerSandboxTest, MemoryBombFails) {
   auto start = steady_clock::now();
   auto run = this->run("chunks = []\nwhile True:\n    chunks.append(bytearray(16 << 20))\n");
   EXPECT_NE(run.result.exitCode, 0) << describe(run);
@@ -227,7 +253,7 @@ TEST_F(ContainerSandboxTest, MemoryBombFails) {
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(30));
 }
 
-TEST_F(ContainerSandboxTest, CpuLoopTimesOutWith124) {
+TEST_P(ContainerSandboxTest, CpuLoopTimesOutWith124) {
   auto limits = testing::smallLimits();
   limits.cpuTime = std::chrono::seconds(2);
   limits.wallTime = std::chrono::seconds(20);
@@ -242,7 +268,7 @@ TEST_F(ContainerSandboxTest, CpuLoopTimesOutWith124) {
   EXPECT_EQ(sleeper.result.exitCode, 124) << describe(sleeper);
 }
 
-TEST_F(ContainerSandboxTest, OutputFloodIsCutAndTheTailKept) {
+TEST_P(ContainerSandboxTest, OutputFloodIsCutAndTheTailKept) {
   auto limits = testing::smallLimits();
   limits.outputBytes = 256 << 10;
   auto run = this->run(
@@ -258,7 +284,7 @@ TEST_F(ContainerSandboxTest, OutputFloodIsCutAndTheTailKept) {
   EXPECT_EQ(run.result.output.stdoutTail.substr(run.result.output.stdoutTail.size() - 4), "END\n");
 }
 
-TEST_F(ContainerSandboxTest, TmpIsSizeLimited) {
+TEST_P(ContainerSandboxTest, TmpIsSizeLimited) {
   auto run = this->run(
       "import errno\n"
       "try:\n"
@@ -272,7 +298,7 @@ TEST_F(ContainerSandboxTest, TmpIsSizeLimited) {
   EXPECT_EQ(run.out, "full ENOSPC\n") << describe(run);
 }
 
-TEST_F(ContainerSandboxTest, OrphansDieWithTheRun) {
+TEST_P(ContainerSandboxTest, OrphansDieWithTheRun) {
   auto start = steady_clock::now();
   auto run = this->run(
       "import os, time\n"
@@ -283,15 +309,11 @@ TEST_F(ContainerSandboxTest, OrphansDieWithTheRun) {
       "    os._exit(0)\n"
       "print('parent done')\n");
   EXPECT_EQ(run.result.exitCode, 0) << describe(run);
-  EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(8))
-      << "the daemon kept the run alive";
-  auto left = runQuiet({box().engine().binary.string(), "ps", "--all", "--quiet", "--filter",
-                        "name=plugin-sandbox-"});
-  ASSERT_TRUE(left);
-  EXPECT_EQ(left->output, "") << "containers left behind";
+  EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(8)) << "the daemon kept the run alive";
+  EXPECT_EQ(leftBehind(), "") << "containers or volumes left behind";
 }
 
-TEST_F(ContainerSandboxTest, InputIsReadOnlyAndOnlyThereWhenGiven) {
+TEST_P(ContainerSandboxTest, InputIsReadOnlyAndOnlyThereWhenGiven) {
   auto input = std::filesystem::temp_directory_path() / ("input-" + std::to_string(getpid()));
   std::filesystem::create_directories(input);
   std::ofstream(input / "a.txt") << "TODO one\n";
@@ -313,7 +335,7 @@ TEST_F(ContainerSandboxTest, InputIsReadOnlyAndOnlyThereWhenGiven) {
   std::filesystem::remove_all(input);
 }
 
-TEST_F(ContainerSandboxTest, InterruptKillsTheContainer) {
+TEST_P(ContainerSandboxTest, InterruptKillsTheContainer) {
   int wake[2];
   ASSERT_EQ(pipe2(wake, O_CLOEXEC), 0);
   std::thread interrupter([&wake] {
@@ -331,22 +353,40 @@ TEST_F(ContainerSandboxTest, InterruptKillsTheContainer) {
   EXPECT_EQ(run.result.exitCode, 128 + SIGINT);
   EXPECT_EQ(run.out, "waiting\n");
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(10));
-  auto left = runQuiet({box().engine().binary.string(), "ps", "--all", "--quiet", "--filter",
-                        "name=plugin-sandbox-"});
-  ASSERT_TRUE(left);
-  EXPECT_EQ(left->output, "") << "the interrupted container is still there";
+  EXPECT_EQ(leftBehind(), "") << "the interrupted container (or its volumes) is still there";
 }
 
-TEST(ContainerSandboxSetupTest, MissingImageIsASetupErrorNamingTheFix) {
-  const char* path = std::getenv("PATH");
-  if (!findEngine(std::nullopt, path != nullptr ? path : "")) {
-    GTEST_SKIP() << "no container engine on PATH";
-  }
+class ContainerSandboxSetupTest : public ::testing::TestWithParam<EngineKind> {
+ protected:
+  void SetUp() override { testing::requireEngine(GetParam()); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Engines, ContainerSandboxSetupTest,
+                         ::testing::ValuesIn(testing::kEnginesUnderTest), testing::engineTestName);
+
+TEST_P(ContainerSandboxSetupTest, MissingImageIsASetupErrorNamingTheFix) {
   ContainerConfig config;
+  config.engine = GetParam();
   config.image = "localhost/plugin-sandbox/no-such-image:never";
   auto sandbox = ContainerSandbox::create(config);
   ASSERT_FALSE(sandbox);
-  EXPECT_NE(sandbox.error().message.find("make sandbox-image"), std::string::npos)
+  const char* fix = GetParam() == EngineKind::kDocker ? "docker load -i build/images/sandbox.tar"
+                                                      : "make sandbox-image";
+  EXPECT_NE(sandbox.error().message.find(fix), std::string::npos) << sandbox.error().message;
+}
+
+// A Docker client whose daemon does not answer is told apart from a missing image.
+TEST(DockerSetupTest, DaemonNotAnsweringSaysSo) {
+  testing::requireEngine(EngineKind::kDocker);
+  if (::testing::Test::HasFatalFailure()) return;
+  const std::string saved = std::getenv("DOCKER_HOST");
+  setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock", 1);
+  ContainerConfig config;
+  config.engine = EngineKind::kDocker;
+  auto sandbox = ContainerSandbox::create(config);
+  setenv("DOCKER_HOST", saved.c_str(), 1);
+  ASSERT_FALSE(sandbox);
+  EXPECT_NE(sandbox.error().message.find("the docker daemon does not answer"), std::string::npos)
       << sandbox.error().message;
 }
 

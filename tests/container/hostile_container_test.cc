@@ -34,12 +34,10 @@ std::string readSource(const std::string& name) {
   return text.str();
 }
 
-class HostileContainerTest : public ::testing::Test {
+class HostileContainerTest : public ::testing::TestWithParam<EngineKind> {
  protected:
   void SetUp() override {
-    auto& environment = testing::ImageEnvironment::get();
-    if (!environment.skipReason().empty()) GTEST_SKIP() << environment.skipReason();
-    ASSERT_TRUE(environment.failure().empty()) << environment.failure();
+    testing::requireEngine(GetParam());
     std::random_device random;
     marker_ = "ps-marker-" + std::to_string(random());
   }
@@ -48,7 +46,8 @@ class HostileContainerTest : public ::testing::Test {
     std::string source = readSource(name);
     EXPECT_FALSE(source.empty()) << "missing " << name << ".py";
     options.args.push_back(marker_);
-    auto run = testing::runInContainer(testing::ImageEnvironment::get().sandbox(), source, options);
+    auto run = testing::runInContainer(testing::ImageEnvironment::get(GetParam()).sandbox(), source,
+                                       options);
     std::cerr << "--- " << name << " (" << outcomeName(run.result.outcome) << ", exit "
               << run.result.exitCode << ", " << run.result.duration.count() << " ms)\n"
               << run.out.substr(0, 2000) << run.err.substr(0, 2000) << run.result.setupError
@@ -72,15 +71,20 @@ class HostileContainerTest : public ::testing::Test {
     expectHostIntact(run);
   }
 
+  bool docker() const { return GetParam() == EngineKind::kDocker; }
+
   HostWatch host_;
   std::string marker_;
 };
+
+INSTANTIATE_TEST_SUITE_P(Engines, HostileContainerTest,
+                         ::testing::ValuesIn(testing::kEnginesUnderTest), testing::engineTestName);
 
 RunOptions withArgs(std::vector<std::string> args) {
   return testing::withArgs(std::move(args));
 }
 
-TEST_F(HostileContainerTest, NetworkReachesNothing) {
+TEST_P(HostileContainerTest, NetworkReachesNothing) {
   auto run = runHostile(
       "network", withArgs({std::to_string(host_.tcpPort()), std::to_string(host_.udpPort())}));
   // --network none leaves the container its own loopback, up (the local sandbox's is down), so
@@ -94,12 +98,15 @@ TEST_F(HostileContainerTest, NetworkReachesNothing) {
   expectHostIntact(run);
 }
 
-TEST_F(HostileContainerTest, HostFilesEnvironmentAndDescriptorsDoNotLeak) {
+TEST_P(HostileContainerTest, HostFilesEnvironmentAndDescriptorsDoNotLeak) {
   auto run = runHostile("read_host", withArgs({host_.secretFile(), PS_SOURCE_DIR, host_.token()}));
   expectContained(run);
-  // The engine adds /etc (hostname, mtab), /run (.containerenv) and /sys, all read-only.
-  EXPECT_NE(run.out.find("root ['dev', 'etc', 'input', 'lib', 'lib64', 'proc', 'run', 'sandbox', "
-                         "'sys', 'tmp', 'usr']"),
+  // The engine adds /etc (hostname, mtab; Docker's resolv.conf and hosts are empty files of
+  // ours), /sys, all read-only, and Podman /run (.containerenv), Docker an empty /.dockerenv.
+  EXPECT_NE(run.out.find(docker() ? "root ['.dockerenv', 'dev', 'etc', 'input', 'lib', 'lib64', "
+                                    "'proc', 'sandbox', 'sys', 'tmp', 'usr']"
+                                  : "root ['dev', 'etc', 'input', 'lib', 'lib64', 'proc', 'run', "
+                                    "'sandbox', 'sys', 'tmp', 'usr']"),
             std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("env ['HOME', 'LANG', 'LC_ALL', 'PATH', 'PYTHONDONTWRITEBYTECODE', "
@@ -108,7 +115,7 @@ TEST_F(HostileContainerTest, HostFilesEnvironmentAndDescriptorsDoNotLeak) {
       << run.out;
 }
 
-TEST_F(HostileContainerTest, WritesOnlyToItsOwnTmp) {
+TEST_P(HostileContainerTest, WritesOnlyToItsOwnTmp) {
   std::string hostTarget = (kHostileDir / "ESCAPED.txt").string();
   auto run = runHostile("write_anywhere", withArgs({hostTarget}));
   expectContained(run);
@@ -116,7 +123,7 @@ TEST_F(HostileContainerTest, WritesOnlyToItsOwnTmp) {
   EXPECT_FALSE(std::filesystem::exists(hostTarget));
 }
 
-TEST_F(HostileContainerTest, CannotSeeOrSignalHostProcesses) {
+TEST_P(HostileContainerTest, CannotSeeOrSignalHostProcesses) {
   auto run = runHostile("processes", withArgs({std::to_string(host_.sentinel())}));
   expectContained(run);
 }
@@ -124,7 +131,7 @@ TEST_F(HostileContainerTest, CannotSeeOrSignalHostProcesses) {
 // The errno proves the mechanism (see the local test): the engine's noexec tmpfs and volumes
 // give EACCES for execve and EPERM for mmap(PROT_EXEC); the launcher's Landlock allowlist
 // would give EACCES for execve too, but not EPERM for mmap.
-TEST_F(HostileContainerTest, CannotStartOtherPrograms) {
+TEST_P(HostileContainerTest, CannotStartOtherPrograms) {
   RunOptions options;
   options.input = kHostileDir;
   options.args = {"/input/exec_programs.py"};
@@ -139,9 +146,11 @@ TEST_F(HostileContainerTest, CannotStartOtherPrograms) {
 }
 
 // Seen from the host while the plugin waits: /tmp, /sandbox and /input are noexec, nodev and
-// nosuid; what runc masks, plus /proc/cmdline, is covered by a mount and reads as nothing.
+// nosuid; what runc masks, plus (Podman) /proc/cmdline, is covered by a mount and reads as nothing.
 // (The engine's bind lines still name the host run directory: a known limit of this level.)
-TEST_F(HostileContainerTest, MountsAreNoexecNodevAndHostInformationIsMasked) {
+// Docker's limits, as the README says: its bind of /dev/termination-log cannot take those flags
+// (a 0666 file the plugin cannot chmod), and it cannot mask more than runc's default paths.
+TEST_P(HostileContainerTest, MountsAreNoexecNodevAndHostInformationIsMasked) {
   RunOptions options;
   options.input = kHostileDir;
   auto observed = std::async(std::launch::async, [&] {
@@ -151,16 +160,21 @@ TEST_F(HostileContainerTest, MountsAreNoexecNodevAndHostInformationIsMasked) {
   auto view = observed.get();
   ASSERT_TRUE(view.found) << run.out << run.err;
   EXPECT_NE(run.out.find("host looked"), std::string::npos) << run.out;
-  for (const char* point : {"/tmp", "/sandbox", "/input", "/dev/termination-log"}) {
+  std::vector<std::string> flagged{"/tmp", "/sandbox", "/input"};
+  if (!docker()) flagged.push_back("/dev/termination-log");
+  ASSERT_NE(view.at("/dev/termination-log"), nullptr) << view.mountinfo;
+  for (const auto& point : flagged) {
     const auto* mount = view.at(point);
     ASSERT_NE(mount, nullptr) << point << "\n" << view.mountinfo;
     for (const char* flag : {"nosuid", "nodev", "noexec"}) {
       EXPECT_TRUE(mount->has(flag)) << point << " lacks " << flag << ": " << mount->options;
     }
   }
-  for (const char* masked : {"cmdline", "kcore", "keys", "timer_list", "sched_debug", "interrupts",
-                             "latency_stats", "timer_stats", "config.gz"}) {
-    const std::string path = std::string("/proc/") + masked;
+  std::vector<std::string> masks{"kcore",       "keys",          "timer_list",
+                                 "sched_debug", "latency_stats", "timer_stats"};
+  if (!docker()) masks.insert(masks.end(), {"cmdline", "interrupts", "config.gz"});
+  for (const auto& masked : masks) {
+    const std::string path = "/proc/" + masked;
     if (!std::filesystem::exists(path)) continue;
     EXPECT_NE(view.at(path), nullptr) << path << " is not masked\n" << view.mountinfo;
     const bool empty = run.out.find("masked " + path + " read b''") != std::string::npos;
@@ -170,18 +184,18 @@ TEST_F(HostileContainerTest, MountsAreNoexecNodevAndHostInformationIsMasked) {
 }
 
 // The same input rules as the local sandbox, before the engine is asked.
-TEST_F(HostileContainerTest, InputWithASymlinkOrASocketIsRefused) {
+TEST_P(HostileContainerTest, InputWithASymlinkOrASocketIsRefused) {
   const auto base = std::filesystem::temp_directory_path() / ("ps-cinput-" + marker_);
   std::filesystem::create_directories(base / "real");
   std::filesystem::create_directory_symlink(base / "real", base / "link");
   ASSERT_EQ(mkfifo((base / "real" / "pipe").c_str(), 0666), 0);
-  auto run = testing::runInContainer(testing::ImageEnvironment::get().sandbox(),
+  auto run = testing::runInContainer(testing::ImageEnvironment::get(GetParam()).sandbox(),
                                      "print('LEAK ran')\n", testing::withInput(base / "link"));
   EXPECT_EQ(run.result.outcome, SandboxOutcome::kSetupFailed);
   EXPECT_NE(run.result.setupError.find("(rule input-no-symlinks)"), std::string::npos)
       << run.result.setupError;
-  run = testing::runInContainer(testing::ImageEnvironment::get().sandbox(), "print('LEAK ran')\n",
-                                testing::withInput(base / "real"));
+  run = testing::runInContainer(testing::ImageEnvironment::get(GetParam()).sandbox(),
+                                "print('LEAK ran')\n", testing::withInput(base / "real"));
   EXPECT_EQ(run.result.setupError, "input: " + (base / "real" / "pipe").string() +
                                        " is a FIFO; sockets, FIFOs and devices are refused in the "
                                        "input (rule input-no-special-files)");
@@ -189,7 +203,7 @@ TEST_F(HostileContainerTest, InputWithASymlinkOrASocketIsRefused) {
   std::filesystem::remove_all(base);
 }
 
-TEST_F(HostileContainerTest, ForkBombHitsTheProcessLimit) {
+TEST_P(HostileContainerTest, ForkBombHitsTheProcessLimit) {
   RunOptions options;
   options.limits.maxProcesses = 12;
   auto run = runHostile("fork_bomb", options);
@@ -198,7 +212,7 @@ TEST_F(HostileContainerTest, ForkBombHitsTheProcessLimit) {
   EXPECT_LT(run.result.duration, std::chrono::seconds(10));
 }
 
-TEST_F(HostileContainerTest, MemoryBombIsRefused) {
+TEST_P(HostileContainerTest, MemoryBombIsRefused) {
   RunOptions options;
   options.limits.memoryBytes = 96ull << 20;
   auto run = runHostile("memory_bomb", options);
@@ -213,7 +227,7 @@ TEST_F(HostileContainerTest, MemoryBombIsRefused) {
   expectHostIntact(run);
 }
 
-TEST_F(HostileContainerTest, CpuLoopIsKilledAtTheWallClockLimit) {
+TEST_P(HostileContainerTest, CpuLoopIsKilledAtTheWallClockLimit) {
   RunOptions options;
   options.limits.wallTime = std::chrono::milliseconds(1500);  // the launcher rounds up to 2 s
   auto run = runHostile("cpu_loop", options);
@@ -223,7 +237,7 @@ TEST_F(HostileContainerTest, CpuLoopIsKilledAtTheWallClockLimit) {
   expectHostIntact(run);
 }
 
-TEST_F(HostileContainerTest, CpuLimitEndsALoopThatIgnoresSigxcpu) {
+TEST_P(HostileContainerTest, CpuLimitEndsALoopThatIgnoresSigxcpu) {
   RunOptions options;
   options.limits.cpuTime = std::chrono::seconds(1);
   auto run = runHostile("cpu_loop", options);
@@ -232,7 +246,7 @@ TEST_F(HostileContainerTest, CpuLimitEndsALoopThatIgnoresSigxcpu) {
   expectHostIntact(run);
 }
 
-TEST_F(HostileContainerTest, OutputFloodIsCutAndDrainedQuickly) {
+TEST_P(HostileContainerTest, OutputFloodIsCutAndDrainedQuickly) {
   RunOptions options;
   options.limits.outputBytes = 1 << 20;
   auto run = runHostile("output_flood", options);
@@ -247,7 +261,7 @@ TEST_F(HostileContainerTest, OutputFloodIsCutAndDrainedQuickly) {
   EXPECT_LT(run.result.duration, std::chrono::seconds(10));
 }
 
-TEST_F(HostileContainerTest, FillingTmpStopsAtItsSize) {
+TEST_P(HostileContainerTest, FillingTmpStopsAtItsSize) {
   RunOptions options;
   options.limits.tmpBytes = 2 << 20;
   auto run = runHostile("fill_tmp", options);
@@ -258,14 +272,14 @@ TEST_F(HostileContainerTest, FillingTmpStopsAtItsSize) {
   EXPECT_NE(run.out.find("ENOSPC"), std::string::npos);
 }
 
-TEST_F(HostileContainerTest, DaemonDiesWithThePlugin) {
+TEST_P(HostileContainerTest, DaemonDiesWithThePlugin) {
   auto run = runHostile("daemon");
   expectContained(run);
   EXPECT_NE(run.out.find("daemon started"), std::string::npos);
   EXPECT_LT(run.result.duration, std::chrono::seconds(5));
 }
 
-TEST_F(HostileContainerTest, CannotCreateNamespacesOrReachKernelSurface) {
+TEST_P(HostileContainerTest, CannotCreateNamespacesOrReachKernelSurface) {
   auto run = runHostile("namespaces");
   expectContained(run);
 }

@@ -19,13 +19,10 @@ namespace fs = std::filesystem;
 const std::string kSource = PS_SOURCE_DIR;
 const std::string kPluginctl = std::string(PS_BINARY_DIR) + "/bin/pluginctl";
 
-class PluginctlContainerTest : public ::testing::Test {
+class PluginctlContainerTest : public ::testing::TestWithParam<EngineKind> {
  protected:
-  void SetUp() override {
-    auto& environment = testing::ImageEnvironment::get();
-    if (!environment.skipReason().empty()) GTEST_SKIP() << environment.skipReason();
-    ASSERT_TRUE(environment.failure().empty()) << environment.failure();
-  }
+  void SetUp() override { testing::requireEngine(GetParam()); }
+  std::string engine() const { return std::string(engineName(GetParam())); }
   // pluginctl's exit status and what it printed (stdout then stderr, bounded).
   QuietResult pluginctl(std::vector<std::string> args) {
     args.insert(args.begin(), kPluginctl);
@@ -37,11 +34,15 @@ class PluginctlContainerTest : public ::testing::Test {
     return {"run",       kSource + "/plugins/" + plugin,
             "--policy",  kSource + "/plugins/policy.json",
             "--key",     kSource + "/plugins/keys/demo.pub.pem",
-            "--sandbox", "container"};
+            "--sandbox", "container",
+            "--engine",  engine()};
   }
 };
 
-TEST_F(PluginctlContainerTest, RunsTheExamplePlugin) {
+INSTANTIATE_TEST_SUITE_P(Engines, PluginctlContainerTest,
+                         ::testing::ValuesIn(testing::kEnginesUnderTest), testing::engineTestName);
+
+TEST_P(PluginctlContainerTest, RunsTheExamplePlugin) {
   auto run = pluginctl(trusted("example"));
   EXPECT_EQ(run.exitCode, 0) << run.output;
   EXPECT_NE(run.output.find("Hello from the example plugin, running on Python 3.11"),
@@ -49,7 +50,7 @@ TEST_F(PluginctlContainerTest, RunsTheExamplePlugin) {
       << run.output;
 }
 
-TEST_F(PluginctlContainerTest, RunsTechdebtOverReadOnlyInput) {
+TEST_P(PluginctlContainerTest, RunsTechdebtOverReadOnlyInput) {
   auto args = trusted("techdebt");
   args.insert(args.end(), {"--input", kSource + "/plugins", "--json"});
   auto run = pluginctl(args);
@@ -58,7 +59,7 @@ TEST_F(PluginctlContainerTest, RunsTechdebtOverReadOnlyInput) {
   EXPECT_NE(run.output.find("\"outcome\":\"exited\""), std::string::npos) << run.output;
 }
 
-TEST_F(PluginctlContainerTest, RejectionHappensBeforeAnyContainer) {
+TEST_P(PluginctlContainerTest, RejectionHappensBeforeAnyContainer) {
   auto dir = fs::temp_directory_path() / ("tampered-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::copy(kSource + "/plugins/example", dir);
@@ -71,15 +72,16 @@ TEST_F(PluginctlContainerTest, RejectionHappensBeforeAnyContainer) {
   EXPECT_NE(run.output.find("rejected: digest"), std::string::npos) << run.output;
 }
 
-TEST_F(PluginctlContainerTest, MissingImageIs126AndSaysHowToBuildIt) {
+TEST_P(PluginctlContainerTest, MissingImageIs126AndSaysHowToBuildIt) {
   auto args = trusted("example");
   args.insert(args.end(), {"--image", "localhost/plugin-sandbox/no-such-image:never"});
   auto run = pluginctl(args);
   EXPECT_EQ(run.exitCode, 126) << run.output;
-  EXPECT_NE(run.output.find("make sandbox-image"), std::string::npos) << run.output;
+  const char* fix = GetParam() == EngineKind::kDocker ? "docker load" : "make sandbox-image";
+  EXPECT_NE(run.output.find(fix), std::string::npos) << run.output;
 }
 
-TEST_F(PluginctlContainerTest, TimeoutIs124) {
+TEST_P(PluginctlContainerTest, TimeoutIs124) {
   auto dir = fs::temp_directory_path() / ("sleeper-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -88,8 +90,8 @@ TEST_F(PluginctlContainerTest, TimeoutIs124) {
       << "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n";
   auto policy = dir.string() + ".policy.json";
   std::ofstream(policy) << R"({"plugins":{"sleeper":{"permissions":[]}}})";
-  auto run = pluginctl(
-      {"run", dir.string(), "--policy", policy, "--sandbox", "container", "--timeout", "2"});
+  auto run = pluginctl({"run", dir.string(), "--policy", policy, "--sandbox", "container",
+                        "--engine", engine(), "--timeout", "2"});
   fs::remove_all(dir);
   fs::remove(policy);
   EXPECT_EQ(run.exitCode, 124) << run.output;
