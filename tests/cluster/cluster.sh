@@ -10,9 +10,11 @@
 #   cluster.sh import-images [ARCHIVE...]  image archives into the running node (build/images/*.tar)
 #   cluster.sh node-exec CMD...  run CMD inside the node's network and mount namespaces
 #   cluster.sh kill-apiserver  kill -9 the API server only (`up` brings it back)
+#   cluster.sh kill-etcd       kill -9 etcd only (`up` brings it back; the API server reconnects)
 #   cluster.sh compact         compact etcd to its current revision (prints it)
 #   cluster.sh expire-watches  compact + restart the API server: old resourceVersions get 410 Gone
 #   cluster.sh env             print the paths of the cached tools as shell assignments
+# PS_APISERVER_EXTRA_ARGS: extra kube-apiserver flags (word-split), used when `up` starts it.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,7 +40,7 @@ STATE_DIR="${PS_CLUSTER_STATE_DIR:-$REPO/build/cluster}"
 . "$HERE/node.sh"
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -79,6 +81,7 @@ main() {
     down) cluster_down ;;
     status) cluster_status ;;
     kill-apiserver) kill_apiserver ;;
+    kill-etcd) kill_etcd ;;
     compact) compact_etcd ;;
     expire-watches) take_lock "$REPO/build/cluster.lock"; expire_watches ;;
     env) print_env ;;

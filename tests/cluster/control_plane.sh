@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# up / down / status / kill-apiserver / compact of the test control plane. Sourced by cluster.sh.
+# up / down / status / kill-apiserver / kill-etcd / compact of the test control plane. Sourced by cluster.sh.
 
 etcd_bin() { echo "$CACHE_DIR/etcd-$ETCD_VERSION/bin/etcd"; }
 kube_bin() { echo "$(kube_dir)/bin/$1"; }
@@ -48,7 +48,7 @@ start_apiserver() {
     --kubelet-client-key="$pki/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP \
     --egress-selector-config-file="$STATE_DIR/egress-selector.yaml" \
-    $admission --profiling=false
+    $admission --profiling=false ${PS_APISERVER_EXTRA_ARGS:-}
 }
 
 # An API server started by an older version of this script lacks the node's flags: `up` restarts it
@@ -194,6 +194,15 @@ kill_apiserver() {
   kill -KILL "$pid"
   while [ -d "/proc/$pid" ]; do sleep 0.05; done
   log_step "killed kube-apiserver (pid $pid); etcd keeps the data, \`up\` brings it back"
+}
+
+# kill -9 of etcd only; the API server keeps running and reconnects once `up` restarts etcd.
+kill_etcd() {
+  local pid
+  pid=$(running_pid etcd) || { echo "cluster: etcd is not running" >&2; return 1; }
+  kill -KILL "$pid"
+  while [ -d "/proc/$pid" ]; do sleep 0.05; done
+  log_step "killed etcd (pid $pid); its data directory stays, \`up\` brings it back"
 }
 
 # etcd's JSON gateway: the revision in any response header is the store's current revision.
