@@ -29,7 +29,7 @@ DOCKER_PACKAGES := docker.io
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
-.PHONY: all deps build build-asan test unit-test thread-safety hosts-tools hosts-test run bench fuzz sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
+.PHONY: all deps build build-asan test unit-test thread-safety hosts-tools hosts-test run bench fuzz fuzz-campaign sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
 
 all: build
 
@@ -110,10 +110,15 @@ demo-cluster: images cluster-tools
 
 fuzz: deps
 	$(call apt_ensure,$(FUZZ_PACKAGES))
-	cmake -S . -B build/fuzz $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	cmake -S . -B build/fuzz $(CMAKE_GEN) $(CCACHE) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPS_FUZZ=ON -DPS_UNIT_ONLY=ON -DBUILD_TESTING=OFF >/dev/null
-	cmake --build build/fuzz -j $(JOBS) --target manifest_fuzz policy_fuzz
+	cmake --build build/fuzz -j $(JOBS) --target fuzz_targets
 	@tests/fuzz/run.sh build/fuzz
+
+# The long campaign (tests/fuzz/README.md): FUZZ_RUNS executions per target, one at a time, nice 19.
+FUZZ_RUNS ?= 1000000
+fuzz-campaign: fuzz
+	@tests/fuzz/campaign.sh build/fuzz $(FUZZ_RUNS)
 
 # Builds (once, cached outside the repo, keyed by version) the real control plane and node the
 # integration tests use.

@@ -1,11 +1,33 @@
 #include "api/plugin_config_map.h"
 
+#include <cstdio>
+
 #include "core/base64.h"
+#include "core/utf8.h"
 
 namespace ps::reconcile {
 namespace {
 
 using nlohmann::json;
+
+// A key as a rejection shows it: quoted, at most 64 bytes, whole characters, control characters
+// escaped, so the message stays one line of valid UTF-8 whatever the tenant put in the key.
+std::string shownKey(const std::string& key) {
+  const std::string clean = core::sanitizeUtf8(key);
+  const std::string_view head = core::utf8Head(clean, 64);
+  std::string shown = "\"";
+  for (char c : head) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f || c == '"' || c == '\\') {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+      shown += escaped;
+    } else {
+      shown += c;
+    }
+  }
+  return shown + (head.size() < clean.size() ? "...\"" : "\"");
+}
 
 core::Rejection layoutError(const std::string& message) {
   return core::reject("layout", "ConfigMap " + message);
@@ -20,19 +42,19 @@ std::optional<core::Rejection> addEntries(const json& map, bool base64,
     return layoutError(std::string(base64 ? "binaryData" : "data") + " is not a map");
   for (const auto& [key, value] : map.items()) {
     if (key.find('/') != std::string::npos || !core::isSafeRelativePath(key)) {
-      return layoutError("key \"" + key.substr(0, 64) + "\" is not a safe file name");
+      return layoutError("key " + shownKey(key) + " is not a safe file name");
     }
-    if (!value.is_string()) return layoutError("key \"" + key + "\" is not a string");
+    if (!value.is_string()) return layoutError("key " + shownKey(key) + " is not a string");
     std::optional<std::string> bytes = value.get<std::string>();
     if (base64) bytes = core::base64Decode(*bytes);
-    if (!bytes) return layoutError("key \"" + key + "\" is not valid base64");
+    if (!bytes) return layoutError("key " + shownKey(key) + " is not valid base64");
     if (bytes->size() > limits.maxFileBytes) {
-      return layoutError("key \"" + key + "\" is larger than " +
+      return layoutError("key " + shownKey(key) + " is larger than " +
                          std::to_string(limits.maxFileBytes) + " bytes");
     }
     totalBytes += bytes->size();
     if (!plugin.files.emplace(key, std::move(*bytes)).second) {
-      return layoutError("key \"" + key + "\" is in both data and binaryData");
+      return layoutError("key " + shownKey(key) + " is in both data and binaryData");
     }
   }
   return std::nullopt;

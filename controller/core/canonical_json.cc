@@ -11,8 +11,6 @@
 namespace ps::core {
 namespace {
 
-constexpr int64_t kMaxExactInteger = int64_t{1} << 53;
-
 // UTF-16 code units of a (valid) UTF-8 string, for ordering member names.
 std::u16string toUtf16(const std::string& utf8) {
   std::u16string out;
@@ -100,20 +98,13 @@ std::optional<Rejection> appendObject(const nlohmann::json& object, std::string&
 }
 
 std::optional<Rejection> appendNumber(const nlohmann::json& value, std::string& out) {
-  double number = 0;
-  if (value.is_number_integer()) {
-    // Beyond 2^53 an integer would silently change value as an IEEE double.
-    bool exact =
-        value.is_number_unsigned()
-            ? value.get<uint64_t>() <= static_cast<uint64_t>(kMaxExactInteger)
-            : value.get<int64_t>() >= -kMaxExactInteger && value.get<int64_t>() <= kMaxExactInteger;
-    if (!exact)
-      return reject("json", "integer " + value.dump() + " is not exact as an IEEE double");
-    number = value.get<double>();
-  } else {
-    number = value.get<double>();
-  }
+  const double number = value.get<double>();
   auto text = formatEcmaScriptNumber(number);
+  // JCS numbers are IEEE doubles. An integer whose digits its double does not print back would
+  // change silently (2^53 + 1). Refusing only |n| > 2^53 is wrong the other way: the canonical
+  // text of the double 1.234567890123456e17 is the integer 123456789012345600.
+  if (value.is_number_integer() && text && *text != value.dump())
+    return reject("json", "integer " + value.dump() + " is not exact as an IEEE double");
   if (!text) return reject("json", "number cannot be represented in JSON");
   out += *text;
   return std::nullopt;

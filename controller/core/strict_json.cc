@@ -57,6 +57,11 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, std::string_view w
   if (std::size_t bad = findInvalidUtf8(text); bad != std::string_view::npos) {
     return reject("json", name + " is not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
   }
+  // nlohmann's lexer takes a NUL byte for the end of input and ignores what follows, which no
+  // other JSON reader does (JSON has no raw NUL anywhere: inside strings it must be escaped).
+  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return reject("json", name + " holds a NUL byte (byte offset " + std::to_string(nul) + ")");
+  }
   // nlohmann parses iteratively, but destroying or walking the result recurses: cap depth first.
   if (bracketDepth(text, limits.maxDepth) > limits.maxDepth) {
     return reject("json",

@@ -14,7 +14,7 @@ struct StrictJsonLimits {
 };
 
 // Parses JSON that means exactly one thing to every reader: rule "json" for input over the
-// size cap, invalid UTF-8, nesting deeper than maxDepth (checked by a byte scan before any
+// size cap, invalid UTF-8, a NUL byte, nesting deeper than maxDepth (checked by a byte scan before any
 // recursive code sees it), duplicate object keys at any depth, or a syntax error.
 // `what` names the document in messages ("manifest.json").
 Result<nlohmann::json> parseStrictJson(std::string_view text, std::string_view what,

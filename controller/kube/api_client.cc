@@ -1,5 +1,6 @@
 #include "kube/api_client.h"
 
+#include "kube/json_member.h"
 #include "kube/rfc3339.h"
 
 namespace ps::kube {
@@ -42,8 +43,8 @@ KubeError statusError(const HttpResponse& response) {
   KubeError error{ErrorKind::kStatus, response.status, "", ""};
   const json status = json::parse(response.body, nullptr, false);
   if (status.is_object()) {
-    error.reason = status.value("reason", "");
-    error.message = status.value("message", "");
+    error.reason = stringMember(status, "reason");
+    error.message = stringMember(status, "message");
   }
   if (error.message.empty()) error.message = response.body.substr(0, 512);
   return error;
@@ -97,8 +98,8 @@ Result<ListPage> KubeClient::list(const GroupVersionResource& gvr, const std::st
   const json& value = body.value();
   if (value.contains("items") && value["items"].is_array()) page.items = value["items"];
   if (value.contains("metadata") && value["metadata"].is_object()) {
-    page.resourceVersion = value["metadata"].value("resourceVersion", "");
-    page.continueToken = value["metadata"].value("continue", "");
+    page.resourceVersion = stringMember(value["metadata"], "resourceVersion");
+    page.continueToken = stringMember(value["metadata"], "continue");
   }
   return page;
 }

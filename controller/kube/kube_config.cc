@@ -171,10 +171,15 @@ EnvLookup processEnvironment() {
 Result<ClientConfig> loadKubeconfig(const std::filesystem::path& path, const std::string& context) {
   auto text = readFile(path);
   if (!text) return configError("kubeconfig " + path.string() + " cannot be read");
+  return parseKubeconfig(*text, context, path.parent_path(), path.string());
+}
+
+Result<ClientConfig> parseKubeconfig(std::string_view text, const std::string& context,
+                                     const std::filesystem::path& baseDir, std::string_view what) {
   try {
-    return fromKubeconfig(YAML::Load(*text), context, path.parent_path());
+    return fromKubeconfig(YAML::Load(std::string(text)), context, baseDir);
   } catch (const YAML::Exception& e) {
-    return configError("kubeconfig " + path.string() + ": " + e.what());
+    return configError("kubeconfig " + std::string(what) + ": " + e.what());
   }
 }
 

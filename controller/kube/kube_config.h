@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kube/exec_credential.h"
 #include "kube/kube_error.h"
@@ -33,6 +34,10 @@ EnvLookup processEnvironment();
 // cannot ask for interactiveMode Always (a controller has no terminal) nor stand beside a token.
 Result<ClientConfig> loadKubeconfig(const std::filesystem::path& path,
                                     const std::string& context = "");
+// The same for kubeconfig text already read; `baseDir` resolves its relative paths. `what` names
+// the file in messages.
+Result<ClientConfig> parseKubeconfig(std::string_view text, const std::string& context,
+                                     const std::filesystem::path& baseDir, std::string_view what);
 
 // The pod's service-account configuration: KUBERNETES_SERVICE_HOST/PORT, the token (as a file, so
 // rotations are picked up), CA and namespace from `accountDir`.

@@ -26,9 +26,11 @@ bool separatorAt(std::string_view text, size_t pos, char expected) {
 
 std::string formatRfc3339(TimePoint time, TimeFraction fraction) {
   using namespace std::chrono;
-  const auto day = floor<days>(time);
+  // In microseconds: the day's start can lie before the earliest nanosecond time point.
+  const auto micro = floor<microseconds>(time);
+  const auto day = floor<days>(micro);
   const year_month_day date{day};
-  const hh_mm_ss clock{floor<microseconds>(time - day)};
+  const hh_mm_ss clock{micro - day};
   char buffer[48];
   int length =
       std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02ld:%02ld:%02lld", int(date.year()),
@@ -81,8 +83,15 @@ std::optional<TimePoint> parseRfc3339(std::string_view text) {
     return std::nullopt;
   }
   if (pos != text.size()) return std::nullopt;
-  const auto local = sys_days{date} + hours(*hour) + minutes(*minute) + seconds(*second);
-  return time_point_cast<TimePoint::duration>(local - offset);
+  const sys_seconds instant =
+      sys_days{date} + hours(*hour) + minutes(*minute) + seconds(*second) - offset;
+  // The clock counts nanoseconds in 64 bits (years 1677 to 2262): refuse what it cannot hold
+  // rather than overflow while converting.
+  constexpr auto kLimit = duration_cast<seconds>(TimePoint::duration::max());
+  if (instant.time_since_epoch() > kLimit || instant.time_since_epoch() < -kLimit) {
+    return std::nullopt;
+  }
+  return time_point_cast<TimePoint::duration>(instant);
 }
 
 }  // namespace ps::kube

@@ -21,7 +21,8 @@ inline std::string formatMicroTime(std::chrono::system_clock::time_point time) {
   return formatRfc3339(time, TimeFraction::kMicros);
 }
 
-// Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; fractions are dropped. nullopt on anything else.
+// Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; fractions are dropped. nullopt on anything else,
+// and for instants system_clock cannot hold (before 1677-09-21 or after 2262-04-11).
 std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
 
 }  // namespace ps::kube

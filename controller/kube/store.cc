@@ -1,19 +1,20 @@
 #include "kube/store.h"
 
+#include "kube/json_member.h"
+
 namespace ps::kube {
 
+// Read with stringMember: json::value() throws when a member has another type, and what the
+// server sends must not be able to throw out of the cache.
 std::string objectKey(const nlohmann::json& object) {
-  const auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return "";
-  const std::string name = meta->value("name", "");
-  const std::string ns = meta->value("namespace", "");
+  const nlohmann::json& meta = member(object, "metadata");
+  const std::string name = stringMember(meta, "name");
+  const std::string ns = stringMember(meta, "namespace");
   return ns.empty() ? name : ns + "/" + name;
 }
 
 std::string resourceVersionOf(const nlohmann::json& object) {
-  const auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return "";
-  return meta->value("resourceVersion", "");
+  return stringMember(member(object, "metadata"), "resourceVersion");
 }
 
 std::vector<StoreDelta> Store::replace(std::vector<nlohmann::json>&& objects) {

@@ -1,5 +1,7 @@
 #include "kube/watch_event.h"
 
+#include "kube/json_member.h"
+
 namespace ps::kube {
 namespace {
 
@@ -10,10 +12,7 @@ KubeError badEvent(std::string message) {
 }  // namespace
 
 std::string WatchEvent::resourceVersion() const {
-  if (!object.is_object()) return "";
-  const auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return "";
-  return meta->value("resourceVersion", "");
+  return stringMember(member(object, "metadata"), "resourceVersion");
 }
 
 int WatchEvent::statusCode() const {
@@ -34,6 +33,17 @@ Result<WatchEvent> parseWatchEvent(std::string_view line) {
   const auto object = parsed.find("object");
   if (type == parsed.end() || !type->is_string()) return badEvent("no type");
   if (object == parsed.end() || !object->is_object()) return badEvent("no object");
+  // What the cache and the watch loop read of every object: of the wrong type, the event is
+  // malformed (json::value() would throw out of the watcher's thread).
+  if (const auto meta = object->find("metadata"); meta != object->end()) {
+    if (!meta->is_object()) return badEvent("metadata is not an object");
+    for (const char* field : {"name", "namespace", "resourceVersion"}) {
+      const auto value = meta->find(field);
+      if (value != meta->end() && !value->is_string()) {
+        return badEvent("metadata." + std::string(field) + " is not a string");
+      }
+    }
+  }
   WatchEvent event;
   const auto& name = type->get_ref<const std::string&>();
   if (name == "ADDED") {

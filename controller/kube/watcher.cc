@@ -1,5 +1,6 @@
 #include "kube/watcher.h"
 
+#include "kube/json_member.h"
 #include "kube/watch_event.h"
 
 namespace ps::kube {
@@ -108,7 +109,8 @@ Watcher::WatchEnd Watcher::handleLine(std::string_view line, WatcherSink& sink) 
   if (event->type == WatchEventType::kError) {
     if (event->statusCode() == 410) return WatchEnd::kExpired;
     sink.failed(KubeError{ErrorKind::kStatus, event->statusCode(),
-                          event->object.value("reason", ""), event->object.value("message", "")});
+                          stringMember(event->object, "reason"),
+                          stringMember(event->object, "message")});
     return WatchEnd::kFailed;
   }
   if (auto version = event->resourceVersion(); !version.empty()) resourceVersion_ = version;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/utf8.h"
+
 namespace ps::reconcile {
 namespace {
 
@@ -26,6 +28,20 @@ TEST(PluginConfigMapTest, EmptyConfigMapIsEmptyPlugin) {
   const auto files = pluginFilesFromConfigMap(json::object());
   ASSERT_TRUE(files.ok());
   EXPECT_TRUE(files->files.empty());
+}
+
+// Found by config_map_fuzz: a key with a newline made a two-line rejection, and a key cut at 64
+// bytes inside a character made invalid UTF-8 (which a condition message and an Event carry).
+TEST(PluginConfigMapTest, RejectionShowsAKeyAsOneShortLineOfValidUtf8) {
+  std::string accented;
+  for (int i = 0; i < 40; ++i) accented += "\xc3\xa9";  // 80 bytes of "é", cut at 64 bytes
+  const std::string cut = rejectionOf({{"data", {{"a\n/" + accented, "x"}}}});
+  EXPECT_EQ(cut.find('\n'), std::string::npos) << cut;
+  EXPECT_NE(cut.find("key \"a\\x0a/\xc3\xa9"), std::string::npos) << cut;
+  EXPECT_NE(cut.find("...\" is not a safe file name"), std::string::npos) << cut;
+  EXPECT_EQ(core::sanitizeUtf8(cut), cut);
+  const std::string huge(100000, 'k');
+  EXPECT_LT(rejectionOf({{"data", {{huge, 5}}}}).size(), 200u);  // was the whole key
 }
 
 TEST(PluginConfigMapTest, RejectsUnsafeOrBrokenEntries) {

@@ -67,7 +67,22 @@ TEST(CanonicalJson, RefusesIntegersThatAreNotExactDoubles) {
   ASSERT_FALSE(tooLarge.ok());
   EXPECT_EQ(tooLarge.rejection().rule, "json");
   EXPECT_FALSE(canonicalJson(nlohmann::json::parse("[18446744073709551615]")).ok());
+  EXPECT_FALSE(canonicalJson(nlohmann::json::parse("[9223372036854775807]")).ok());
   EXPECT_FALSE(canonicalJson(nlohmann::json(std::numeric_limits<double>::quiet_NaN())).ok());
+}
+
+// Found by canonical_json_fuzz: the canonical text of the double 1.234567890123456e17 reads back
+// as an integer above 2^53, which was refused, so canonical bytes did not canonicalise again.
+// An integer is kept exactly when its double prints the same digits.
+TEST(CanonicalJson, IntegersWhoseDoublePrintsTheSameDigitsAreKept) {
+  EXPECT_EQ(canonical("[1234567890123456e2, 5.234567890474099e16]"),
+            "[123456789012345600,52345678904740990]");
+  EXPECT_EQ(canonical("[123456789012345600, 52345678904740990, -100000000000000000000]"),
+            "[123456789012345600,52345678904740990,-100000000000000000000]");
+  for (const char* changed :
+       {"[52345678904740992]", "[18446744073709549568]", "[-9223372036854775808]"}) {
+    EXPECT_FALSE(canonicalJson(nlohmann::json::parse(changed)).ok()) << changed;
+  }
 }
 
 }  // namespace

@@ -73,6 +73,16 @@ TEST(StrictJson, RejectsSyntaxErrorsAndTrailingData) {
   expectRejected("[NaN]", "not valid JSON");
 }
 
+// Found by the RFC 8785 differential over canonical_json_fuzz's corpus: nlohmann stopped at a
+// NUL byte and ignored the rest, so "[1]\0garbage" was a valid document to us and to no one else.
+TEST(StrictJson, RejectsNulBytesAnywhere) {
+  using namespace std::string_view_literals;
+  expectRejected("[1]\0\0garbage"sv, "NUL byte (byte offset 3)");
+  expectRejected("\0"sv, "NUL byte (byte offset 0)");
+  expectRejected("{\"a\":\"x\0y\"}"sv, "NUL byte");
+  EXPECT_TRUE(parseStrictJson(R"({"a":"x\u0000y"})", "doc").ok());  // an escaped NUL is text
+}
+
 TEST(StrictJson, FindInvalidUtf8ReportsOffset) {
   EXPECT_EQ(findInvalidUtf8("abc"), std::string_view::npos);
   EXPECT_EQ(findInvalidUtf8("ab\x80"), 2u);

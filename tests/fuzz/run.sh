@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for a bounded time: tests/fuzz/run.sh BUILD_DIR [SECONDS]
-# (default FUZZ_SECONDS or 60 per target). Seeds come from tests/fuzz/corpus/<target>/ and the
-# example plugins, words from tests/fuzz/<target>.dict when there is one; new inputs go to
+# (default FUZZ_SECONDS or 60 per target; FUZZ_TARGETS to pick some). Seeds come from
+# tests/fuzz/corpus/<target without _fuzz>/ and, for manifests and policies, the example plugins, words from tests/fuzz/<target>.dict when there is one; new inputs go to
 # tests/fuzz/corpus-run/ (ignored by git). Exits non-zero on a crash, leaving the reproducer in
 # BUILD_DIR/fuzz-artifacts/.
 set -euo pipefail
@@ -11,7 +11,9 @@ seconds=${2:-${FUZZ_SECONDS:-60}}
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
 status=0
-for target in manifest_fuzz policy_fuzz; do
+all_targets="manifest_fuzz policy_fuzz canonical_json_fuzz quantity_fuzz rfc3339_fuzz config_map_fuzz
+             run_visit_fuzz kube_config_fuzz watch_stream_fuzz verified_volume_fuzz"
+for target in ${FUZZ_TARGETS:-$all_targets}; do
   binary="$build/bin/$target"
   [ -x "$binary" ] || { echo "missing $binary (build with -DPS_FUZZ=ON and clang)" >&2; exit 2; }
   corpus="$root/tests/fuzz/corpus-run/$target"
@@ -19,7 +21,7 @@ for target in manifest_fuzz policy_fuzz; do
   seeds="$root/tests/fuzz/corpus/${target%_fuzz}"
   if [ "$target" = manifest_fuzz ]; then
     for plugin in "$root"/plugins/*/manifest.json; do cp "$plugin" "$corpus/seed-$(basename "$(dirname "$plugin")").json"; done
-  else
+  elif [ "$target" = policy_fuzz ]; then
     cp "$root/plugins/policy.json" "$corpus/seed-policy.json"
   fi
   log="$build/$target.log"

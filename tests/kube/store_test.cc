@@ -17,6 +17,13 @@ TEST(StoreTest, KeysAreNamespaceSlashName) {
   EXPECT_EQ(objectKey(json::object()), "");
 }
 
+// A listed object's metadata is not checked by the watch-line parser: reading it never throws.
+TEST(StoreTest, MembersOfTheWrongTypeReadAsEmpty) {
+  EXPECT_EQ(objectKey(nlohmann::json::parse(R"({"metadata":{"name":5,"namespace":"a"}})")), "a/");
+  EXPECT_EQ(resourceVersionOf(nlohmann::json::parse(R"({"metadata":{"resourceVersion":7}})")), "");
+  EXPECT_EQ(objectKey(nlohmann::json::parse(R"({"metadata":"x"})")), "");
+}
+
 TEST(StoreTest, ApplyAddsUpdatesAndIgnoresReplays) {
   Store store;
   auto added = store.apply(object("a", "1"));

@@ -29,6 +29,20 @@ TEST(WatchEventTest, RejectsMalformedLines) {
   }
 }
 
+// Found while writing watch_stream_fuzz (its harness aborted on it): a metadata member of another
+// type made json::value() throw out of the watcher's thread, which terminated the process.
+TEST(WatchEventTest, RejectsMetadataOfTheWrongType) {
+  for (const char* line : {R"({"type":"ADDED","object":{"metadata":{"name":5}}})",
+                           R"({"type":"ADDED","object":{"metadata":[]}})",
+                           R"({"type":"DELETED","object":{"metadata":{"namespace":{}}}})",
+                           R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":7}}})"}) {
+    auto event = parseWatchEvent(line);
+    ASSERT_FALSE(event) << line;
+    EXPECT_EQ(event.error().kind, ErrorKind::kBadResponse) << line;
+    EXPECT_NE(event.error().message.find("metadata"), std::string::npos) << event.error().message;
+  }
+}
+
 TEST(LineSplitterTest, JoinsLinesAcrossChunksAndSkipsBlankLines) {
   LineSplitter splitter;
   std::vector<std::string> lines;
