@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,18 @@ std::string readText(const std::filesystem::path& path) {
 
 std::string sanitizerLogBase(const std::string& logFile) {
   return logFile + ".sanitizer";
+}
+
+// UBSan (gcc 12, linked with ASan) writes its halting report to stderr whatever log_path says:
+// the lines of the controller's own log from the first sanitizer line on, at most 8 KiB.
+std::string sanitizerLinesOf(const std::string& log) {
+  std::size_t first = std::string::npos;
+  for (const char* marker : {"runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer"}) {
+    first = std::min(first, log.find(marker));
+  }
+  if (first == std::string::npos) return "";
+  const std::size_t lineStart = log.rfind('\n', first);
+  return log.substr(lineStart == std::string::npos ? 0 : lineStart + 1, 8192);
 }
 
 }  // namespace
@@ -112,7 +125,11 @@ int ControllerProcess::stop() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  if (const std::string reports = takeSanitizerReports(logFile_); !reports.empty()) {
+  std::string reports = takeSanitizerReports(logFile_);
+  if (const std::string inLog = sanitizerLinesOf(log()); !inLog.empty()) {
+    reports += "=== " + logFile_ + "\n" + inLog;
+  }
+  if (!reports.empty()) {
     ADD_FAILURE() << "sanitizer report from " << binary() << ":\n" << reports;
   }
   return statusCode(status);

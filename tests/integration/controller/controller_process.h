@@ -14,8 +14,9 @@ namespace ps::testing {
 // The binary is $PS_CONTROLLER_BINARY when set (make test points it at the ASan+UBSan+LSan build,
 // build/asan/bin/plugin-controller), else the one this test was built with. Whatever the build,
 // sanitizer reports of the controller and of the processes it starts go to
-// `logFile`.sanitizer.<pid> (ASan's and UBSan's log_path); stop() fails the running test with
-// every such report, so a leak, a heap error or undefined behaviour is a test failure.
+// `logFile`.sanitizer.<pid> (ASan's and UBSan's log_path; UBSan's halting report still goes to
+// stderr, that is `logFile`); stop() fails the running test with every such report, so a leak, a
+// heap error or undefined behaviour is a test failure.
 class ControllerProcess {
  public:
   ControllerProcess(const std::vector<std::string>& args, const std::vector<std::string>& env,

@@ -32,7 +32,8 @@ class SanitizerReportTest : public ::testing::Test {
 };
 
 TEST_F(SanitizerReportTest, AHeapOverflowFailsTheTestWithTheReport) {
-  EXPECT_NONFATAL_FAILURE(runProbe("overflow"), "heap-buffer-overflow");
+  // UBSan's object-size check or ASan, whichever sees the store first.
+  EXPECT_NONFATAL_FAILURE(runProbe("overflow"), "sanitizer report from");
 }
 
 TEST_F(SanitizerReportTest, UndefinedBehaviourFailsTheTestWithTheReport) {
