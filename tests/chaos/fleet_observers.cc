@@ -125,15 +125,23 @@ size_t openFds(pid_t pid) {
 
 }  // namespace
 
-int ReplicaSampler::readyz(int probePort) {
+ReplicaSampler::Probe ReplicaSampler::readyz(int probePort) {
   kube::ClientConfig local;
   local.server = "http://127.0.0.1:" + std::to_string(probePort);
   auto http = kube::makeCpprestHttpClient(local);
   kube::HttpRequest request;
   request.path = "/readyz";
   request.timeout = std::chrono::seconds(2);
+  const auto started = Steady::now();
   auto response = http->send(request);
-  return response ? response->status : 0;
+  Probe probe;
+  if (response) {
+    probe.status = response->status;
+    return probe;
+  }
+  probe.error = response.error().describe();
+  probe.hung = Steady::now() - started >= std::chrono::milliseconds(1900);
+  return probe;
 }
 
 ReplicaSampler::ReplicaSampler() : thread_([this] { loop(); }) {}
@@ -170,7 +178,10 @@ void ReplicaSampler::loop() {
       ReplicaSample sample;
       sample.replica = name;
       sample.apiServerDown = apiServerDown_;
-      sample.readyStatus = readyz(target.port);
+      const Probe probe = readyz(target.port);
+      sample.readyStatus = probe.status;
+      sample.probeHung = probe.hung;
+      sample.probeError = probe.error;
       sample.at = Steady::now();
       sample.rssBytes = rssBytes(target.pid);
       sample.openFds = openFds(target.pid);

@@ -54,7 +54,9 @@ struct ReplicaSample {
   std::string replica;
   size_t rssBytes = 0;
   size_t openFds = 0;
-  int readyStatus = 0;  // the HTTP status of /readyz; 0 = no answer within 2 s
+  int readyStatus = 0;     // the HTTP status of /readyz; 0 = no HTTP answer
+  bool probeHung = false;  // no answer at all within the probe's 2 s (not a refused connection)
+  std::string probeError;  // why there was no HTTP answer
   bool apiServerDown = false;
   bool everReady = false;  // this process answered /readyz 200 before this sample
 };
@@ -71,8 +73,13 @@ class ReplicaSampler {
   void drop(const std::string& replica);
   void setApiServerDown(bool down) { apiServerDown_ = down; }
   std::vector<ReplicaSample> samples() const;
-  // The HTTP status of GET /readyz on a replica's probe port (0 = no answer within 2 s).
-  static int readyz(int probePort);
+  struct Probe {
+    int status = 0;  // 0: no HTTP answer
+    bool hung = false;
+    std::string error;
+  };
+  // GET /readyz on a replica's probe port, 2 s timeout.
+  static Probe readyz(int probePort);
 
  private:
   struct Target {
