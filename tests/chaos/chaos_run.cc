@@ -487,6 +487,7 @@ const std::vector<std::string> kInvariants{"recovered", "one-terminal", "<=1-pod
 int ChaosRun::report() {
   size_t auditLines = 0;
   const auto audited = auditedPodCreates(options_.auditLog, ns_, &auditLines);
+  const auto statusWrites = auditedStatusWrites(options_.auditLog, ns_);
   std::map<std::string, std::string> finalReason;
   auto all = client_.listAll(reconcile::pluginRunsResource(), ns_);
   for (const json& run : all ? all->items : json::array()) {
@@ -516,6 +517,18 @@ int ChaosRun::report() {
           cells["one-terminal"].fail(run + " " + path);
         }
         if (!firstTerminal && isTerminalReason(step.reason)) firstTerminal = step;
+      }
+      // The same rule over every status the API server accepted (no watch gaps).
+      std::string written, writtenTerminal;
+      if (auto writes = statusWrites.find(run); writes != statusWrites.end()) {
+        for (const auto& reason : writes->second) {
+          written += (written.empty() ? "" : ">") + (reason.empty() ? "-" : reason);
+          if (!writtenTerminal.empty() && reason != writtenTerminal) {
+            cells["one-terminal"].fail(run + " written " + written);
+            break;
+          }
+          if (writtenTerminal.empty() && isTerminalReason(reason)) writtenTerminal = reason;
+        }
       }
       auto final = finalReason.find(run);
       if (!firstTerminal)

@@ -104,6 +104,31 @@ std::map<std::string, std::set<std::string>> auditedPodCreates(const std::string
   return created;
 }
 
+std::map<std::string, std::vector<std::string>> auditedStatusWrites(const std::string& auditLog,
+                                                                    const std::string& ns) {
+  std::map<std::string, std::map<uint64_t, std::string>> byVersion;
+  std::ifstream in(auditLog);
+  for (std::string line; std::getline(in, line);) {
+    const json event = json::parse(line, nullptr, false);
+    if (!event.is_object()) continue;
+    const json& ref = event.value("objectRef", json::object());
+    if (ref.value("resource", "") != "pluginruns" || ref.value("subresource", "") != "status" ||
+        ref.value("namespace", "") != ns) {
+      continue;
+    }
+    const int code = event.value("responseStatus", json::object()).value("code", 0);
+    if (code < 200 || code > 299) continue;
+    const json& run = event.value("responseObject", json::object());
+    const std::string version = run.value("metadata", json::object()).value("resourceVersion", "0");
+    byVersion[ref.value("name", "")][std::stoull(version)] = runReason(run);
+  }
+  std::map<std::string, std::vector<std::string>> writes;
+  for (const auto& [run, versions] : byVersion) {
+    for (const auto& [version, reason] : versions) writes[run].push_back(reason);
+  }
+  return writes;
+}
+
 namespace {
 
 size_t rssBytes(pid_t pid) {

@@ -49,6 +49,12 @@ std::map<std::string, std::set<std::string>> auditedPodCreates(const std::string
                                                                const std::string& ns,
                                                                size_t* lines = nullptr);
 
+// Every status the API server accepted for a PluginRun in `ns` (2xx to an update or patch of
+// pluginruns/status), from its audit log: run name -> reasons in resourceVersion order. Unlike a
+// watch it has no gaps: a state that lived for a millisecond during an outage is still there.
+std::map<std::string, std::vector<std::string>> auditedStatusWrites(const std::string& auditLog,
+                                                                    const std::string& ns);
+
 struct ReplicaSample {
   Steady::time_point at;
   std::string replica;
