@@ -29,7 +29,7 @@ DOCKER_PACKAGES := docker.io
 # `make cluster-up` brings the node up too (NODE=0: the control plane only).
 NODE ?= 1
 
-.PHONY: all deps build build-asan test unit-test thread-safety hosts-tools hosts-test run bench fuzz fuzz-campaign sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
+.PHONY: all deps build build-asan test unit-test thread-safety hosts-tools hosts-test run bench chaos fuzz fuzz-campaign sandbox-image images demo-cluster cluster-tools cluster-up cluster-down cluster-import-images format clean
 
 all: build
 
@@ -91,6 +91,12 @@ BENCH_PACKAGES := python3-matplotlib
 bench: build
 	$(call apt_ensure,$(BENCH_PACKAGES))
 	@tests/bench/run.sh
+
+# Faults under ~300 PluginRuns in flight, a fault x invariant table; exit 1 when an invariant fails
+# (tests/chaos/chaos.sh; SHORT=1 for the 40-run version `make test` runs as ctest chaos_short).
+chaos: deps build/build.ninja cluster-tools
+	cmake --build build -j $(JOBS) --target chaos_run plugin-controller
+	@tests/chaos/chaos.sh build
 
 # The image the Pods and `pluginctl run --sandbox container` use, built with no registry.
 sandbox-image: build

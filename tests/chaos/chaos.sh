@@ -15,8 +15,9 @@ mkdir -p "$out"
 state="${PS_CLUSTER_STATE_DIR:-$root/build/cluster}"
 audit="$state/audit.log"
 mkdir -p "$state"
-# Pods creates with their response (the Pod's uid and run label); nothing else is logged.
-cat >"$state/audit-policy.yaml" <<'POLICY'
+# Pod creates and PluginRun status writes with their responses (the Pod's uid and run label, every
+# status as written); nothing else is logged.
+cat >"$state/audit-policy.yaml.new" <<'POLICY'
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
@@ -24,13 +25,20 @@ rules:
 - level: RequestResponse
   verbs: [create]
   resources: [{group: "", resources: [pods]}]
+- level: RequestResponse
+  verbs: [update, patch]
+  resources: [{group: sandbox.plugins.dev, resources: [pluginruns/status]}]
 - level: None
 POLICY
+# The API server reads its policy once: a changed policy means a restart below.
+policy_changed=0
+cmp -s "$state/audit-policy.yaml.new" "$state/audit-policy.yaml" || policy_changed=1
+mv "$state/audit-policy.yaml.new" "$state/audit-policy.yaml"
 export PS_APISERVER_EXTRA_ARGS="--audit-policy-file=$state/audit-policy.yaml --audit-log-path=$audit --audit-log-mode=blocking"
 "$cluster" up >/dev/null
 # The API server must be the one with the audit flags: restart it when it is not.
 pid=$(cat "$state/kube-apiserver.pid")
-if ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--audit-log-path=$audit"; then
+if [ "$policy_changed" = 1 ] || ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--audit-log-path=$audit"; then
   "$cluster" kill-apiserver
   "$cluster" up >/dev/null
 fi

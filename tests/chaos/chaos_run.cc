@@ -51,6 +51,15 @@ const kube::GroupVersionResource kLeases{"coordination.k8s.io", "v1", "leases", 
 
 using testing::CommandResult;
 
+std::string lastLogLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string last;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
 double secondsBetween(Steady::time_point from, Steady::time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
@@ -81,6 +90,7 @@ struct Replica {
   int probePort = 0;
   int metricsPort = 0;
   int starts = 0;
+  std::string logPath;
   std::unique_ptr<bench::ControllerChild> process;
 };
 
@@ -92,6 +102,7 @@ struct Wave {
   Steady::time_point start, faultAt, healthyAt, end;
   bool recovered = true;
   std::string recoveryNote;
+  std::vector<std::string> exits;  // replicas that exited on their own during the wave
 };
 
 class ChaosRun {
@@ -108,6 +119,7 @@ class ChaosRun {
   bool setUpNamespace();
   void startObservers();
   void startReplica(const std::string& name);
+  void restartExited();
   bool replicasReady(std::chrono::milliseconds limit);
   std::optional<pid_t> leaderPid();
   bool waitLeader(std::chrono::milliseconds limit);
@@ -131,6 +143,7 @@ class ChaosRun {
   std::unique_ptr<ReplicaSampler> sampler_;
   std::unique_ptr<kube::Informer> runWatch_, podWatch_;
   std::vector<Wave> waves_;
+  std::vector<std::string> exits_;  // of the current wave
   int probes_ = 0;
 };
 
@@ -181,8 +194,9 @@ void ChaosRun::startReplica(const std::string& name) {
   replica.name = name;
   replica.probePort = testing::freeLoopbackPort();
   replica.metricsPort = testing::freeLoopbackPort();
-  const std::string log =
+  replica.logPath =
       options_.outDir + "/controller-" + name + "-" + std::to_string(++replica.starts) + ".log";
+  const std::string& log = replica.logPath;
   const std::vector<std::string> args{"--kubeconfig",
                                       options_.kubeconfig,
                                       "--namespace",
@@ -203,11 +217,26 @@ void ChaosRun::startReplica(const std::string& name) {
   sampler_->set(name, replica.process->pid(), replica.probePort);
 }
 
+// A replica that exited on its own (it ends when it loses the Lease, as controller-runtime does)
+// is started again, as its Deployment would; each such exit is reported with the wave.
+void ChaosRun::restartExited() {
+  for (auto& [name, replica] : replicas_) {
+    if (!replica.process || replica.process->alive()) continue;
+    const std::string log = lastLogLine(replica.logPath);
+    say("replica " + name + " exited on its own (last log line " + log + "), restarting it");
+    exits_.push_back(name + ": " + log);
+    startReplica(name);
+  }
+}
+
 bool ChaosRun::replicasReady(std::chrono::milliseconds limit) {
   return waitUntil(
       [&] {
+        restartExited();
         for (auto& [name, replica] : replicas_) {
-          if (replica.process && ReplicaSampler::readyz(replica.probePort) != 200) return false;
+          if (replica.process && ReplicaSampler::readyz(replica.probePort).status != 200) {
+            return false;
+          }
         }
         return true;
       },
@@ -229,7 +258,12 @@ std::optional<pid_t> ChaosRun::leaderPid() {
 }
 
 bool ChaosRun::waitLeader(std::chrono::milliseconds limit) {
-  return waitUntil([&] { return leaderPid().has_value(); }, limit);
+  return waitUntil(
+      [&] {
+        restartExited();
+        return leaderPid().has_value();
+      },
+      limit);
 }
 
 // Seconds until a fresh namespace has its `default` ServiceAccount (-1: not within 120 s).
@@ -324,6 +358,9 @@ void ChaosRun::runWave(const std::string& fault, const std::function<void(Wave&)
         const std::string name = fault + "-" + std::to_string(i);
         json run = bench::pluginRun(name, "example");
         run["spec"]["timeoutSeconds"] = kRunTimeoutSeconds;
+        // No node carries this label: where a real node exists its scheduler leaves these Pods
+        // unbound, so the kubelet player stays their only kubelet.
+        run["spec"]["podTemplate"] = {{"nodeSelector", {{"chaos.plugins.dev/kubelet", "played"}}}};
         if (client_.create(reconcile::pluginRunsResource(), ns_, run)) {
           std::lock_guard lock(mutex);
           wave.runs.push_back(name);
@@ -354,6 +391,9 @@ void ChaosRun::runWave(const std::string& fault, const std::function<void(Wave&)
         return true;
       },
       std::chrono::duration_cast<std::chrono::milliseconds>(limit - Steady::now()));
+  restartExited();
+  wave.exits = std::move(exits_);
+  exits_.clear();
   wave.end = Steady::now();
   std::snprintf(line, sizeof(line), "%s: wave over after %.1f s", fault.c_str(),
                 secondsBetween(wave.start, wave.end));
@@ -393,7 +433,22 @@ int ChaosRun::run() {
               {"start-during-outage", [this](Wave& w) { startDuringOutage(w); }}};
   }
   for (const auto& [fault, inject] : faults) runWave(fault, inject);
-  return report();
+  const int verdict = report();
+  // Kept for inspection when an invariant failed.
+  if (verdict == 0) (void)client_.remove(kNamespaces, "", ns_);
+  return verdict;
+}
+
+// Every sample, for a closer look: seconds from the first, replica, RSS, fds, /readyz.
+void writeSamples(const std::vector<ReplicaSample>& samples, const std::string& path) {
+  std::ofstream out(path);
+  out << "seconds,replica,rss_bytes,open_fds,readyz,hung,apiserver_down,ever_ready,error\n";
+  for (const auto& sample : samples) {
+    out << secondsBetween(samples.front().at, sample.at) << ',' << sample.replica << ','
+        << sample.rssBytes << ',' << sample.openFds << ',' << sample.readyStatus << ','
+        << sample.probeHung << ',' << sample.apiServerDown << ',' << sample.everReady << ",\""
+        << sample.probeError << "\"\n";
+  }
 }
 
 bool isTerminalReason(const std::string& reason) {
@@ -405,13 +460,15 @@ bool isTerminalReason(const std::string& reason) {
 struct Cell {
   bool applicable = true;
   int failures = 0;
-  std::string detail;  // the first examples, or a figure
+  std::string detail;  // the first examples
+  std::string figure;  // shown next to the verdict: the maximum RSS and fds
   void fail(const std::string& example) {
     if (++failures <= 3) detail += (detail.empty() ? "" : "; ") + example;
   }
   std::string text() const {
     if (!applicable) return "n/a";
-    return failures == 0 ? "ok" : "FAIL " + std::to_string(failures);
+    const std::string verdict = failures == 0 ? "ok" : "FAIL " + std::to_string(failures);
+    return figure.empty() ? verdict : verdict + " " + figure;
   }
 };
 
@@ -419,6 +476,8 @@ struct Row {
   std::string fault;
   size_t runs = 0;
   double healthySeconds = 0;
+  std::vector<std::string> exits;
+  std::string outageAnswers;  // what /readyz said while the API server was gone
   std::map<std::string, Cell> cells;
 };
 
@@ -428,12 +487,14 @@ const std::vector<std::string> kInvariants{"recovered", "one-terminal", "<=1-pod
 int ChaosRun::report() {
   size_t auditLines = 0;
   const auto audited = auditedPodCreates(options_.auditLog, ns_, &auditLines);
+  const auto statusWrites = auditedStatusWrites(options_.auditLog, ns_);
   std::map<std::string, std::string> finalReason;
   auto all = client_.listAll(reconcile::pluginRunsResource(), ns_);
   for (const json& run : all ? all->items : json::array()) {
     finalReason[run["metadata"].value("name", "")] = runReason(run);
   }
   const auto samples = sampler_->samples();
+  writeSamples(samples, options_.outDir + "/samples.csv");
   std::vector<Row> rows;
   size_t maxRss = 0, maxFds = 0;
   for (const Wave& wave : waves_) {
@@ -441,6 +502,7 @@ int ChaosRun::report() {
     row.fault = wave.fault;
     row.runs = wave.runs.size();
     row.healthySeconds = secondsBetween(wave.faultAt, wave.healthyAt);
+    row.exits = wave.exits;
     auto& cells = row.cells;
     for (const auto& name : kInvariants) cells[name];
     if (!wave.recovered) cells["recovered"].fail(wave.recoveryNote);
@@ -455,6 +517,18 @@ int ChaosRun::report() {
           cells["one-terminal"].fail(run + " " + path);
         }
         if (!firstTerminal && isTerminalReason(step.reason)) firstTerminal = step;
+      }
+      // The same rule over every status the API server accepted (no watch gaps).
+      std::string written, writtenTerminal;
+      if (auto writes = statusWrites.find(run); writes != statusWrites.end()) {
+        for (const auto& reason : writes->second) {
+          written += (written.empty() ? "" : ">") + (reason.empty() ? "-" : reason);
+          if (!writtenTerminal.empty() && reason != writtenTerminal) {
+            cells["one-terminal"].fail(run + " written " + written);
+            break;
+          }
+          if (writtenTerminal.empty() && isTerminalReason(reason)) writtenTerminal = reason;
+        }
       }
       auto final = finalReason.find(run);
       if (!firstTerminal)
@@ -477,24 +551,34 @@ int ChaosRun::report() {
     }
     size_t waveRss = 0, waveFds = 0;
     bool sawOutage = false;
+    std::map<std::string, int> outageAnswers;  // "a 200", "late 503", "b refused"
     for (const auto& sample : samples) {
       if (sample.at < wave.start || sample.at > wave.end) continue;
       waveRss = std::max(waveRss, sample.rssBytes);
       waveFds = std::max(waveFds, sample.openFds);
       if (!sample.apiServerDown) continue;
       sawOutage = true;
-      if (sample.readyStatus == 0) cells["readyz"].fail(sample.replica + " did not answer");
+      ++outageAnswers[sample.replica + " " +
+                      (sample.readyStatus ? std::to_string(sample.readyStatus)
+                       : sample.probeHung ? "hung"
+                                          : "refused")];
+      // A refused connection is the truth too (nothing listens: not ready); a probe that hangs
+      // past its timeout is not, nor a 200 from a replica that never synced.
+      if (sample.probeHung) cells["readyz"].fail(sample.replica + " hung: " + sample.probeError);
       if (sample.readyStatus == 200 && !sample.everReady) {
         cells["readyz"].fail(sample.replica + " ready before it ever synced");
       }
     }
     cells["readyz"].applicable = sawOutage;
+    for (const auto& [answer, count] : outageAnswers) {
+      row.outageAnswers +=
+          (row.outageAnswers.empty() ? "" : ", ") + answer + " x" + std::to_string(count);
+    }
     if (waveRss > kRssBound || waveFds > kFdBound) {
       cells["rss+fds"].fail("RSS " + std::to_string(waveRss >> 20) + " MiB, " +
                             std::to_string(waveFds) + " fds");
     }
-    cells["rss+fds"].detail =
-        "max RSS " + std::to_string(waveRss >> 20) + " MiB, " + std::to_string(waveFds) + " fds";
+    cells["rss+fds"].figure = std::to_string(waveRss >> 20) + "M/" + std::to_string(waveFds);
     maxRss = std::max(maxRss, waveRss);
     maxFds = std::max(maxFds, waveFds);
     rows.push_back(std::move(row));
@@ -507,15 +591,16 @@ int ChaosRun::report() {
       "after recovery\n\n",
       ns_.c_str(), auditLines, kRunTimeoutSeconds, static_cast<long long>(kDeadlineBound.count()),
       kRssBound >> 20, kFdBound, static_cast<long long>(kReadyAfterRecovery.count()));
-  std::printf("%-20s %5s %8s", "fault", "runs", "healthy");
-  for (const auto& name : kInvariants) std::printf(" %-12s", name.c_str());
+  std::printf("%-20s %5s %8s %5s", "fault", "runs", "healthy", "exits");
+  for (const auto& name : kInvariants) std::printf(" %-14s", name.c_str());
   std::printf("\n");
   std::vector<std::string> broken;
   for (const Row& row : rows) {
-    std::printf("%-20s %5zu %7.1fs", row.fault.c_str(), row.runs, row.healthySeconds);
+    std::printf("%-20s %5zu %7.1fs %5zu", row.fault.c_str(), row.runs, row.healthySeconds,
+                row.exits.size());
     for (const auto& name : kInvariants) {
       const Cell& cell = row.cells.at(name);
-      std::printf(" %-12s", cell.text().c_str());
+      std::printf(" %-14s", cell.text().c_str());
       if (cell.failures) broken.push_back(row.fault + " x " + name + ": " + cell.detail);
     }
     std::printf("\n");
@@ -526,6 +611,15 @@ int ChaosRun::report() {
   std::printf("final reasons:");
   for (const auto& [reason, count] : reasons) std::printf(" %s=%d", reason.c_str(), count);
   std::printf("\n");
+  for (const Row& row : rows) {
+    if (!row.outageAnswers.empty()) {
+      std::printf("/readyz while the API server was gone, %s: %s\n", row.fault.c_str(),
+                  row.outageAnswers.c_str());
+    }
+    for (const auto& exit : row.exits) {
+      std::printf("replica exit in %s: %s\n", row.fault.c_str(), exit.c_str());
+    }
+  }
   for (const auto& line : broken) std::printf("INVARIANT FAILED: %s\n", line.c_str());
   std::fflush(stdout);
   return broken.empty() ? 0 : 1;

@@ -104,6 +104,31 @@ std::map<std::string, std::set<std::string>> auditedPodCreates(const std::string
   return created;
 }
 
+std::map<std::string, std::vector<std::string>> auditedStatusWrites(const std::string& auditLog,
+                                                                    const std::string& ns) {
+  std::map<std::string, std::map<uint64_t, std::string>> byVersion;
+  std::ifstream in(auditLog);
+  for (std::string line; std::getline(in, line);) {
+    const json event = json::parse(line, nullptr, false);
+    if (!event.is_object()) continue;
+    const json& ref = event.value("objectRef", json::object());
+    if (ref.value("resource", "") != "pluginruns" || ref.value("subresource", "") != "status" ||
+        ref.value("namespace", "") != ns) {
+      continue;
+    }
+    const int code = event.value("responseStatus", json::object()).value("code", 0);
+    if (code < 200 || code > 299) continue;
+    const json& run = event.value("responseObject", json::object());
+    const std::string version = run.value("metadata", json::object()).value("resourceVersion", "0");
+    byVersion[ref.value("name", "")][std::stoull(version)] = runReason(run);
+  }
+  std::map<std::string, std::vector<std::string>> writes;
+  for (const auto& [run, versions] : byVersion) {
+    for (const auto& [version, reason] : versions) writes[run].push_back(reason);
+  }
+  return writes;
+}
+
 namespace {
 
 size_t rssBytes(pid_t pid) {
@@ -125,15 +150,23 @@ size_t openFds(pid_t pid) {
 
 }  // namespace
 
-int ReplicaSampler::readyz(int probePort) {
+ReplicaSampler::Probe ReplicaSampler::readyz(int probePort) {
   kube::ClientConfig local;
   local.server = "http://127.0.0.1:" + std::to_string(probePort);
   auto http = kube::makeCpprestHttpClient(local);
   kube::HttpRequest request;
   request.path = "/readyz";
   request.timeout = std::chrono::seconds(2);
+  const auto started = Steady::now();
   auto response = http->send(request);
-  return response ? response->status : 0;
+  Probe probe;
+  if (response) {
+    probe.status = response->status;
+    return probe;
+  }
+  probe.error = response.error().describe();
+  probe.hung = Steady::now() - started >= std::chrono::milliseconds(1900);
+  return probe;
 }
 
 ReplicaSampler::ReplicaSampler() : thread_([this] { loop(); }) {}
@@ -170,7 +203,10 @@ void ReplicaSampler::loop() {
       ReplicaSample sample;
       sample.replica = name;
       sample.apiServerDown = apiServerDown_;
-      sample.readyStatus = readyz(target.port);
+      const Probe probe = readyz(target.port);
+      sample.readyStatus = probe.status;
+      sample.probeHung = probe.hung;
+      sample.probeError = probe.error;
       sample.at = Steady::now();
       sample.rssBytes = rssBytes(target.pid);
       sample.openFds = openFds(target.pid);

@@ -49,12 +49,20 @@ std::map<std::string, std::set<std::string>> auditedPodCreates(const std::string
                                                                const std::string& ns,
                                                                size_t* lines = nullptr);
 
+// Every status the API server accepted for a PluginRun in `ns` (2xx to an update or patch of
+// pluginruns/status), from its audit log: run name -> reasons in resourceVersion order. Unlike a
+// watch it has no gaps: a state that lived for a millisecond during an outage is still there.
+std::map<std::string, std::vector<std::string>> auditedStatusWrites(const std::string& auditLog,
+                                                                    const std::string& ns);
+
 struct ReplicaSample {
   Steady::time_point at;
   std::string replica;
   size_t rssBytes = 0;
   size_t openFds = 0;
-  int readyStatus = 0;  // the HTTP status of /readyz; 0 = no answer within 2 s
+  int readyStatus = 0;     // the HTTP status of /readyz; 0 = no HTTP answer
+  bool probeHung = false;  // no answer at all within the probe's 2 s (not a refused connection)
+  std::string probeError;  // why there was no HTTP answer
   bool apiServerDown = false;
   bool everReady = false;  // this process answered /readyz 200 before this sample
 };
@@ -71,8 +79,13 @@ class ReplicaSampler {
   void drop(const std::string& replica);
   void setApiServerDown(bool down) { apiServerDown_ = down; }
   std::vector<ReplicaSample> samples() const;
-  // The HTTP status of GET /readyz on a replica's probe port (0 = no answer within 2 s).
-  static int readyz(int probePort);
+  struct Probe {
+    int status = 0;  // 0: no HTTP answer
+    bool hung = false;
+    std::string error;
+  };
+  // GET /readyz on a replica's probe port, 2 s timeout.
+  static Probe readyz(int probePort);
 
  private:
   struct Target {
