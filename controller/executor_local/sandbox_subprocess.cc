@@ -10,6 +10,7 @@
 
 #include "core/exit_codes.h"
 #include "core/fd_io.h"
+#include "sandbox/cgroup_limits.h"
 #include "sandbox/process_supervisor.h"
 
 namespace ps::reconcile {
@@ -140,6 +141,11 @@ sandbox::RunResult runSubprocess(const std::string& binary, const std::string& r
 }  // namespace
 
 SandboxRunner subprocessSandboxRunner(std::filesystem::path binary) {
+  // On cgroup v2 the controller moves itself into the supervisor leaf now, before any
+  // subprocess exists: the subprocesses are then born there and may hand the parent's
+  // controllers to their run groups (in the parent itself they would share it with the
+  // controller, which v2 refuses). Elsewhere this only looks; a failure shows at each run.
+  (void)sandbox::CgroupHost::find();
   return [binary = binary.string()](const sandbox::SandboxRequest& request) {
     return runSubprocess(binary, requestToJson(request).dump(), request.wakeFd);
   };
