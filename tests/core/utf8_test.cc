@@ -60,8 +60,9 @@ TEST(Utf8Test, MarkedTailPutsTheOneMarkerInFrontOfACutTail) {
   EXPECT_EQ(markedTail("short", 100, /*alreadyCut=*/true), marker + "short");
   const std::string text = "ab" + kEuro + kEuro;  // 8 bytes
   // 5 bytes left after the marker: the cut falls inside the first euro and moves past it.
-  EXPECT_EQ(markedTail(text, marker.size() + 5), marker + kEuro);
-  EXPECT_EQ(markedTail(text, marker.size()), "") << "no room past the marker";
+  EXPECT_EQ(markedTail(text, marker.size() + 5, /*alreadyCut=*/true), marker + kEuro);
+  EXPECT_EQ(markedTail(text, marker.size(), /*alreadyCut=*/true), "") << "no room past the marker";
+  EXPECT_EQ(markedTail(std::string(30, 'z'), marker.size() + 5), marker + "zzzzz");
 }
 
 TEST(Utf8Test, SplitTruncationMarkerUndoesMarkedTail) {
