@@ -8,10 +8,16 @@ void StopSignal::stop() {
     MutexLock lock(mutex_);
     if (stopped_) return;
     stopped_ = true;
+    callbacksRunning_ = true;
     callbacks.swap(callbacks_);
   }
   cv_.notify_all();
   for (auto& [id, callback] : callbacks) callback();
+  {
+    MutexLock lock(mutex_);
+    callbacksRunning_ = false;
+  }
+  cv_.notify_all();
 }
 
 bool StopSignal::stopped() const {
@@ -46,6 +52,11 @@ int StopSignal::onStop(std::function<void()> callback) {
 void StopSignal::removeCallback(int id) {
   MutexLock lock(mutex_);
   std::erase_if(callbacks_, [id](const auto& entry) { return entry.first == id; });
+  // stop() may be running this very callback on its own thread: whatever it uses (a transport's
+  // cancellation source on the caller's stack) must outlive it, so wait until it returns.
+  while (callbacksRunning_) {
+    lock.withStdLock([&](std::unique_lock<std::mutex>& held) { cv_.wait(held); });
+  }
 }
 
 }  // namespace ps::kube

@@ -21,12 +21,15 @@ class StopSignal {
   bool sleepUntil(const Clock& clock, Clock::TimePoint deadline);
   // Runs `callback` on stop (immediately if already stopped). Returns an id for `removeCallback`.
   int onStop(std::function<void()> callback);
+  // Once this returns, the callback is not running and never will: if stop() is running
+  // callbacks on another thread, it waits for them (never call it from inside a callback).
   void removeCallback(int id);
 
  private:
   mutable Mutex mutex_;
   std::condition_variable cv_;
   bool stopped_ GUARDED_BY(mutex_) = false;
+  bool callbacksRunning_ GUARDED_BY(mutex_) = false;  // stop() is calling the callbacks
   int nextId_ GUARDED_BY(mutex_) = 0;
   std::vector<std::pair<int, std::function<void()>>> callbacks_ GUARDED_BY(mutex_);
 };
