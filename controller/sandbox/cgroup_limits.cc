@@ -64,9 +64,8 @@ SetupResult<std::filesystem::path> makeUnifiedGroup(const std::filesystem::path&
     return SetupError{describeErrno("cgroup: mkdir " + group.string(), errno)};
   }
   if (auto err = writeFile(group / "pids.max", std::to_string(limits.maxProcesses))) return *err;
-  std::ifstream enabled(parent / "cgroup.subtree_control");
-  std::string controllers((std::istreambuf_iterator<char>(enabled)), {});
-  withMemory = cgroup_v2::listsController(controllers, "memory");
+  withMemory = cgroup_v2::listsController(
+      cgroup_v2::readCgroupFile(parent / "cgroup.subtree_control").value_or(""), "memory");
   if (!withMemory) return group;
   if (auto err = writeFile(group / "memory.max", std::to_string(limits.memoryBytes))) return *err;
   // Without this the group could swap instead of hitting its limit (absent without swap
@@ -79,24 +78,13 @@ SetupResult<std::filesystem::path> makeUnifiedGroup(const std::filesystem::path&
 }
 
 std::string readCounters(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
+  return cgroup_v2::readCgroupFile(file).value_or("");
 }
 
 uint64_t firstNumber(const std::string& text) {
   std::istringstream in(text);
   uint64_t value = 0;
   return (in >> value) ? value : 0;
-}
-
-// The word after `key` in a "key value" listing, "0" when absent.
-std::string counterAfter(const std::string& text, const std::string& key) {
-  std::istringstream in(text);
-  std::string word, value;
-  while (in >> word >> value) {
-    if (word == key) return value;
-  }
-  return "0";
 }
 
 }  // namespace
@@ -179,7 +167,7 @@ bool CgroupLimits::memoryLimitHit() const {
   // is in memory.oom_control.
   return firstNumber(readCounters(*memoryGroup_ / "memory.failcnt")) > 0 ||
          firstNumber(readCounters(*memoryGroup_ / "memory.memsw.failcnt")) > 0 ||
-         firstNumber(counterAfter(readCounters(*memoryGroup_ / "memory.oom_control"), "oom_kill")) >
+         cgroup_v2::parseMemoryEvents(readCounters(*memoryGroup_ / "memory.oom_control")).oomKill >
              0;
 }
 

@@ -23,14 +23,6 @@ const char* const kDelegateHint =
     "start pluginctl in a cgroup of its own (systemd-run --scope -p Delegate=yes pluginctl run "
     "..., with --user when not root) or set PLUGIN_SANDBOX_CGROUP_PARENT to a delegated cgroup";
 
-std::optional<std::string> readText(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
@@ -49,7 +41,7 @@ int writeOnce(const fs::path& file, const std::string& value) {
 
 std::vector<pid_t> processesIn(const fs::path& group) {
   std::vector<pid_t> pids;
-  std::istringstream lines(readText(group / "cgroup.procs").value_or(""));
+  std::istringstream lines(readCgroupFile(group / "cgroup.procs").value_or(""));
   std::string line;
   while (std::getline(lines, line)) {
     if (auto pid = core::parseInt64(line); pid && *pid > 0)
@@ -145,7 +137,7 @@ SetupResult<fs::path> prepareParent(const fs::path& parent, bool parentIsOwn) {
       errno != EEXIST) {
     return stepFailed("cannot create " + parent.string(), errno);
   }
-  const auto available = readText(parent / "cgroup.controllers");
+  const auto available = readCgroupFile(parent / "cgroup.controllers");
   if (!available) return stepFailed("cannot read " + (parent / "cgroup.controllers").string());
   if (!listsController(*available, "pids")) {
     return stepFailed("the pids controller is not delegated to " + parent.string() +
@@ -158,8 +150,8 @@ SetupResult<fs::path> prepareParent(const fs::path& parent, bool parentIsOwn) {
     return stepFailed(parent.string() + " is not delegated to uid " + std::to_string(geteuid()) +
                       " (its cgroup.subtree_control is not writable); " + kDelegateHint);
   }
-  const auto enable =
-      missingControllers(*available, readText(parent / "cgroup.subtree_control").value_or(""));
+  const auto enable = missingControllers(
+      *available, readCgroupFile(parent / "cgroup.subtree_control").value_or(""));
   if (enable.empty()) return parent;
   int err = writeOnce(parent / "cgroup.subtree_control", enable);
   if (err == EBUSY && parentIsOwn) {
@@ -180,11 +172,19 @@ SetupResult<fs::path> prepareParent(const fs::path& parent, bool parentIsOwn) {
 SetupResult<fs::path> delegatedParent(const fs::path& root) {
   std::optional<std::string> configured;
   if (const char* value = std::getenv(kParentEnv); value && *value) configured = value;
-  const auto own = unifiedPathOf(readText("/proc/self/cgroup").value_or(""));
+  const auto own = unifiedPathOf(readCgroupFile("/proc/self/cgroup").value_or(""));
   if (!own && !configured) return stepFailed("no \"0::\" line in /proc/self/cgroup");
   auto parent = parentFor(root, own.value_or("/"), configured);
   if (!parent) return parent;
   return prepareParent(*parent, !configured);
+}
+
+std::optional<std::string> readCgroupFile(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 void killAll(const fs::path& group) {

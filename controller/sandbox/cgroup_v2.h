@@ -49,7 +49,11 @@ SetupResult<std::filesystem::path> delegatedParent(const std::filesystem::path& 
 // not exist (v1 groups, older kernels), where the PID namespace's end is what kills them.
 void killAll(const std::filesystem::path& group);
 
-// Counters of memory.events that mean the limit acted.
+// The whole text of a cgroup (or /proc) file, nullopt when it cannot be read.
+std::optional<std::string> readCgroupFile(const std::filesystem::path& file);
+
+// Counters of memory.events (and v1's memory.oom_control, same "key value" lines) that mean the
+// limit acted.
 struct MemoryEvents {
   uint64_t max = 0;      // allocations that hit memory.max
   uint64_t oom = 0;      // the group ran out of memory
