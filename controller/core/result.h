@@ -2,7 +2,8 @@
 
 #include <string>
 #include <utility>
-#include <variant>
+
+#include "core/expected.h"
 
 namespace ps::core {
 
@@ -20,28 +21,12 @@ inline Rejection reject(std::string rule, std::string message) {
   return Rejection{std::move(rule), std::move(message)};
 }
 
-// Holds either a T or the Rejection that prevented it.
+// Holds either a T or the Rejection that prevented it; rejection() reads as the trust core speaks.
 template <class T>
-class Result {
+class Result : public Expected<T, Rejection> {
  public:
-  Result(T value) : state_(std::move(value)) {}                  // NOLINT: implicit by design
-  Result(Rejection rejection) : state_(std::move(rejection)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return std::holds_alternative<T>(state_); }
-  explicit operator bool() const { return ok(); }
-
-  const T& value() const& { return std::get<T>(state_); }
-  T& value() & { return std::get<T>(state_); }
-  T&& value() && { return std::get<T>(std::move(state_)); }
-  const T& operator*() const& { return value(); }
-  T& operator*() & { return value(); }
-  const T* operator->() const { return &value(); }
-  T* operator->() { return &value(); }
-
-  const Rejection& rejection() const { return std::get<Rejection>(state_); }
-
- private:
-  std::variant<T, Rejection> state_;
+  using Expected<T, Rejection>::Expected;
+  const Rejection& rejection() const { return this->error(); }
 };
 
 // For operations that produce nothing but may be refused.

@@ -137,7 +137,7 @@ kube::VisitStep LocalExecutor::launch(const std::string& key, const json&, const
   {
     MutexLock lock(mutex_);
     if (jobs_.count(job->podKey) > 0) return kube::VisitStep::goOn();  // launched before: adopt
-    json pod = pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), Clock::now());
+    json pod = pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), SystemClock::now());
     pod["metadata"]["resourceVersion"] = std::to_string(++version_);
     store_.apply(json(pod));
     jobs_[job->podKey] = {job, std::move(pod)};
@@ -218,11 +218,11 @@ void LocalExecutor::publish(Job& job, std::function<void(json&)> change) {
 }
 
 void LocalExecutor::runJob(Job& job) {
-  publish(job, [](json& pod) { markLocalPodRunning(pod, Clock::now()); });
+  publish(job, [](json& pod) { markLocalPodRunning(pod, SystemClock::now()); });
   sandbox::RunResult result = runSandbox(job);
   job.launch.files = {};  // the bytes are not needed any more; the record stays small
   if (result.outcome == sandbox::SandboxOutcome::kInterrupted) return;  // removed: nobody to tell
-  publish(job, [&result](json& pod) { markLocalPodFinished(pod, result, Clock::now()); });
+  publish(job, [&result](json& pod) { markLocalPodFinished(pod, result, SystemClock::now()); });
 }
 
 sandbox::RunResult LocalExecutor::runSandbox(Job& job) {

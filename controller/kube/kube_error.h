@@ -1,8 +1,8 @@
 #pragma once
 
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "core/expected.h"
 
 namespace ps::kube {
 
@@ -32,27 +32,9 @@ struct KubeError {
 
 // A value or the KubeError that prevented it.
 template <typename T>
-class Result {
- public:
-  Result(T value) : state_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(KubeError error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
-
-  bool ok() const { return std::holds_alternative<T>(state_); }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<T>(state_); }
-  const T& value() const& { return std::get<T>(state_); }
-  T&& value() && { return std::get<T>(std::move(state_)); }
-  const KubeError& error() const { return std::get<KubeError>(state_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
- private:
-  std::variant<T, KubeError> state_;
-};
+using Result = core::Expected<T, KubeError>;
 
 // Result of an operation that yields nothing but success.
-using Done = std::monostate;
+using Done = core::Done;
 
 }  // namespace ps::kube

@@ -183,7 +183,7 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
       inputs.admissionError = std::move(refusal->message);
     }
   }
-  inputs.now = Clock::now();
+  inputs.now = SystemClock::now();
   const VisitPlan plan = planVisit(inputs);
   return perform(key, run, plan);
 }

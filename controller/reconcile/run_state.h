@@ -42,8 +42,10 @@ bool isTerminal(RunState state);
 std::string_view reasonOf(RunState state);
 std::optional<RunState> runStateFromReason(std::string_view reason);
 
-using Clock = std::chrono::system_clock;
-using TimePoint = Clock::time_point;
+// Conditions and deadlines carry API timestamps, which are wall time (kube::Clock is the
+// injectable monotonic clock the runtime waits with).
+using SystemClock = std::chrono::system_clock;
+using TimePoint = SystemClock::time_point;
 
 // The trust core's verdict on the plugin's bytes, as the loop found it this visit.
 struct TrustVerdict {

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "core/expected.h"
 
 namespace ps::sandbox {
 
@@ -12,27 +12,9 @@ struct SetupError {
   std::string message;  // one line naming the step that failed and why
 };
 
-// Holds either a T or the SetupError that prevented it (the sandbox's analogue of core::Result).
+// Holds either a T or the SetupError that prevented it.
 template <class T>
-class SetupResult {
- public:
-  SetupResult(T value) : state_(std::move(value)) {}           // NOLINT: implicit by design
-  SetupResult(SetupError error) : state_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return std::holds_alternative<T>(state_); }
-  explicit operator bool() const { return ok(); }
-  const T& value() const& { return std::get<T>(state_); }
-  T& value() & { return std::get<T>(state_); }
-  T&& value() && { return std::get<T>(std::move(state_)); }
-  const T& operator*() const& { return value(); }
-  T& operator*() & { return value(); }
-  const T* operator->() const { return &value(); }
-  T* operator->() { return &value(); }
-  const SetupError& error() const { return std::get<SetupError>(state_); }
-
- private:
-  std::variant<T, SetupError> state_;
-};
+using SetupResult = core::Expected<T, SetupError>;
 
 // "<what>: <strerror(errnum)>"
 std::string describeErrno(const std::string& what, int errnum);
