@@ -34,10 +34,9 @@ core::Rejection layoutError(const std::string& message) {
 }
 
 // Adds the entries of `map` (data or binaryData) to `files`, keeping count of the bytes.
-std::optional<core::Rejection> addEntries(const json& map, bool base64,
-                                          const core::PluginDirLimits& limits,
-                                          core::PluginFiles& plugin, size_t& totalBytes) {
-  if (map.is_null()) return std::nullopt;
+core::Check addEntries(const json& map, bool base64, const core::PluginDirLimits& limits,
+                       core::PluginFiles& plugin, size_t& totalBytes) {
+  if (map.is_null()) return core::accepted();
   if (!map.is_object())
     return layoutError(std::string(base64 ? "binaryData" : "data") + " is not a map");
   for (const auto& [key, value] : map.items()) {
@@ -57,7 +56,7 @@ std::optional<core::Rejection> addEntries(const json& map, bool base64,
       return layoutError("key " + shownKey(key) + " is in both data and binaryData");
     }
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 }  // namespace
@@ -70,13 +69,15 @@ core::Result<core::PluginFiles> pluginFilesFromConfigMap(const json& configMap,
   const json none;
   const auto data = configMap.find("data");
   const auto binary = configMap.find("binaryData");
-  if (auto bad =
-          addEntries(data == configMap.end() ? none : *data, false, limits, plugin, totalBytes)) {
-    return *bad;
+  if (auto checked =
+          addEntries(data == configMap.end() ? none : *data, false, limits, plugin, totalBytes);
+      !checked) {
+    return checked.rejection();
   }
-  if (auto bad = addEntries(binary == configMap.end() ? none : *binary, true, limits, plugin,
-                            totalBytes)) {
-    return *bad;
+  if (auto checked =
+          addEntries(binary == configMap.end() ? none : *binary, true, limits, plugin, totalBytes);
+      !checked) {
+    return checked.rejection();
   }
   if (plugin.files.size() > limits.maxFiles) {
     return layoutError("has more than " + std::to_string(limits.maxFiles) + " files");

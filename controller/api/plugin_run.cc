@@ -19,7 +19,7 @@ core::Result<kube::Quantity> positiveQuantity(const json& value, const std::stri
   return *quantity;
 }
 
-std::optional<core::Rejection> readMetadata(const json& object, PluginRun& run) {
+core::Check readMetadata(const json& object, PluginRun& run) {
   const auto metadata = object.find("metadata");
   if (metadata == object.end() || !metadata->is_object()) {
     return specError("metadata", "is required");
@@ -47,13 +47,14 @@ std::optional<core::Rejection> readMetadata(const json& object, PluginRun& run) 
     if (!generation) return generation.rejection();
     run.generation = *generation;
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-std::optional<core::Rejection> readInput(const json& input, PluginRun& run) {
+core::Check readInput(const json& input, PluginRun& run) {
   if (!input.is_object()) return specError("spec.input", "must be an object");
-  if (auto bad = unknownField(input, "spec.input", {"configMap", "persistentVolumeClaim"})) {
-    return bad;
+  if (auto checked = unknownField(input, "spec.input", {"configMap", "persistentVolumeClaim"});
+      !checked) {
+    return checked.rejection();
   }
   if (input.size() != 1) {
     return specError("spec.input", "give exactly one of configMap or persistentVolumeClaim");
@@ -64,10 +65,10 @@ std::optional<core::Rejection> readInput(const json& input, PluginRun& run) {
   if (!name) return name.rejection();
   run.input = InputSource{
       isConfigMap ? InputSource::Kind::ConfigMap : InputSource::Kind::PersistentVolumeClaim, *name};
-  return std::nullopt;
+  return core::accepted();
 }
 
-std::optional<core::Rejection> readArgs(const json& args, PluginRun& run) {
+core::Check readArgs(const json& args, PluginRun& run) {
   if (!args.is_array()) return specError("spec.args", "must be a list of strings");
   if (args.size() > kMaxArgs) {
     return specError("spec.args", "at most " + std::to_string(kMaxArgs) + " arguments");
@@ -80,16 +81,18 @@ std::optional<core::Rejection> readArgs(const json& args, PluginRun& run) {
     }
     run.args.push_back(arg.get<std::string>());
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-std::optional<core::Rejection> readResources(const json& resources, PluginRun& run) {
+core::Check readResources(const json& resources, PluginRun& run) {
   if (!resources.is_object()) return specError("spec.resources", "must be an object");
-  if (auto bad = unknownField(resources, "spec.resources", {"limits"})) return bad;
-  if (!resources.contains("limits")) return std::nullopt;
+  if (auto checked = unknownField(resources, "spec.resources", {"limits"}); !checked)
+    return checked.rejection();
+  if (!resources.contains("limits")) return core::accepted();
   const auto& limits = resources["limits"];
   if (!limits.is_object()) return specError("spec.resources.limits", "must be an object");
-  if (auto bad = unknownField(limits, "spec.resources.limits", {"cpu", "memory"})) return bad;
+  if (auto checked = unknownField(limits, "spec.resources.limits", {"cpu", "memory"}); !checked)
+    return checked.rejection();
   if (limits.contains("cpu")) {
     auto cpu = positiveQuantity(limits["cpu"], "spec.resources.limits.cpu");
     if (!cpu) return cpu.rejection();
@@ -100,27 +103,29 @@ std::optional<core::Rejection> readResources(const json& resources, PluginRun& r
     if (!memory) return memory.rejection();
     run.memoryLimit = *memory;
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
-  if (auto bad = unknownField(
+core::Check readSpec(const json& spec, PluginRun& run) {
+  if (auto checked = unknownField(
           spec, "spec",
           {"plugin", "input", "args", "timeoutSeconds", "resources", "ttlSecondsAfterFinished",
-           "ttlSecondsAfterFailure", "status", "podTemplate"})) {
-    return bad;
+           "ttlSecondsAfterFailure", "status", "podTemplate"});
+      !checked) {
+    return checked.rejection();
   }
   const auto plugin = spec.find("plugin");
   if (plugin == spec.end() || !plugin->is_object()) return specError("spec.plugin", "is required");
-  if (auto bad = unknownField(*plugin, "spec.plugin", {"configMap"})) return bad;
+  if (auto checked = unknownField(*plugin, "spec.plugin", {"configMap"}); !checked)
+    return checked.rejection();
   auto configMap = requiredName(*plugin, "configMap", "spec.plugin.configMap");
   if (!configMap) return configMap.rejection();
   run.pluginConfigMap = *configMap;
   if (spec.contains("input")) {
-    if (auto bad = readInput(spec["input"], run)) return bad;
+    if (auto checked = readInput(spec["input"], run); !checked) return checked.rejection();
   }
   if (spec.contains("args")) {
-    if (auto bad = readArgs(spec["args"], run)) return bad;
+    if (auto checked = readArgs(spec["args"], run); !checked) return checked.rejection();
   }
   if (spec.contains("timeoutSeconds")) {
     auto timeout =
@@ -129,7 +134,7 @@ std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
     run.timeoutSeconds = *timeout;
   }
   if (spec.contains("resources")) {
-    if (auto bad = readResources(spec["resources"], run)) return bad;
+    if (auto checked = readResources(spec["resources"], run); !checked) return checked.rejection();
   }
   if (spec.contains("ttlSecondsAfterFinished")) {
     auto ttl = integerField(spec["ttlSecondsAfterFinished"], "spec.ttlSecondsAfterFinished", 0,
@@ -155,7 +160,7 @@ std::optional<core::Rejection> readSpec(const json& spec, PluginRun& run) {
     if (!pod) return pod.rejection();
     run.podTemplate = std::move(pod.value());
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 }  // namespace
@@ -167,10 +172,10 @@ core::Result<PluginRun> parsePluginRun(const json& object) {
   }
   if (object.value("kind", json()) != kKind) return specError("kind", "must be PluginRun");
   PluginRun run;
-  if (auto bad = readMetadata(object, run)) return *bad;
+  if (auto checked = readMetadata(object, run); !checked) return checked.rejection();
   const auto spec = object.find("spec");
   if (spec == object.end() || !spec->is_object()) return specError("spec", "is required");
-  if (auto bad = readSpec(*spec, run)) return *bad;
+  if (auto checked = readSpec(*spec, run); !checked) return checked.rejection();
   return run;
 }
 

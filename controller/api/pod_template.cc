@@ -9,8 +9,7 @@ using nlohmann::json;
 
 constexpr int64_t kMaxTolerationSeconds = 365 * 86400;  // one year, as the CRD says
 
-std::optional<core::Rejection> readNodeSelector(const json& selector, const std::string& field,
-                                                PodTemplate& pod) {
+core::Check readNodeSelector(const json& selector, const std::string& field, PodTemplate& pod) {
   if (!selector.is_object()) return specError(field, "must be a map of strings");
   if (selector.size() > kMaxNodeSelectorEntries) {
     return specError(field, "at most " + std::to_string(kMaxNodeSelectorEntries) + " entries");
@@ -21,15 +20,15 @@ std::optional<core::Rejection> readNodeSelector(const json& selector, const std:
     if (!text) return text.rejection();
     pod.nodeSelector[key] = *text;
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-std::optional<core::Rejection> readToleration(const json& toleration, const std::string& field,
-                                              json& out) {
+core::Check readToleration(const json& toleration, const std::string& field, json& out) {
   if (!toleration.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(toleration, field,
-                              {"key", "operator", "value", "effect", "tolerationSeconds"})) {
-    return bad;
+  if (auto checked = unknownField(toleration, field,
+                                  {"key", "operator", "value", "effect", "tolerationSeconds"});
+      !checked) {
+    return checked.rejection();
   }
   if (toleration.contains("key")) {
     if (auto key = boundedString(toleration["key"], field + ".key", 317); !key) {
@@ -42,14 +41,16 @@ std::optional<core::Rejection> readToleration(const json& toleration, const std:
     }
   }
   if (toleration.contains("operator")) {
-    if (auto bad = oneOf(toleration["operator"], field + ".operator", {"Exists", "Equal"})) {
-      return bad;
+    if (auto checked = oneOf(toleration["operator"], field + ".operator", {"Exists", "Equal"});
+        !checked) {
+      return checked.rejection();
     }
   }
   if (toleration.contains("effect")) {
-    if (auto bad = oneOf(toleration["effect"], field + ".effect",
-                         {"NoSchedule", "PreferNoSchedule", "NoExecute"})) {
-      return bad;
+    if (auto checked = oneOf(toleration["effect"], field + ".effect",
+                             {"NoSchedule", "PreferNoSchedule", "NoExecute"});
+        !checked) {
+      return checked.rejection();
     }
   }
   if (toleration.contains("tolerationSeconds")) {
@@ -58,90 +59,94 @@ std::optional<core::Rejection> readToleration(const json& toleration, const std:
     if (!seconds) return seconds.rejection();
   }
   out.push_back(toleration);
-  return std::nullopt;
+  return core::accepted();
 }
 
-std::optional<core::Rejection> readImagePullSecrets(const json& secrets, const std::string& field,
-                                                    PodTemplate& pod) {
+core::Check readImagePullSecrets(const json& secrets, const std::string& field, PodTemplate& pod) {
   if (!secrets.is_array()) return specError(field, "must be a list of {name: ...}");
   if (secrets.size() > kMaxImagePullSecrets) {
     return specError(field, "at most " + std::to_string(kMaxImagePullSecrets) + " secrets");
   }
   for (const auto& secret : secrets) {
     if (!secret.is_object()) return specError(field, "must be a list of {name: ...}");
-    if (auto bad = unknownField(secret, field, {"name"})) return bad;
+    if (auto checked = unknownField(secret, field, {"name"}); !checked) return checked.rejection();
     auto name = requiredName(secret, "name", field + "[].name");
     if (!name) return name.rejection();
     pod.imagePullSecrets.push_back(*name);
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 // --- affinity: the Pod API's shape, every list and string bounded ---
 
-using Check = std::optional<core::Rejection>;
-using Checker = Check (*)(const json&, const std::string&);
+using Checker = core::Check (*)(const json&, const std::string&);
 
 std::string at(const std::string& field, size_t index) {
   return field + "[" + std::to_string(index) + "]";
 }
 
-Check listOf(const json& list, const std::string& field, size_t maxItems, Checker check) {
+core::Check listOf(const json& list, const std::string& field, size_t maxItems, Checker check) {
   if (!list.is_array()) return specError(field, "must be a list");
   if (list.size() > maxItems) {
     return specError(field, "at most " + std::to_string(maxItems) + " entries");
   }
   for (size_t i = 0; i < list.size(); ++i) {
-    if (auto bad = check(list[i], at(field, i))) return bad;
+    if (auto checked = check(list[i], at(field, i)); !checked) return checked.rejection();
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-Check requiredString(const json& object, const char* key, const std::string& field,
-                     size_t maxBytes) {
+core::Check requiredString(const json& object, const char* key, const std::string& field,
+                           size_t maxBytes) {
   if (!object.contains(key)) return specError(field + "." + key, "is required");
   auto text = boundedString(object[key], field + "." + key, maxBytes, false);
   if (!text) return text.rejection();
-  return std::nullopt;
+  return core::accepted();
 }
 
 // One requirement of a selector: key, operator, values (label values are at most 63 bytes; a
 // node field such as metadata.name up to 253).
-Check requirement(const json& item, const std::string& field,
-                  std::initializer_list<std::string_view> operators, size_t maxValueBytes) {
+core::Check requirement(const json& item, const std::string& field,
+                        std::initializer_list<std::string_view> operators, size_t maxValueBytes) {
   if (!item.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(item, field, {"key", "operator", "values"})) return bad;
-  if (auto bad = requiredString(item, "key", field, 317)) return bad;
+  if (auto checked = unknownField(item, field, {"key", "operator", "values"}); !checked)
+    return checked.rejection();
+  if (auto checked = requiredString(item, "key", field, 317); !checked) return checked.rejection();
   if (!item.contains("operator")) return specError(field + ".operator", "is required");
-  if (auto bad = oneOf(item["operator"], field + ".operator", operators)) return bad;
+  if (auto checked = oneOf(item["operator"], field + ".operator", operators); !checked)
+    return checked.rejection();
   if (item.contains("values")) {
     return boundedStrings(item["values"], field + ".values", kMaxSelectorValues, maxValueBytes);
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-Check nodeRequirement(const json& item, const std::string& field) {
+core::Check nodeRequirement(const json& item, const std::string& field) {
   return requirement(item, field, {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"}, 253);
 }
 
-Check labelRequirement(const json& item, const std::string& field) {
+core::Check labelRequirement(const json& item, const std::string& field) {
   return requirement(item, field, {"In", "NotIn", "Exists", "DoesNotExist"}, 63);
 }
 
-Check nodeSelectorTerm(const json& term, const std::string& field) {
+core::Check nodeSelectorTerm(const json& term, const std::string& field) {
   if (!term.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(term, field, {"matchExpressions", "matchFields"})) return bad;
+  if (auto checked = unknownField(term, field, {"matchExpressions", "matchFields"}); !checked)
+    return checked.rejection();
   for (const char* key : {"matchExpressions", "matchFields"}) {
     if (!term.contains(key)) continue;
-    if (auto bad = listOf(term[key], field + "." + key, kMaxSelectorRequirements, nodeRequirement))
-      return bad;
+    if (auto checked =
+            listOf(term[key], field + "." + key, kMaxSelectorRequirements, nodeRequirement);
+        !checked)
+      return checked.rejection();
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-Check labelSelector(const json& selector, const std::string& field) {
+core::Check labelSelector(const json& selector, const std::string& field) {
   if (!selector.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(selector, field, {"matchLabels", "matchExpressions"})) return bad;
+  if (auto checked = unknownField(selector, field, {"matchLabels", "matchExpressions"}); !checked)
+    return checked.rejection();
   if (selector.contains("matchLabels")) {
     const json& labels = selector["matchLabels"];
     const std::string where = field + ".matchLabels";
@@ -158,39 +163,45 @@ Check labelSelector(const json& selector, const std::string& field) {
     return listOf(selector["matchExpressions"], field + ".matchExpressions",
                   kMaxSelectorRequirements, labelRequirement);
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-Check podAffinityTerm(const json& term, const std::string& field) {
+core::Check podAffinityTerm(const json& term, const std::string& field) {
   if (!term.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(term, field,
-                              {"labelSelector", "namespaceSelector", "namespaces", "topologyKey",
-                               "matchLabelKeys", "mismatchLabelKeys"})) {
-    return bad;
+  if (auto checked = unknownField(term, field,
+                                  {"labelSelector", "namespaceSelector", "namespaces",
+                                   "topologyKey", "matchLabelKeys", "mismatchLabelKeys"});
+      !checked) {
+    return checked.rejection();
   }
-  if (auto bad = requiredString(term, "topologyKey", field, 317)) return bad;
+  if (auto checked = requiredString(term, "topologyKey", field, 317); !checked)
+    return checked.rejection();
   for (const char* key : {"labelSelector", "namespaceSelector"}) {
     if (!term.contains(key)) continue;
-    if (auto bad = labelSelector(term[key], field + "." + key)) return bad;
+    if (auto checked = labelSelector(term[key], field + "." + key); !checked)
+      return checked.rejection();
   }
   if (term.contains("namespaces")) {
-    if (auto bad =
-            boundedStrings(term["namespaces"], field + ".namespaces", kMaxAffinityNamespaces, 63)) {
-      return bad;
+    if (auto checked =
+            boundedStrings(term["namespaces"], field + ".namespaces", kMaxAffinityNamespaces, 63);
+        !checked) {
+      return checked.rejection();
     }
   }
   for (const char* key : {"matchLabelKeys", "mismatchLabelKeys"}) {
     if (!term.contains(key)) continue;
-    if (auto bad = boundedStrings(term[key], field + "." + key, kMaxSelectorRequirements, 317))
-      return bad;
+    if (auto checked = boundedStrings(term[key], field + "." + key, kMaxSelectorRequirements, 317);
+        !checked)
+      return checked.rejection();
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 // {weight: 1..100, <inner>: ...}, the shape of every preferred... entry.
-Check weighted(const json& item, const std::string& field, const char* inner, Checker check) {
+core::Check weighted(const json& item, const std::string& field, const char* inner, Checker check) {
   if (!item.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(item, field, {"weight", inner})) return bad;
+  if (auto checked = unknownField(item, field, {"weight", inner}); !checked)
+    return checked.rejection();
   if (!item.contains("weight")) return specError(field + ".weight", "is required");
   if (auto weight = integerField(item["weight"], field + ".weight", 1, 100); !weight)
     return weight.rejection();
@@ -198,81 +209,92 @@ Check weighted(const json& item, const std::string& field, const char* inner, Ch
   return check(item[inner], field + "." + inner);
 }
 
-Check preferredNode(const json& item, const std::string& field) {
+core::Check preferredNode(const json& item, const std::string& field) {
   return weighted(item, field, "preference", nodeSelectorTerm);
 }
 
-Check preferredPod(const json& item, const std::string& field) {
+core::Check preferredPod(const json& item, const std::string& field) {
   return weighted(item, field, "podAffinityTerm", podAffinityTerm);
 }
 
 constexpr const char* kRequired = "requiredDuringSchedulingIgnoredDuringExecution";
 constexpr const char* kPreferred = "preferredDuringSchedulingIgnoredDuringExecution";
 
-Check nodeAffinity(const json& affinity, const std::string& field) {
+core::Check nodeAffinity(const json& affinity, const std::string& field) {
   if (!affinity.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(affinity, field, {kRequired, kPreferred})) return bad;
+  if (auto checked = unknownField(affinity, field, {kRequired, kPreferred}); !checked)
+    return checked.rejection();
   if (affinity.contains(kRequired)) {
     const json& selector = affinity[kRequired];
     const std::string where = field + "." + kRequired;
     if (!selector.is_object()) return specError(where, "must be an object");
-    if (auto bad = unknownField(selector, where, {"nodeSelectorTerms"})) return bad;
+    if (auto checked = unknownField(selector, where, {"nodeSelectorTerms"}); !checked)
+      return checked.rejection();
     const auto terms = selector.find("nodeSelectorTerms");
     if (terms == selector.end() || (terms->is_array() && terms->empty())) {
       return specError(where + ".nodeSelectorTerms", "needs at least one term");
     }
-    if (auto bad =
-            listOf(*terms, where + ".nodeSelectorTerms", kMaxAffinityTerms, nodeSelectorTerm))
-      return bad;
+    if (auto checked =
+            listOf(*terms, where + ".nodeSelectorTerms", kMaxAffinityTerms, nodeSelectorTerm);
+        !checked)
+      return checked.rejection();
   }
   if (affinity.contains(kPreferred)) {
     return listOf(affinity[kPreferred], field + "." + kPreferred, kMaxAffinityTerms, preferredNode);
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-Check podAffinity(const json& affinity, const std::string& field) {
+core::Check podAffinity(const json& affinity, const std::string& field) {
   if (!affinity.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(affinity, field, {kRequired, kPreferred})) return bad;
+  if (auto checked = unknownField(affinity, field, {kRequired, kPreferred}); !checked)
+    return checked.rejection();
   if (affinity.contains(kRequired)) {
-    if (auto bad = listOf(affinity[kRequired], field + "." + kRequired, kMaxAffinityTerms,
-                          podAffinityTerm)) {
-      return bad;
+    if (auto checked = listOf(affinity[kRequired], field + "." + kRequired, kMaxAffinityTerms,
+                              podAffinityTerm);
+        !checked) {
+      return checked.rejection();
     }
   }
   if (affinity.contains(kPreferred)) {
     return listOf(affinity[kPreferred], field + "." + kPreferred, kMaxAffinityTerms, preferredPod);
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
-Check readAffinity(const json& affinity, const std::string& field) {
+core::Check readAffinity(const json& affinity, const std::string& field) {
   if (!affinity.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(affinity, field, {"nodeAffinity", "podAffinity", "podAntiAffinity"}))
-    return bad;
+  if (auto checked =
+          unknownField(affinity, field, {"nodeAffinity", "podAffinity", "podAntiAffinity"});
+      !checked)
+    return checked.rejection();
   if (affinity.contains("nodeAffinity")) {
-    if (auto bad = nodeAffinity(affinity["nodeAffinity"], field + ".nodeAffinity")) return bad;
+    if (auto checked = nodeAffinity(affinity["nodeAffinity"], field + ".nodeAffinity"); !checked)
+      return checked.rejection();
   }
   for (const char* key : {"podAffinity", "podAntiAffinity"}) {
     if (!affinity.contains(key)) continue;
-    if (auto bad = podAffinity(affinity[key], field + "." + key)) return bad;
+    if (auto checked = podAffinity(affinity[key], field + "." + key); !checked)
+      return checked.rejection();
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 }  // namespace
 
 core::Result<PodTemplate> parsePodTemplate(const json& object, const std::string& field) {
   if (!object.is_object()) return specError(field, "must be an object");
-  if (auto bad = unknownField(object, field,
-                              {"nodeSelector", "tolerations", "affinity", "priorityClassName",
-                               "imagePullSecrets", "runtimeClassName"})) {
-    return *bad;
+  if (auto checked = unknownField(object, field,
+                                  {"nodeSelector", "tolerations", "affinity", "priorityClassName",
+                                   "imagePullSecrets", "runtimeClassName"});
+      !checked) {
+    return checked.rejection();
   }
   PodTemplate pod;
   if (object.contains("nodeSelector")) {
-    if (auto bad = readNodeSelector(object["nodeSelector"], field + ".nodeSelector", pod))
-      return *bad;
+    if (auto checked = readNodeSelector(object["nodeSelector"], field + ".nodeSelector", pod);
+        !checked)
+      return checked.rejection();
   }
   if (object.contains("tolerations")) {
     const json& tolerations = object["tolerations"];
@@ -282,12 +304,15 @@ core::Result<PodTemplate> parsePodTemplate(const json& object, const std::string
                        "at most " + std::to_string(kMaxTolerations) + " tolerations");
     }
     for (size_t i = 0; i < tolerations.size(); ++i) {
-      if (auto bad = readToleration(tolerations[i], at(field + ".tolerations", i), pod.tolerations))
-        return *bad;
+      if (auto checked =
+              readToleration(tolerations[i], at(field + ".tolerations", i), pod.tolerations);
+          !checked)
+        return checked.rejection();
     }
   }
   if (object.contains("affinity")) {
-    if (auto bad = readAffinity(object["affinity"], field + ".affinity")) return *bad;
+    if (auto checked = readAffinity(object["affinity"], field + ".affinity"); !checked)
+      return checked.rejection();
     pod.affinity = object["affinity"];
   }
   if (object.contains("priorityClassName")) {
@@ -296,9 +321,10 @@ core::Result<PodTemplate> parsePodTemplate(const json& object, const std::string
     pod.priorityClassName = *name;
   }
   if (object.contains("imagePullSecrets")) {
-    if (auto bad =
-            readImagePullSecrets(object["imagePullSecrets"], field + ".imagePullSecrets", pod)) {
-      return *bad;
+    if (auto checked =
+            readImagePullSecrets(object["imagePullSecrets"], field + ".imagePullSecrets", pod);
+        !checked) {
+      return checked.rejection();
     }
   }
   if (object.contains("runtimeClassName")) {

@@ -15,14 +15,14 @@ core::Rejection specError(const std::string& field, const std::string& problem) 
   return core::reject("spec", field + ": " + problem);
 }
 
-std::optional<core::Rejection> unknownField(const json& object, const std::string& where,
-                                            std::initializer_list<std::string_view> known) {
+core::Check unknownField(const json& object, const std::string& where,
+                         std::initializer_list<std::string_view> known) {
   for (const auto& [key, value] : object.items()) {
     bool found = false;
     for (auto name : known) found = found || key == name;
     if (!found) return specError(where + "." + key, "unknown field");
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 core::Result<std::string> requiredName(const json& object, const char* key,
@@ -61,11 +61,11 @@ core::Result<std::string> boundedString(const json& value, const std::string& fi
   return text;
 }
 
-std::optional<core::Rejection> oneOf(const json& value, const std::string& field,
-                                     std::initializer_list<std::string_view> allowed) {
+core::Check oneOf(const json& value, const std::string& field,
+                  std::initializer_list<std::string_view> allowed) {
   if (value.is_string()) {
     for (auto name : allowed) {
-      if (value.get_ref<const std::string&>() == name) return std::nullopt;
+      if (value.get_ref<const std::string&>() == name) return core::accepted();
     }
   }
   std::string list;
@@ -73,8 +73,8 @@ std::optional<core::Rejection> oneOf(const json& value, const std::string& field
   return specError(field, "must be one of " + list);
 }
 
-std::optional<core::Rejection> boundedStrings(const json& value, const std::string& field,
-                                              size_t maxItems, size_t maxBytes) {
+core::Check boundedStrings(const json& value, const std::string& field, size_t maxItems,
+                           size_t maxBytes) {
   if (!value.is_array()) return specError(field, "must be a list of strings");
   if (value.size() > maxItems) {
     return specError(field, "at most " + std::to_string(maxItems) + " entries");
@@ -83,7 +83,7 @@ std::optional<core::Rejection> boundedStrings(const json& value, const std::stri
     auto text = boundedString(value[i], field + "[" + std::to_string(i) + "]", maxBytes);
     if (!text) return text.rejection();
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 bool isDnsLabel(std::string_view name) {

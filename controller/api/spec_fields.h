@@ -16,8 +16,8 @@ namespace ps::reconcile {
 core::Rejection specError(const std::string& field, const std::string& problem);
 
 // An unknown field is most often a typo ("timeoutSecond"): refusing it beats ignoring it.
-std::optional<core::Rejection> unknownField(const nlohmann::json& object, const std::string& where,
-                                            std::initializer_list<std::string_view> known);
+core::Check unknownField(const nlohmann::json& object, const std::string& where,
+                         std::initializer_list<std::string_view> known);
 
 // object[key], a DNS-1123 subdomain (an object name); required.
 core::Result<std::string> requiredName(const nlohmann::json& object, const char* key,
@@ -32,12 +32,12 @@ core::Result<std::string> boundedString(const nlohmann::json& value, const std::
                                         size_t maxBytes, bool allowEmpty = true);
 
 // A string that is one of `allowed`.
-std::optional<core::Rejection> oneOf(const nlohmann::json& value, const std::string& field,
-                                     std::initializer_list<std::string_view> allowed);
+core::Check oneOf(const nlohmann::json& value, const std::string& field,
+                  std::initializer_list<std::string_view> allowed);
 
 // A list of at most `maxItems` strings, each at most `maxBytes`.
-std::optional<core::Rejection> boundedStrings(const nlohmann::json& value, const std::string& field,
-                                              size_t maxItems, size_t maxBytes);
+core::Check boundedStrings(const nlohmann::json& value, const std::string& field, size_t maxItems,
+                           size_t maxBytes);
 
 // DNS-1123 subdomain (object names) and label (namespaces) as the API server checks them.
 bool isDnsSubdomain(std::string_view name);

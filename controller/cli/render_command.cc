@@ -107,10 +107,10 @@ std::optional<std::string> readRunFile(const std::string& path, std::ostream& er
   return text;
 }
 
-std::optional<core::Rejection> checkFitsAConfigMap(const core::PluginFiles& plugin) {
+core::Check checkFitsAConfigMap(const core::PluginFiles& plugin) {
   std::size_t total = 0;
   for (const auto& [path, bytes] : plugin.files) total += path.size() + bytes.size();
-  if (total <= kMaxConfigMapBytes) return std::nullopt;
+  if (total <= kMaxConfigMapBytes) return core::accepted();
   return core::reject("layout", "the plugin is " + std::to_string(total) +
                                     " bytes; a ConfigMap holds at most " +
                                     std::to_string(kMaxConfigMapBytes));
@@ -164,7 +164,9 @@ int runRender(const RenderOptions& options, std::ostream& out, std::ostream& err
   }
   auto plugin = core::readPluginDir(dir);
   if (!plugin) return reportRejection(plugin.rejection(), false, out, err);
-  if (auto tooBig = checkFitsAConfigMap(*plugin)) return reportRejection(*tooBig, false, out, err);
+  if (auto fits = checkFitsAConfigMap(*plugin); !fits) {
+    return reportRejection(fits.rejection(), false, out, err);
+  }
   auto plan = core::checkPlugin(*plugin, trust->config());
   if (!plan) return reportRejection(plan.rejection(), false, out, err);
   auto pod = reconcile::buildPod(*run, *plan, settingsFrom(options), *plugin);

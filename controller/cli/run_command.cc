@@ -70,14 +70,13 @@ void printSummary(const core::AcceptedPlan& plan, const sandbox::RunResult& resu
 }
 
 // Policy and input checks that need the accepted plan; nullopt = go ahead.
-std::optional<core::Rejection> checkRunRequest(const RunOptions& options,
-                                               const core::AcceptedPlan& plan) {
+core::Check checkRunRequest(const RunOptions& options, const core::AcceptedPlan& plan) {
   if (options.input && !core::grants(plan, "read_files")) {
     return core::reject("policy", "plugin \"" + plan.id +
                                       "\" was given --input but does not hold the read_files "
                                       "permission");
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 // CLI11 turns "99999999999999999999" into int64's maximum (strtoll saturates) and takes "1e3":
@@ -126,8 +125,8 @@ int runRun(const RunOptions& options, std::ostream& out, std::ostream& err,
   if (!checked) return reportRejection(checked.rejection(), options.json, out, err);
   const core::PluginFiles* plugin = &checked->plugin;
   const core::AcceptedPlan* plan = &checked->plan;
-  if (auto refused = checkRunRequest(options, *plan)) {
-    return reportRejection(*refused, options.json, out, err);
+  if (auto allowed = checkRunRequest(options, *plan); !allowed) {
+    return reportRejection(allowed.rejection(), options.json, out, err);
   }
   if (!plan->policyConfigured) {
     err << "pluginctl: WARNING: no policy configured (PLUGIN_POLICY_FILE / --policy): every "

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
   if (parsed.exitNow) return *parsed.exitNow;
   reconcile::ControllerFlags& flags = parsed.flags;
   observe::Logger log(std::cerr, flags.logFormat, flags.logLevel);
-  if (auto refused = reconcile::completeManagerOptions(flags)) {
-    log.error(*refused);
+  if (auto completed = reconcile::completeManagerOptions(flags); !completed) {
+    log.error(completed.error());
     return kExitUsage;
   }
   observe::MetricsRegistry metrics;

@@ -82,9 +82,9 @@ sandbox::RunResult ContainerSandbox::run(const sandbox::SandboxRequest& request)
   // The same input rules as the local sandbox: no symlink in the path, no socket, FIFO or
   // device inside (the engine would bind them live).
   if (request.inputDir) {
-    if (auto refused =
-            sandbox::checkInputTree(*request.inputDir, start + request.limits.wallTime)) {
-      return sandbox::RunResult::setupFailed(refused->message);
+    if (auto checked = sandbox::checkInputTree(*request.inputDir, start + request.limits.wallTime);
+        !checked) {
+      return sandbox::RunResult::setupFailed(checked.error().message);
     }
   }
   auto files = RunDirectory::create();

@@ -76,9 +76,9 @@ void appendString(const std::string& text, std::string& out) {
   out.push_back('"');
 }
 
-std::optional<Rejection> appendValue(const nlohmann::json& value, std::string& out);
+Check appendValue(const nlohmann::json& value, std::string& out);
 
-std::optional<Rejection> appendObject(const nlohmann::json& object, std::string& out) {
+Check appendObject(const nlohmann::json& object, std::string& out) {
   std::vector<std::pair<std::u16string, const std::string*>> names;
   names.reserve(object.size());
   for (const auto& [key, member] : object.items()) names.emplace_back(toUtf16(key), &key);
@@ -91,13 +91,13 @@ std::optional<Rejection> appendObject(const nlohmann::json& object, std::string&
     first = false;
     appendString(*key, out);
     out.push_back(':');
-    if (auto error = appendValue(object.at(*key), out)) return error;
+    if (auto checked = appendValue(object.at(*key), out); !checked) return checked.rejection();
   }
   out.push_back('}');
-  return std::nullopt;
+  return accepted();
 }
 
-std::optional<Rejection> appendNumber(const nlohmann::json& value, std::string& out) {
+Check appendNumber(const nlohmann::json& value, std::string& out) {
   const double number = value.get<double>();
   auto text = formatEcmaScriptNumber(number);
   // JCS numbers are IEEE doubles. An integer whose digits its double does not print back would
@@ -107,30 +107,30 @@ std::optional<Rejection> appendNumber(const nlohmann::json& value, std::string& 
     return reject("json", "integer " + value.dump() + " is not exact as an IEEE double");
   if (!text) return reject("json", "number cannot be represented in JSON");
   out += *text;
-  return std::nullopt;
+  return accepted();
 }
 
-std::optional<Rejection> appendValue(const nlohmann::json& value, std::string& out) {
+Check appendValue(const nlohmann::json& value, std::string& out) {
   switch (value.type()) {
     case nlohmann::json::value_t::null:
       out += "null";
-      return std::nullopt;
+      return accepted();
     case nlohmann::json::value_t::boolean:
       out += value.get<bool>() ? "true" : "false";
-      return std::nullopt;
+      return accepted();
     case nlohmann::json::value_t::string:
       appendString(value.get_ref<const std::string&>(), out);
-      return std::nullopt;
+      return accepted();
     case nlohmann::json::value_t::object:
       return appendObject(value, out);
     case nlohmann::json::value_t::array: {
       out.push_back('[');
       for (std::size_t i = 0; i < value.size(); ++i) {
         if (i > 0) out.push_back(',');
-        if (auto error = appendValue(value[i], out)) return error;
+        if (auto checked = appendValue(value[i], out); !checked) return checked.rejection();
       }
       out.push_back(']');
-      return std::nullopt;
+      return accepted();
     }
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
@@ -146,7 +146,7 @@ std::optional<Rejection> appendValue(const nlohmann::json& value, std::string& o
 
 Result<std::string> canonicalJson(const nlohmann::json& value) {
   std::string out;
-  if (auto error = appendValue(value, out)) return *error;
+  if (auto checked = appendValue(value, out); !checked) return checked.rejection();
   return out;
 }
 

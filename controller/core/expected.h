@@ -1,6 +1,6 @@
 #pragma once
 
-#include <concepts>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -37,5 +37,15 @@ class Expected {
 
 // The value of an operation that yields nothing but success.
 using Done = std::monostate;
+
+// An operation that yields nothing but may fail, with one line saying why (where no richer error
+// type fits: a file not written, a listener that cannot bind, a check that does not pass).
+using Status = Expected<Done, std::string>;
+inline Status succeeded() {
+  return Done{};
+}
+inline Status failed(std::string why) {
+  return Status(std::move(why));
+}
 
 }  // namespace ps::core

@@ -98,8 +98,8 @@ void report(const sandbox::RunResult& outcome, const CommandLine& line,
                                   std::to_string(line.timeoutSeconds) +
                                   " s reached, plugin killed");
   }
-  if (auto failed = sandbox::writeTerminationMessage(line.terminationLog, message)) {
-    writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
+  if (auto written = sandbox::writeTerminationMessage(line.terminationLog, message); !written) {
+    writeLine(sinks.stderrFd, "plugin-launcher: " + written.error());
   }
 }
 
@@ -107,8 +107,8 @@ void report(const sandbox::RunResult& outcome, const CommandLine& line,
 int refuse(const std::filesystem::path& terminationLog, const std::string& why,
            sandbox::OutputSinks sinks) {
   writeLine(sinks.stderrFd, why);
-  if (auto failed = sandbox::writeTerminationMessage(terminationLog, why)) {
-    writeLine(sinks.stderrFd, "plugin-launcher: " + *failed);
+  if (auto written = sandbox::writeTerminationMessage(terminationLog, why); !written) {
+    writeLine(sinks.stderrFd, "plugin-launcher: " + written.error());
   }
   return kExitSetupFailed;
 }
@@ -124,10 +124,10 @@ sandbox::SetupResult<sandbox::SandboxRootPtr> copyPinnedPlugin(const std::filesy
 
 // Waits (within the run's own wall clock, which the Pod's activeDeadlineSeconds already counts)
 // until the Pod is cut off; the plugin's time limit shrinks by the wait.
-std::optional<std::string> awaitIsolation(CommandLine& line) {
+core::Status awaitIsolation(CommandLine& line) {
   const auto probe = kubernetesServiceFromEnvironment();
   if (!probe) {
-    return std::string(
+    return core::failed(
         "no network: cannot check that the deny-all NetworkPolicy is in effect: "
         "KUBERNETES_SERVICE_HOST/PORT are not set");
   }
@@ -135,11 +135,11 @@ std::optional<std::string> awaitIsolation(CommandLine& line) {
   const std::chrono::milliseconds budget = std::min<std::chrono::milliseconds>(
       std::chrono::seconds(line.isolationWaitSeconds), wallTime);
   const auto start = std::chrono::steady_clock::now();
-  if (auto refused = awaitNetworkIsolation({*probe, budget})) return refused;
+  if (auto isolated = awaitNetworkIsolation({*probe, budget}); !isolated) return isolated;
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   wallTime = std::max<std::chrono::milliseconds>(wallTime - waited, std::chrono::seconds(1));
-  return std::nullopt;
+  return core::succeeded();
 }
 
 }  // namespace
@@ -175,7 +175,9 @@ int runLauncher(const std::vector<std::string>& argv, sandbox::OutputSinks sinks
   }
 
   if (line.isolationWaitSeconds > 0) {
-    if (auto refused = awaitIsolation(line)) return refuse(line.terminationLog, *refused, sinks);
+    if (auto isolated = awaitIsolation(line); !isolated) {
+      return refuse(line.terminationLog, isolated.error(), sinks);
+    }
   }
 
   sandbox::RunResult outcome = launchPlugin(spec, sinks);

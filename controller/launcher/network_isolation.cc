@@ -68,17 +68,18 @@ std::optional<ServiceAddress> kubernetesServiceFromEnvironment() {
   return ServiceAddress{host, port};
 }
 
-std::optional<std::string> awaitNetworkIsolation(const IsolationCheck& check) {
+core::Status awaitNetworkIsolation(const IsolationCheck& check) {
   const std::string target = check.probe.host + ":" + check.probe.port;
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + check.wait;
   for (;;) {
     switch (connectOnce(check.probe, check.attemptTimeout)) {
       case Attempt::kFailed:
-        return std::nullopt;
+        return core::succeeded();
       case Attempt::kUnusableAddress:
-        return "no network: cannot check that the deny-all NetworkPolicy is in effect: " + target +
-               " is not a numeric address";
+        return core::failed(
+            "no network: cannot check that the deny-all NetworkPolicy is in effect: " + target +
+            " is not a numeric address");
       case Attempt::kConnected:
         break;
     }
@@ -87,10 +88,11 @@ std::optional<std::string> awaitNetworkIsolation(const IsolationCheck& check) {
   }
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
-  return "no network: the deny-all NetworkPolicy is not in effect for this Pod after " +
-         seconds(waited) + " (a connection to the API server's Service " + target +
-         " still succeeds); the cluster's network plugin must enforce NetworkPolicy, or the "
-         "controller's --network-isolation-wait=0 turns this check off";
+  return core::failed(
+      "no network: the deny-all NetworkPolicy is not in effect for this Pod after " +
+      seconds(waited) + " (a connection to the API server's Service " + target +
+      " still succeeds); the cluster's network plugin must enforce NetworkPolicy, "
+      "or the controller's --network-isolation-wait=0 turns this check off");
 }
 
 }  // namespace ps::launcher

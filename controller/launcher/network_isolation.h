@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "core/expected.h"
+
 namespace ps::launcher {
 
 // In a Pod, "no network" is the namespace's deny-all NetworkPolicy, and a CNI applies a policy to
@@ -29,8 +31,8 @@ struct IsolationCheck {
   std::chrono::milliseconds attemptTimeout{500};
 };
 
-// nullopt once a connection to `probe` fails (isolated); otherwise, after `wait`, the line saying
-// why the plugin must not start.
-std::optional<std::string> awaitNetworkIsolation(const IsolationCheck& check);
+// Succeeds once a connection to `probe` fails (isolated); otherwise, after `wait`, fails with the
+// line saying why the plugin must not start.
+core::Status awaitNetworkIsolation(const IsolationCheck& check);
 
 }  // namespace ps::launcher

@@ -54,8 +54,8 @@ sandbox::SetupResult<LaunchTools> prepareTools(const LaunchSpec& spec) {
 
 sandbox::SetupResult<LaunchPipes> makeLaunchPipes() {
   LaunchPipes pipes;
-  if (auto failed = sandbox::makePipes({&pipes.out, &pipes.err, &pipes.error})) {
-    return sandbox::SetupError{"launcher: " + failed->message};
+  if (auto made = sandbox::makePipes({&pipes.out, &pipes.err, &pipes.error}); !made) {
+    return sandbox::SetupError{"launcher: " + made.error().message};
   }
   return pipes;
 }

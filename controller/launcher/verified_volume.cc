@@ -75,8 +75,8 @@ SetupResult<std::vector<std::string>> listVisible(int rootFd, std::size_t maxFil
 }
 
 // The visible set must be the pinned set: an added file could shadow a module the plugin imports.
-std::optional<SetupError> compareNames(const std::vector<std::string>& visible,
-                                       const ExpectedFiles& expected) {
+sandbox::SetupStatus compareNames(const std::vector<std::string>& visible,
+                                  const ExpectedFiles& expected) {
   for (const auto& name : visible) {
     if (!expected.count(name)) return changed("unexpected file " + printable(name));
   }
@@ -85,7 +85,7 @@ std::optional<SetupError> compareNames(const std::vector<std::string>& visible,
       return changed(name + " is missing");
     }
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 // Opens `name` below `rootFd`, following the ConfigMap's relative symlinks but never out of the
@@ -137,7 +137,7 @@ SetupResult<core::PluginFiles> readVerifiedVolume(const std::filesystem::path& r
   if (!rootFd) return SetupError{sandbox::describeErrno("launcher: open " + root.string(), errno)};
   auto visible = listVisible(rootFd.get(), limits.maxFiles);
   if (!visible) return visible.error();
-  if (auto mismatch = compareNames(*visible, expected)) return *mismatch;
+  if (auto same = compareNames(*visible, expected); !same) return same.error();
   core::PluginFiles plugin;
   std::size_t total = 0;
   for (const auto& [name, digest] : expected) {

@@ -67,12 +67,12 @@ std::string describeListError(const kube::KubeError& error) {
   return error.describe();
 }
 
-// Starts a listener unless its address is "0"; the error text when it cannot listen.
-std::optional<std::string> startServer(const std::string& bindAddress, observe::Routes routes,
-                                       observe::HttpServerPtr& server) {
-  if (bindAddress == "0") return std::nullopt;
+// Starts a listener unless its address is "0"; fails saying why when it cannot listen.
+core::Status startServer(const std::string& bindAddress, observe::Routes routes,
+                         observe::HttpServerPtr& server) {
+  if (bindAddress == "0") return core::succeeded();
   auto url = observe::listenUrlFromBindAddress(bindAddress);
-  if (!url) return "bad bind address \"" + bindAddress + "\"";
+  if (!url) return core::failed("bad bind address \"" + bindAddress + "\"");
   server = observe::makeCpprestHttpServer(*url, std::move(routes));
   return server->start();
 }
@@ -255,19 +255,18 @@ kube::ControllerOptions controllerOptionsFor(const ManagerOptions& options,
 class Probes {
  public:
   Probes(observe::MetricsRegistry& metrics, const Informers& informers) : metrics_(metrics) {
-    liveness_.add("ping", [] { return std::optional<std::string>(); });
-    readiness_.add("informers", [&informers]() -> std::optional<std::string> {
-      if (!informers.synced()) return informers.problem();
-      return std::nullopt;
+    liveness_.add("ping", [] { return core::succeeded(); });
+    readiness_.add("informers", [&informers] {
+      return informers.synced() ? core::succeeded() : core::failed(informers.problem());
     });
   }
   // Listens on both addresses; false (after logging why) when either cannot listen.
   bool start(const ManagerOptions& options, observe::Logger& log) {
-    auto metricsError = startServer(options.metricsBindAddress, routes(), metricsServer_);
-    auto probeError = startServer(options.healthProbeBindAddress, routes(), probeServer_);
-    if (!metricsError && !probeError) return true;
-    log.error("cannot listen",
-              {{"metrics", metricsError.value_or("")}, {"probes", probeError.value_or("")}});
+    const auto metrics = startServer(options.metricsBindAddress, routes(), metricsServer_);
+    const auto probes = startServer(options.healthProbeBindAddress, routes(), probeServer_);
+    if (metrics && probes) return true;
+    log.error("cannot listen", {{"metrics", metrics ? "" : metrics.error()},
+                                {"probes", probes ? "" : probes.error()}});
     return false;
   }
   void stop() {

@@ -48,23 +48,23 @@ sigset_t stopSignals() {
 
 }  // namespace
 
-std::optional<std::string> completeManagerOptions(ControllerFlags& flags) {
+core::Status completeManagerOptions(ControllerFlags& flags) {
   ManagerOptions& options = flags.options;
   if (options.leaseNamespace.empty()) options.leaseNamespace = defaultLeaseNamespace();
   // Local: the same reconciler runs accepted plugins in the kernel sandbox on this host (as root).
   options.executor = flags.executor == "local" ? ExecutorKind::Local : ExecutorKind::Pod;
   const WatchNamespaces watched = parseWatchNamespaces(flags.namespaces);
-  if (!watched.error.empty()) return watched.error;
+  if (!watched.error.empty()) return core::failed(watched.error);
   options.watchNamespaces = watched.names;
   if (!flags.sandboxImage.empty()) options.reconciler.settings.sandboxImage = flags.sandboxImage;
   if (!flags.defaultPodTemplate.empty()) {
     auto defaults = loadDefaultPodTemplate(flags.defaultPodTemplate);
-    if (!defaults) return defaults.rejection().message;
+    if (!defaults) return core::failed(defaults.rejection().message);
     options.reconciler.settings.podTemplateDefaults = std::move(defaults.value());
   }
   options.reconciler.maxRunning = static_cast<size_t>(flags.maxRunning);
   options.identity = defaultIdentity();
-  return std::nullopt;
+  return core::succeeded();
 }
 
 TrustReloaderPtr loadStartupTrust(observe::MetricsRegistry& metrics, observe::Logger& log) {

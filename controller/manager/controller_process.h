@@ -4,6 +4,7 @@
 #include <string>
 #include <thread>
 
+#include "core/expected.h"
 #include "kube/api_client.h"
 #include "kube/stop_signal.h"
 #include "manager/controller_flags.h"
@@ -18,9 +19,9 @@ namespace ps::reconcile {
 
 // Fills what the flags leave to the process: the Lease namespace and identity from the Pod's
 // environment, the executor, the watched namespaces, the sandbox image, the run limit and the
-// default pod template. Returns why the flags are refused (a bad --namespace or
-// --default-pod-template), else nothing.
-std::optional<std::string> completeManagerOptions(ControllerFlags& flags);
+// default pod template. Fails saying why the flags are refused (a bad --namespace or
+// --default-pod-template).
+core::Status completeManagerOptions(ControllerFlags& flags);
 
 // The trust settings in force at start, with the missing-policy warning said once. Null (and
 // logged) when a set but bad policy or key refuses them: never "unchecked".

@@ -14,17 +14,17 @@ class CpprestHttpServer final : public HttpServer {
       : listenUrl_(std::move(listenUrl)), routes_(std::move(routes)) {}
   ~CpprestHttpServer() override { stop(); }
 
-  std::optional<std::string> start() override {
+  core::Status start() override {
     try {
       listener_ =
           std::make_unique<http::experimental::listener::http_listener>(web::uri(listenUrl_));
       // Handlers are quick and never block on other tasks, so running them on the pool is safe.
       listener_->support([this](const http::http_request& request) { answer(request); });
       listener_->open().wait();  // our own thread, not a pool thread
-      return std::nullopt;
+      return core::succeeded();
     } catch (const std::exception& e) {
       listener_.reset();
-      return std::string("cannot listen on ") + listenUrl_ + ": " + e.what();
+      return core::failed("cannot listen on " + listenUrl_ + ": " + e.what());
     }
   }
 

@@ -15,7 +15,8 @@ ServerResponse HealthChecks::evaluate() const {
   }
   std::string failures;
   for (const auto& [name, check] : checks) {
-    if (auto problem = check()) failures += "[-]" + name + " failed: " + *problem + "\n";
+    if (auto passed = check(); !passed)
+      failures += "[-]" + name + " failed: " + passed.error() + "\n";
   }
   if (failures.empty()) return {200, "text/plain; charset=utf-8", "ok\n"};
   return {500, "text/plain; charset=utf-8", failures};

@@ -2,21 +2,21 @@
 
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/annotated_mutex.h"
+#include "core/expected.h"
 #include "observe/http_server.h"
 #include "observe/metrics_registry.h"
 
 namespace ps::observe {
 
-// Named checks behind /healthz or /readyz. A check returns nullopt when fine, else why not.
+// Named checks behind /healthz or /readyz. A check succeeds, or fails saying why not.
 class HealthChecks {
  public:
-  using Check = std::function<std::optional<std::string>()>;
+  using Check = std::function<core::Status()>;
   void add(std::string name, Check check);
   // 200 "ok" when every check passes; otherwise 500 naming each failed check and its reason.
   ServerResponse evaluate() const;

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "core/expected.h"
+
 namespace ps::observe {
 
 // The project's own small HTTP listener interface, for /metrics and the probes.
@@ -29,8 +31,8 @@ ServerResponse dispatchRoute(const Routes& routes, const ServerRequest& request)
 class HttpServer {
  public:
   virtual ~HttpServer() = default;
-  // Starts listening; the error text when it cannot (address in use, bad address).
-  virtual std::optional<std::string> start() = 0;
+  // Starts listening, or fails saying why (address in use, bad address).
+  virtual core::Status start() = 0;
   virtual void stop() = 0;
 };
 

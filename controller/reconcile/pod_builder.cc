@@ -125,21 +125,19 @@ json podMetadata(const PluginRun& run, const core::AcceptedPlan& plan, const std
           {"ownerReferences", {ownerReferenceFor(run)}}};
 }
 
-std::optional<core::Rejection> checkInputGrant(const PluginRun& run,
-                                               const core::AcceptedPlan& plan) {
-  if (!run.input || core::grants(plan, "read_files")) return std::nullopt;
+core::Check checkInputGrant(const PluginRun& run, const core::AcceptedPlan& plan) {
+  if (!run.input || core::grants(plan, "read_files")) return core::accepted();
   return core::reject("input", "the run supplies input \"" + run.input->name + "\" but plugin \"" +
                                    plan.id + "\" is not granted read_files");
 }
 
 // A RuntimeClass picks the container runtime, and with it the isolation: a run may name only one
 // the operator allowed.
-std::optional<core::Rejection> checkRuntimeClass(const PluginRun& run,
-                                                 const ControllerSettings& settings) {
-  if (!run.podTemplate || !run.podTemplate->runtimeClassName) return std::nullopt;
+core::Check checkRuntimeClass(const PluginRun& run, const ControllerSettings& settings) {
+  if (!run.podTemplate || !run.podTemplate->runtimeClassName) return core::accepted();
   const std::string& asked = *run.podTemplate->runtimeClassName;
   const auto& allowed = settings.allowedRuntimeClasses;
-  if (std::find(allowed.begin(), allowed.end(), asked) != allowed.end()) return std::nullopt;
+  if (std::find(allowed.begin(), allowed.end(), asked) != allowed.end()) return core::accepted();
   std::string list;
   for (const auto& name : allowed) list += std::string(list.empty() ? "" : ", ") + name;
   return core::reject("runtimeClass", "the run asks for RuntimeClass \"" + asked +
@@ -165,7 +163,7 @@ void applyPodTemplate(const PodTemplate& pod, json& spec) {
 
 // ConfigMap keys cannot hold '/': a plugin that needs subdirectories cannot come from one.
 // (Only `pluginctl render`, which reads a directory, can meet such a plugin.)
-std::optional<core::Rejection> checkFlatLayout(const core::AcceptedPlan& plan) {
+core::Check checkFlatLayout(const core::AcceptedPlan& plan) {
   for (const auto& file : plan.files) {
     if (file.path.find('/') != std::string::npos) {
       return core::reject("layout", "file \"" + file.path +
@@ -173,7 +171,7 @@ std::optional<core::Rejection> checkFlatLayout(const core::AcceptedPlan& plan) {
                                         "flat (ConfigMap keys cannot hold '/')");
     }
   }
-  return std::nullopt;
+  return core::accepted();
 }
 
 }  // namespace
@@ -187,9 +185,9 @@ json ownerReferenceFor(const PluginRun& run) {
 core::Result<PodPlan> buildPod(const PluginRun& run, const core::AcceptedPlan& plan,
                                const ControllerSettings& settings,
                                const std::optional<std::string>& manifestDigest) {
-  if (auto refused = checkInputGrant(run, plan)) return *refused;
-  if (auto refused = checkFlatLayout(plan)) return *refused;
-  if (auto refused = checkRuntimeClass(run, settings)) return *refused;
+  if (auto checked = checkInputGrant(run, plan); !checked) return checked.rejection();
+  if (auto checked = checkFlatLayout(plan); !checked) return checked.rejection();
+  if (auto checked = checkRuntimeClass(run, settings); !checked) return checked.rejection();
   PodPlan result;
   result.podName = podNameFor(run);
   result.limits = clampRunLimits(run, plan.limits, settings);

@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kParentGroup = "plugin-sandbox";
 
-std::optional<SetupError> writeFile(const std::filesystem::path& file, const std::string& value) {
+SetupStatus writeFile(const std::filesystem::path& file, const std::string& value) {
   int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return SetupError{describeErrno("cgroup: " + file.string(), errno)};
   ssize_t n = write(fd, value.data(), value.size());
@@ -30,7 +30,7 @@ std::optional<SetupError> writeFile(const std::filesystem::path& file, const std
   if (n != static_cast<ssize_t>(value.size())) {
     return SetupError{describeErrno("cgroup: writing " + file.string(), err)};
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 // run-<pid>-<start>-<n>: the owner's pid and start time let a later run tell a dead owner's
@@ -63,16 +63,18 @@ SetupResult<std::filesystem::path> makeUnifiedGroup(const std::filesystem::path&
   if (mkdir(group.c_str(), 0755) != 0) {
     return SetupError{describeErrno("cgroup: mkdir " + group.string(), errno)};
   }
-  if (auto err = writeFile(group / "pids.max", std::to_string(limits.maxProcesses))) return *err;
+  if (auto done = writeFile(group / "pids.max", std::to_string(limits.maxProcesses)); !done)
+    return done.error();
   withMemory = cgroup_v2::listsController(
       cgroup_v2::readCgroupFile(parent / "cgroup.subtree_control").value_or(""), "memory");
   if (!withMemory) return group;
-  if (auto err = writeFile(group / "memory.max", std::to_string(limits.memoryBytes))) return *err;
+  if (auto done = writeFile(group / "memory.max", std::to_string(limits.memoryBytes)); !done)
+    return done.error();
   // Without this the group could swap instead of hitting its limit (absent without swap
   // accounting, and then there is nothing to turn off).
   std::error_code ec;
   if (std::filesystem::exists(group / "memory.swap.max", ec)) {
-    if (auto err = writeFile(group / "memory.swap.max", "0")) return *err;
+    if (auto done = writeFile(group / "memory.swap.max", "0"); !done) return done.error();
   }
   return group;
 }
@@ -131,8 +133,9 @@ SetupResult<CgroupLimitsPtr> CgroupLimits::create(const SandboxLimits& limits,
   auto pids = makeGroup(root / "pids", name);
   if (!pids) return pids.error();
   cgroup->groups_.push_back(pids.value());
-  if (auto err = writeFile(pids.value() / "pids.max", std::to_string(limits.maxProcesses))) {
-    return *err;
+  if (auto done = writeFile(pids.value() / "pids.max", std::to_string(limits.maxProcesses));
+      !done) {
+    return done.error();
   }
   std::error_code ec;
   if (std::filesystem::exists(root / "memory" / "cgroup.procs", ec)) {
@@ -141,20 +144,23 @@ SetupResult<CgroupLimitsPtr> CgroupLimits::create(const SandboxLimits& limits,
     cgroup->groups_.push_back(memory.value());
     cgroup->memoryGroup_ = memory.value();
     auto bytes = std::to_string(limits.memoryBytes);
-    if (auto err = writeFile(memory.value() / "memory.limit_in_bytes", bytes)) return *err;
+    if (auto done = writeFile(memory.value() / "memory.limit_in_bytes", bytes); !done)
+      return done.error();
     // Without this the group could swap instead of hitting its limit.
     if (std::filesystem::exists(memory.value() / "memory.memsw.limit_in_bytes", ec)) {
-      if (auto err = writeFile(memory.value() / "memory.memsw.limit_in_bytes", bytes)) return *err;
+      if (auto done = writeFile(memory.value() / "memory.memsw.limit_in_bytes", bytes); !done)
+        return done.error();
     }
   }
   return cgroup;
 }
 
-std::optional<SetupError> CgroupLimits::addProcess(pid_t pid) const {
+SetupStatus CgroupLimits::addProcess(pid_t pid) const {
   for (const auto& group : groups_) {
-    if (auto err = writeFile(group / "cgroup.procs", std::to_string(pid))) return err;
+    if (auto done = writeFile(group / "cgroup.procs", std::to_string(pid)); !done)
+      return done.error();
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 bool CgroupLimits::memoryLimitHit() const {

@@ -41,7 +41,7 @@ class CgroupLimits {
   CgroupLimits& operator=(const CgroupLimits&) = delete;
 
   // Moves a process (the sandbox's init, before it forks) into every group.
-  std::optional<SetupError> addProcess(pid_t pid) const;
+  SetupStatus addProcess(pid_t pid) const;
 
   // Was the memory limit hit (the kernel's OOM killer acted in this group)?
   bool memoryLimitHit() const;

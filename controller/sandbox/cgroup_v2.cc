@@ -72,7 +72,7 @@ std::string missingControllers(std::string_view available, std::string_view enab
 
 // Moves this process out of `parent` into its supervisor leaf, so that `parent` holds no process
 // and may pass controllers on; refused when other processes share `parent`.
-std::optional<SetupError> vacate(const fs::path& parent) {
+SetupStatus vacate(const fs::path& parent) {
   std::string others;
   for (pid_t pid : processesIn(parent)) {
     if (pid != getpid()) others += (others.empty() ? "" : ", ") + std::to_string(pid);
@@ -89,7 +89,7 @@ std::optional<SetupError> vacate(const fs::path& parent) {
   if (int err = writeOnce(leaf / "cgroup.procs", std::to_string(getpid()))) {
     return stepFailed("moving pluginctl into " + leaf.string(), err);
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 }  // namespace
@@ -155,7 +155,7 @@ SetupResult<fs::path> prepareParent(const fs::path& parent, bool parentIsOwn) {
   if (enable.empty()) return parent;
   int err = writeOnce(parent / "cgroup.subtree_control", enable);
   if (err == EBUSY && parentIsOwn) {
-    if (auto failed = vacate(parent)) return *failed;
+    if (auto done = vacate(parent); !done) return done.error();
     err = writeOnce(parent / "cgroup.subtree_control", enable);
   }
   if (err == EBUSY) {

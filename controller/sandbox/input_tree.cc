@@ -42,30 +42,30 @@ class Walk {
       : input_(std::move(input)), deadline_(deadline) {}
 
   // Walks `dirFd` (owned), `relative` to the input for messages.
-  std::optional<SetupError> directory(UniqueFd dirFd, const std::string& relative) {
+  SetupStatus directory(UniqueFd dirFd, const std::string& relative) {
     DIR* dir = fdopendir(dirFd.get());
     if (dir == nullptr) return SetupError{describeErrno("input: " + shown(relative), errno)};
     dirFd.release();  // closedir closes it
-    std::optional<SetupError> error;
-    while (!error) {
+    SetupStatus walked = core::Done{};
+    while (walked) {
       errno = 0;
       dirent* entry = readdir(dir);
       if (entry == nullptr) {
-        if (errno != 0) error = SetupError{describeErrno("input: " + shown(relative), errno)};
+        if (errno != 0) walked = SetupError{describeErrno("input: " + shown(relative), errno)};
         break;
       }
       std::string name = entry->d_name;
       if (name == "." || name == "..") continue;
-      error = this->entry(dirfd(dir), name, entry->d_type,
-                          relative.empty() ? name : relative + "/" + name);
+      walked = this->entry(dirfd(dir), name, entry->d_type,
+                           relative.empty() ? name : relative + "/" + name);
     }
     closedir(dir);
-    return error;
+    return walked;
   }
 
  private:
-  std::optional<SetupError> entry(int parentFd, const std::string& name, unsigned char type,
-                                  const std::string& relative) {
+  SetupStatus entry(int parentFd, const std::string& name, unsigned char type,
+                    const std::string& relative) {
     if (++entries_ % kEntriesPerClockCheck == 0 && std::chrono::steady_clock::now() > deadline_) {
       return SetupError{"input: checking " + input_.string() +
                         " took longer than the run's time limit (rule input-no-special-files)"};
@@ -82,7 +82,7 @@ class Walk {
                         "; sockets, FIFOs and devices are refused in the input (rule "
                         "input-no-special-files)"};
     }
-    if (type != DT_DIR) return std::nullopt;
+    if (type != DT_DIR) return core::Done{};
     UniqueFd child(openat(parentFd, name.c_str(),
                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (!child) return SetupError{describeErrno("input: " + shown(relative), errno)};
@@ -100,8 +100,8 @@ class Walk {
 
 }  // namespace
 
-std::optional<SetupError> checkInputTree(const std::filesystem::path& input,
-                                         std::chrono::steady_clock::time_point deadline) {
+SetupStatus checkInputTree(const std::filesystem::path& input,
+                           std::chrono::steady_clock::time_point deadline) {
   open_how how{};
   how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;

@@ -17,7 +17,7 @@ namespace ps::sandbox {
 //   against devices. Symlinks inside the tree are fine: they resolve inside the sandbox.
 // The walk reads directory entries only (d_type), and gives up at `deadline` (the run's wall
 // clock), so a huge input cannot stall the supervisor. Returns the first violation, one line.
-std::optional<SetupError> checkInputTree(const std::filesystem::path& input,
-                                         std::chrono::steady_clock::time_point deadline);
+SetupStatus checkInputTree(const std::filesystem::path& input,
+                           std::chrono::steady_clock::time_point deadline);
 
 }  // namespace ps::sandbox

@@ -36,16 +36,16 @@ class TreeCheck {
   explicit TreeCheck(uid_t owner) : owner_(owner) {}
 
   // `path` itself may not be writable by others even with the sticky bit; its parents may.
-  std::optional<SetupError> pathAndParents(const fs::path& path) {
-    if (auto err = one(path, false)) return err;
+  SetupStatus pathAndParents(const fs::path& path) {
+    if (auto done = one(path, false); !done) return done.error();
     for (fs::path parent = path.parent_path(); !parent.empty(); parent = parent.parent_path()) {
-      if (auto err = one(parent, true)) return err;
+      if (auto done = one(parent, true); !done) return done.error();
       if (parent == parent.root_path()) break;
     }
-    return std::nullopt;
+    return core::Done{};
   }
 
-  std::optional<SetupError> entries(const fs::path& dir, bool recursive) {
+  SetupStatus entries(const fs::path& dir, bool recursive) {
     UniqueFd dirFd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dirFd) return SetupError{describeErrno("interpreter: cannot list " + dir.string(), errno)};
     return entriesOf(std::move(dirFd), dir, recursive);
@@ -55,7 +55,7 @@ class TreeCheck {
   // One fstatat per entry, relative to its directory's descriptor: the stdlib has ~4,000
   // entries and this runs before every `pluginctl run`, so no full-path lookups and no second
   // stat to tell directories. Paths are only spelled out for a symlink or a refusal.
-  std::optional<SetupError> entriesOf(UniqueFd dirFd, const fs::path& dir, bool recursive) {
+  SetupStatus entriesOf(UniqueFd dirFd, const fs::path& dir, bool recursive) {
     DIR* stream = fdopendir(dirFd.get());
     if (stream == nullptr) {
       return SetupError{describeErrno("interpreter: cannot list " + dir.string(), errno)};
@@ -73,7 +73,7 @@ class TreeCheck {
       if (fstatat(dirfd(stream), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         return SetupError{describeErrno("interpreter: " + (dir / name).string(), errno)};
       }
-      if (auto err = judge(st, false, [&] { return dir / name; })) return err;
+      if (auto done = judge(st, false, [&] { return dir / name; }); !done) return done;
       if (recursive && S_ISDIR(st.st_mode)) {
         UniqueFd child(
             openat(dirfd(stream), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -81,15 +81,15 @@ class TreeCheck {
           return SetupError{
               describeErrno("interpreter: cannot list " + (dir / name).string(), errno)};
         }
-        if (auto err = entriesOf(std::move(child), dir / name, true)) return err;
+        if (auto done = entriesOf(std::move(child), dir / name, true); !done) return done.error();
       }
     }
     if (errno != 0)
       return SetupError{describeErrno("interpreter: cannot list " + dir.string(), errno)};
-    return std::nullopt;
+    return core::Done{};
   }
 
-  std::optional<SetupError> one(const fs::path& path, bool parent) {
+  SetupStatus one(const fs::path& path, bool parent) {
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0) {
       return SetupError{describeErrno("interpreter: " + path.string(), errno)};
@@ -99,7 +99,7 @@ class TreeCheck {
 
   // `pathOf` spells the path only when it is needed (a symlink to follow, a refusal to name).
   template <typename PathOf>
-  std::optional<SetupError> judge(const struct stat& st, bool parent, PathOf pathOf) {
+  SetupStatus judge(const struct stat& st, bool parent, PathOf pathOf) {
     if (S_ISLNK(st.st_mode)) return symlinkTarget(pathOf());
     const bool stickyParent = parent && S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0;
     const bool othersWrite = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !stickyParent;
@@ -110,15 +110,15 @@ class TreeCheck {
                              : "is owned by another user (uid " + std::to_string(st.st_uid) + ")") +
                         "; its code would run in every sandbox, refusing it"};
     }
-    return std::nullopt;
+    return core::Done{};
   }
 
   // A symlink's own mode means nothing: what it points at must pass (a dangling one imports
   // nothing, as Debian's sitecustomize.py -> /etc/... does inside the sandbox).
-  std::optional<SetupError> symlinkTarget(const fs::path& link) {
+  SetupStatus symlinkTarget(const fs::path& link) {
     std::error_code ec;
     const fs::path target = fs::canonical(link, ec);
-    if (ec) return std::nullopt;
+    if (ec) return core::Done{};
     if (++links_ > 64) return SetupError{"interpreter: too many symlinks below " + link.string()};
     return pathAndParents(target);
   }
@@ -150,7 +150,7 @@ InterpreterSysPath staticSysPath(const fs::path& interpreter) {
   return sysPath;
 }
 
-std::optional<SetupError> checkInterpreterTree(const fs::path& interpreter, uid_t owner) {
+SetupStatus checkInterpreterTree(const fs::path& interpreter, uid_t owner) {
   const fs::path bin = interpreter.parent_path();
   for (const fs::path& redirect : {bin / "pyvenv.cfg", bin.parent_path() / "pyvenv.cfg",
                                    bin / (interpreter.filename().string() + "._pth")}) {
@@ -161,16 +161,16 @@ std::optional<SetupError> checkInterpreterTree(const fs::path& interpreter, uid_
   }
   const InterpreterSysPath sysPath = staticSysPath(interpreter);
   TreeCheck check(owner);
-  if (auto err = check.pathAndParents(sysPath.standardLibrary)) return err;
-  if (auto err = check.entries(sysPath.standardLibrary, true)) return err;
+  if (auto done = check.pathAndParents(sysPath.standardLibrary); !done) return done.error();
+  if (auto done = check.entries(sysPath.standardLibrary, true); !done) return done.error();
   for (const auto& other : sysPath.others) {
-    if (auto err = check.pathAndParents(other)) return err;
+    if (auto done = check.pathAndParents(other); !done) return done.error();
   }
   for (const auto& site : sysPath.siteDirectories) {
-    if (auto err = check.pathAndParents(site)) return err;
-    if (auto err = check.entries(site, false)) return err;
+    if (auto done = check.pathAndParents(site); !done) return done.error();
+    if (auto done = check.entries(site, false); !done) return done.error();
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 }  // namespace ps::sandbox

@@ -32,7 +32,6 @@ InterpreterSysPath staticSysPath(const std::filesystem::path& interpreter);
 // every file; a site directory with its direct entries (.pth files, sitecustomize.py). Symlinks
 // are checked at their target. A pyvenv.cfg or ._pth file beside the interpreter, which would
 // move sys.path elsewhere, is refused. nullopt = safe.
-std::optional<SetupError> checkInterpreterTree(const std::filesystem::path& interpreter,
-                                               uid_t owner);
+SetupStatus checkInterpreterTree(const std::filesystem::path& interpreter, uid_t owner);
 
 }  // namespace ps::sandbox

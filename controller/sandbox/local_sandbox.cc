@@ -33,21 +33,22 @@ struct InitPipes {
   Pipe out, err, error, status, sync;
 };
 
-std::optional<SetupError> writeProcFile(pid_t pid, const char* name, const std::string& text) {
+SetupStatus writeProcFile(pid_t pid, const char* name, const std::string& text) {
   std::string path = "/proc/" + std::to_string(pid) + "/" + name;
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd || write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     return SetupError{describeErrno("user namespace: writing " + path, errno)};
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 // Our uid/gid appear as 65534 inside; nothing else is mapped.
-std::optional<SetupError> mapIds(pid_t pid) {
+SetupStatus mapIds(pid_t pid) {
   std::string id = std::to_string(kSandboxId);
-  if (auto err = writeProcFile(pid, "setgroups", "deny")) return err;
-  if (auto err = writeProcFile(pid, "uid_map", id + " " + std::to_string(geteuid()) + " 1")) {
-    return err;
+  if (auto done = writeProcFile(pid, "setgroups", "deny"); !done) return done;
+  if (auto done = writeProcFile(pid, "uid_map", id + " " + std::to_string(geteuid()) + " 1");
+      !done) {
+    return done.error();
   }
   return writeProcFile(pid, "gid_map", id + " " + std::to_string(getegid()) + " 1");
 }
@@ -65,7 +66,9 @@ std::optional<std::string> checkRequest(const SandboxRequest& request, const Cgr
     if (auto blocked = userNamespacesBlocked()) return blocked;
   }
   if (request.inputDir) {
-    if (auto refused = checkInputTree(*request.inputDir, deadline)) return refused->message;
+    if (auto checked = checkInputTree(*request.inputDir, deadline); !checked) {
+      return checked.error().message;
+    }
   }
   return std::nullopt;
 }
@@ -121,16 +124,16 @@ void closeInitEnds(InitPipes& pipes) {
 }
 
 // Maps the ids, puts init into the cgroup, then lets it go on (one byte on the sync pipe).
-std::optional<SetupError> releaseInit(pid_t init, Confinement confinement,
-                                      const CgroupLimits* cgroup, UniqueFd& syncWrite) {
-  std::optional<SetupError> failed;
-  if (confinement.userNamespace) failed = mapIds(init);
-  if (!failed && cgroup) failed = cgroup->addProcess(init);
-  if (!failed && write(syncWrite.get(), "g", 1) != 1) {
-    failed = SetupError{describeErrno("sandbox: starting init", errno)};
+SetupStatus releaseInit(pid_t init, Confinement confinement, const CgroupLimits* cgroup,
+                        UniqueFd& syncWrite) {
+  SetupStatus released = core::Done{};
+  if (confinement.userNamespace) released = mapIds(init);
+  if (released && cgroup) released = cgroup->addProcess(init);
+  if (released && write(syncWrite.get(), "g", 1) != 1) {
+    released = SetupError{describeErrno("sandbox: starting init", errno)};
   }
   syncWrite.reset();
-  return failed;
+  return released;
 }
 
 struct InitEnd {
@@ -184,8 +187,9 @@ RunResult LocalSandbox::run(const SandboxRequest& request) const {
   auto cgroup = makeCgroup(confinement, cgroups, request.limits);
   if (!cgroup) return RunResult::setupFailed(cgroup.error().message);
   InitPipes pipes;
-  if (auto failed = makePipes({&pipes.out, &pipes.err, &pipes.error, &pipes.status, &pipes.sync})) {
-    return RunResult::setupFailed(failed->message);
+  if (auto made = makePipes({&pipes.out, &pipes.err, &pipes.error, &pipes.status, &pipes.sync});
+      !made) {
+    return RunResult::setupFailed(made.error().message);
   }
   const MountPlan mounts = makeMountPlan(
       layout_, {request.mountPoint, request.pluginDir, request.inputDir, request.limits.tmpBytes});
@@ -196,9 +200,9 @@ RunResult LocalSandbox::run(const SandboxRequest& request) const {
                 planInit(mounts, exec, seccomp_, request.limits, confinement, pipes, textAreas_));
   if (!init) return RunResult::setupFailed(init.error().message);
   closeInitEnds(pipes);
-  if (auto failed = releaseInit(*init, confinement, cgroup->get(), pipes.sync.write)) {
+  if (auto released = releaseInit(*init, confinement, cgroup->get(), pipes.sync.write); !released) {
     killAndReap(*init);
-    return RunResult::setupFailed(failed->message);
+    return RunResult::setupFailed(released.error().message);
   }
 
   InitEnd end = superviseInit(*init, pipes, request, deadline);

@@ -67,13 +67,13 @@ SetupResult<Pipe> makePipe() {
   return pipe;
 }
 
-std::optional<SetupError> makePipes(std::initializer_list<Pipe*> pipes) {
+SetupStatus makePipes(std::initializer_list<Pipe*> pipes) {
   for (Pipe* pipe : pipes) {
     auto made = makePipe();
     if (!made) return made.error();
     *pipe = std::move(made.value());
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 UniqueFd openPidFd(pid_t pid) {

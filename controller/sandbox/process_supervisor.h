@@ -29,7 +29,7 @@ struct Pipe {
 
 // Close-on-exec pipes with both ends at kLowestChildFd or above. Returns why one failed.
 SetupResult<Pipe> makePipe();
-std::optional<SetupError> makePipes(std::initializer_list<Pipe*> pipes);
+SetupStatus makePipes(std::initializer_list<Pipe*> pipes);
 
 // A descriptor that becomes readable once `pid` has exited; empty when the kernel has no pidfd.
 UniqueFd openPidFd(pid_t pid);

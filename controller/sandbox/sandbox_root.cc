@@ -29,7 +29,7 @@ UniqueFd openBeneath(int dirFd, const std::string& relative, uint64_t flags) {
       static_cast<int>(syscall(SYS_openat2, dirFd, relative.c_str(), &how, sizeof how)));
 }
 
-std::optional<SetupError> makeParents(int rootFd, const std::string& relative) {
+SetupStatus makeParents(int rootFd, const std::string& relative) {
   for (auto slash = relative.find('/'); slash != std::string::npos;
        slash = relative.find('/', slash + 1)) {
     std::string dir = relative.substr(0, slash);
@@ -37,19 +37,18 @@ std::optional<SetupError> makeParents(int rootFd, const std::string& relative) {
       return SetupError{describeErrno("sandbox root: mkdir " + dir, errno)};
     }
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
-std::optional<SetupError> writeFile(int rootFd, const std::string& relative,
-                                    const std::string& bytes) {
-  if (auto err = makeParents(rootFd, relative)) return err;
+SetupStatus writeFile(int rootFd, const std::string& relative, const std::string& bytes) {
+  if (auto done = makeParents(rootFd, relative); !done) return done.error();
   UniqueFd fd = openBeneath(rootFd, relative, O_WRONLY | O_CREAT | O_EXCL);
   if (!fd) return SetupError{describeErrno("sandbox root: create " + relative, errno)};
   if (int failed = core::writeAll(fd.get(), bytes)) {
     return SetupError{describeErrno("sandbox root: write " + relative, failed)};
   }
   if (fchmod(fd.get(), 0444) != 0) return SetupError{describeErrno("sandbox root: chmod", errno)};
-  return std::nullopt;
+  return core::Done{};
 }
 
 SetupResult<std::string> readBack(int rootFd, const std::string& relative) {
@@ -70,8 +69,8 @@ SetupResult<std::string> readBack(int rootFd, const std::string& relative) {
 }
 
 // Every file written must hash to the digest checked before, and every verified file must exist.
-std::optional<SetupError> recheck(int rootFd, const core::PluginFiles& plugin,
-                                  const std::vector<core::VerifiedFile>& verified) {
+SetupStatus recheck(int rootFd, const core::PluginFiles& plugin,
+                    const std::vector<core::VerifiedFile>& verified) {
   std::map<std::string, std::string> expected;
   for (const auto& file : verified) expected[file.path] = file.digest;
   for (const auto& [path, bytes] : plugin.files) {
@@ -90,7 +89,7 @@ std::optional<SetupError> recheck(int rootFd, const core::PluginFiles& plugin,
   if (!expected.empty()) {
     return SetupError{"sandbox root: verified file " + expected.begin()->first + " is missing"};
   }
-  return std::nullopt;
+  return core::Done{};
 }
 
 }  // namespace
@@ -132,9 +131,9 @@ SetupResult<SandboxRootPtr> SandboxRoot::create(const core::PluginFiles& plugin,
     if (!core::isSafeRelativePath(path)) {
       return SetupError{"sandbox root: refusing unsafe path \"" + path + "\""};
     }
-    if (auto err = writeFile(pluginFd.get(), path, bytes)) return *err;
+    if (auto done = writeFile(pluginFd.get(), path, bytes); !done) return done.error();
   }
-  if (auto err = recheck(pluginFd.get(), plugin, verified)) return *err;
+  if (auto done = recheck(pluginFd.get(), plugin, verified); !done) return done.error();
   return root;
 }
 

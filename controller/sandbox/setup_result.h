@@ -16,6 +16,9 @@ struct SetupError {
 template <class T>
 using SetupResult = core::Expected<T, SetupError>;
 
+// A setup step that yields nothing: done, or the SetupError that stopped it.
+using SetupStatus = SetupResult<core::Done>;
+
 // "<what>: <strerror(errnum)>"
 std::string describeErrno(const std::string& what, int errnum);
 

@@ -20,15 +20,17 @@ ParsedTerminationMessage parseTerminationMessage(std::string_view message) {
   return {std::string(split.tail), split.cut};
 }
 
-std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,
-                                                   std::string_view message) {
+core::Status writeTerminationMessage(const std::filesystem::path& path, std::string_view message) {
   // O_NOFOLLOW: the path is ours to name, a symlink planted there is not.
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return "termination message: " + path.string() + ": " + std::strerror(errno);
+  if (fd < 0)
+    return core::failed("termination message: " + path.string() + ": " + std::strerror(errno));
   int failed = core::writeAll(fd, message);
   close(fd);
-  if (failed != 0) return "termination message: " + path.string() + ": " + std::strerror(failed);
-  return std::nullopt;
+  if (failed != 0) {
+    return core::failed("termination message: " + path.string() + ": " + std::strerror(failed));
+  }
+  return core::succeeded();
 }
 
 }  // namespace ps::sandbox

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/expected.h"
 #include "sandbox/output_pump.h"
 
 namespace ps::sandbox {
@@ -28,8 +29,6 @@ struct ParsedTerminationMessage {
 ParsedTerminationMessage parseTerminationMessage(std::string_view message);
 
 // Writes `message` to `path` (truncating it; the file is usually a bind mount the runtime made).
-// Returns why it failed, or nothing on success.
-std::optional<std::string> writeTerminationMessage(const std::filesystem::path& path,
-                                                   std::string_view message);
+core::Status writeTerminationMessage(const std::filesystem::path& path, std::string_view message);
 
 }  // namespace ps::sandbox

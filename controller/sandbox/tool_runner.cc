@@ -58,7 +58,7 @@ SetupResult<ToolRunner> ToolRunner::create(const std::filesystem::path& interpre
                       " is under /tmp, which every sandbox replaces with its own empty tmpfs: it "
                       "could never start there; install it outside /tmp"};
   }
-  if (auto err = checkInterpreterTree(resolved, geteuid())) return *err;
+  if (auto done = checkInterpreterTree(resolved, geteuid()); !done) return done.error();
   return ToolRunner(std::move(resolved));
 }
 

@@ -11,9 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/key_ring.h"
-#include "core/policy.h"
-#include "core/trust_env.h"
+#include "demo_trust.h"
 #include "executor_local/local_run_pod.h"
 #include "fake_http_client.h"
 #include "kube/store.h"
@@ -24,30 +22,12 @@ namespace {
 
 using kube::testing::FakeHttpClient;
 using nlohmann::json;
+using ps::testing::readFile;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-const fs::path kPlugins = fs::path(PS_SOURCE_DIR) / "plugins";
 const std::string kRuns = "/apis/sandbox.plugins.dev/v1alpha1/namespaces/team-a/pluginruns/";
 const std::string kConfigMaps = "/api/v1/namespaces/team-a/configmaps/";
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-json configMapOf(const std::string& plugin) {
-  json data = json::object();
-  for (const char* name : {"manifest.json", "plugin.py"}) {
-    data[name] = readFile(kPlugins / plugin / name);
-  }
-  return {{"apiVersion", "v1"},
-          {"kind", "ConfigMap"},
-          {"metadata", {{"name", plugin}}},
-          {"data", data}};
-}
 
 json pluginRun(const json& spec) {
   json run = json::parse(R"({
@@ -114,14 +94,7 @@ class LocalExecutorTest : public ::testing::Test {
     kube::ClientOptions options;
     options.qps = 0;
     client_ = std::make_unique<kube::KubeClient>(std::move(fake), options);
-    auto trust = std::make_shared<core::LoadedTrust>();
-    auto policy = core::Policy::load(kPlugins / "policy.json");
-    ASSERT_TRUE(policy.ok()) << policy.rejection().line();
-    trust->policy.emplace(std::move(*policy));
-    auto keys = core::KeyRing::fromPemFile((kPlugins / "keys" / "demo.pub.pem").string());
-    ASSERT_TRUE(keys.ok()) << keys.rejection().line();
-    trust->keys.emplace(std::move(*keys));
-    trust_ = std::move(trust);
+    trust_ = ps::testing::demoTrust();
     char pattern[] = "/tmp/local-executor-test-XXXXXX";
     ASSERT_NE(mkdtemp(pattern), nullptr);
     base_ = pattern;
@@ -167,7 +140,8 @@ class LocalExecutorTest : public ::testing::Test {
   // Launches the run and waits until the executor reports its sandbox finished.
   json launchAndFinish(const json& spec = defaultSpec()) {
     runs_.apply(pluginRun(spec));
-    fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+    fake_->script("GET", kConfigMaps + "techdebt",
+                  {200, ps::testing::demoConfigMap("techdebt").dump()});
     json launched = visit();
     EXPECT_EQ(conditionOf(launched, "reason"), "Running");
     EXPECT_TRUE(waitForPhase({"Succeeded", "Failed"}));
@@ -329,7 +303,8 @@ TEST_F(LocalExecutorTest, APersistentVolumeClaimInputFailsTheRunWithAReason) {
 TEST_F(LocalExecutorTest, ARunningRunThisProcessNeverStartedFailsAsLost) {
   start();
   runs_.apply(pluginRun(defaultSpec()));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   json launched = visit();
   ASSERT_EQ(conditionOf(launched, "reason"), "Running");
   // A new controller process: same status in the API, an executor that knows nothing.
@@ -354,7 +329,8 @@ TEST_F(LocalExecutorTest, RemovingARunKillsItsSandbox) {
   };
   start();
   runs_.apply(pluginRun(defaultSpec()));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   json launched = visit();
   ASSERT_TRUE(waitForPhase({"Running"}));
   const auto deadline = std::chrono::steady_clock::now() + 20s;
@@ -385,7 +361,8 @@ TEST_F(LocalExecutorTest, AtMostSlotsSandboxesRunAtOnce) {
     run["metadata"]["name"] = "scan-" + std::to_string(i + 10);
     run["metadata"]["uid"] = "u-" + std::to_string(i + 10);
     runs_.apply(json(run));
-    fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+    fake_->script("GET", kConfigMaps + "techdebt",
+                  {200, ps::testing::demoConfigMap("techdebt").dump()});
     fake_->script("PUT", kRuns + "scan-" + std::to_string(i + 10) + "/status", {200, "{}"});
     EXPECT_FALSE(reconciler_->reconcile("team-a/scan-" + std::to_string(i + 10)).error);
   }

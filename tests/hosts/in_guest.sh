@@ -35,17 +35,13 @@ fi
 # As on a systemd host: controllers enabled at the root, every payload in a leaf.
 echo "+pids +memory +cpu" >$cg/cgroup.subtree_control
 
-root_filter='CgroupV2Test.*:UserNamespaceProbeTest.*:DescribeBlockedUserNamespaceTest.*:StaleSweepTest.*'
-root_filter+=':HostilePluginTest.ForkBombHitsTheProcessLimit:HostilePluginTest.MemoryBombIsRefused'
-root_filter+=':HostilePluginTest.MemorySpreadOverProcessesIsCappedByTheCgroup'
-root_filter+=':HostilePluginTest.DaemonDiesWithThePlugin:HostilePluginTest.CpuLoopIsKilledAtTheWallClockLimit'
-root_filter+=':HostilePluginTest.FillingTmpStopsAtItsSize:HostilePluginTest.TmpFilesCountAgainstTheMemoryLimit'
-root_filter+=':HostilePluginTest.CannotCreateNamespacesOrReachKernelSurface'
-root_filter+=':HostilePluginTest.WritesOnlyToItsOwnTmp:HostilePluginTest.CannotSeeOrSignalHostProcesses'
-user_filter='CgroupV2Test.TheHostsLayoutIsFoundAndAnyGapIsNamed:HostilePluginTest.ForkBombHitsTheProcessLimit'
-user_filter+=':HostilePluginTest.MemorySpreadOverProcessesIsCappedByTheCgroup'
-user_filter+=':HostilePluginTest.WritesOnlyToItsOwnTmp:HostilePluginTest.CannotSeeOrSignalHostProcesses'
-user_filter+=':HostilePluginTest.DaemonDiesWithThePlugin:HostilePluginTest.TmpFilesCountAgainstTheMemoryLimit'
+# Every hostile-plugin case, both modes; beside them the v2-specific unit tests. Under software
+# emulation the guest runs ~10-40x slower than this machine: PS_TEST_TIME_SCALE stretches how long
+# the tests wait (never the limits they prove; tests/sandbox/sandbox_fixture.h).
+root_filter='HostilePluginTest.*:HostileSeccompTest.*:CgroupV2Test.*:UserNamespaceProbeTest.*'
+root_filter+=':DescribeBlockedUserNamespaceTest.*:StaleSweepTest.*'
+user_filter='HostilePluginTest.*:HostileSeccompTest.*:CgroupV2Test.TheHostsLayoutIsFoundAndAnyGapIsNamed'
+export PS_TEST_TIME_SCALE=${PS_TEST_TIME_SCALE:-10}
 if [ "$full" = 1 ]; then root_filter='*'; user_filter='*'; fi
 
 gtest_case() {  # NAME LOG CMD...

@@ -23,7 +23,7 @@ TEST(CompleteManagerOptionsTest, FillsWhatTheFlagsLeaveToTheProcess) {
   flags.namespaces = "team-a, team-b";
   flags.sandboxImage = "registry.example/sandbox:1";
   flags.maxRunning = 7;
-  ASSERT_FALSE(completeManagerOptions(flags).has_value());
+  ASSERT_TRUE(completeManagerOptions(flags));
   EXPECT_EQ(flags.options.leaseNamespace, "plugin-system");
   EXPECT_EQ(flags.options.identity, "controller-7f9-" + std::to_string(getpid()));
   EXPECT_EQ(flags.options.executor, ExecutorKind::Local);
@@ -38,7 +38,7 @@ TEST(CompleteManagerOptionsTest, AGivenLeaseNamespaceAndImageAreKept) {
   ControllerFlags flags;
   flags.options.leaseNamespace = "mine";
   const std::string image = flags.options.reconciler.settings.sandboxImage;
-  ASSERT_FALSE(completeManagerOptions(flags).has_value());
+  ASSERT_TRUE(completeManagerOptions(flags));
   EXPECT_EQ(flags.options.leaseNamespace, "mine");
   EXPECT_EQ(flags.options.executor, ExecutorKind::Pod);
   EXPECT_EQ(flags.options.reconciler.settings.sandboxImage, image);
@@ -49,8 +49,8 @@ TEST(CompleteManagerOptionsTest, ABadNamespaceIsRefusedByName) {
   ControllerFlags flags;
   flags.namespaces = "team-a,Not_A_Name";
   auto refused = completeManagerOptions(flags);
-  ASSERT_TRUE(refused.has_value());
-  EXPECT_NE(refused->find("Not_A_Name"), std::string::npos) << *refused;
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("Not_A_Name"), std::string::npos) << refused.error();
 }
 
 TEST(CompleteManagerOptionsTest, DefaultPodTemplateInlineOrFromAFile) {
@@ -59,7 +59,7 @@ TEST(CompleteManagerOptionsTest, DefaultPodTemplateInlineOrFromAFile) {
       R"({"nodeSelector":{"pool":"plugins"},"priorityClassName":"low",)"
       R"("affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":)"
       R"([{"weight":10,"preference":{"matchExpressions":[{"key":"spot","operator":"DoesNotExist"}]}}]}}})";
-  ASSERT_EQ(completeManagerOptions(inlineFlags), std::nullopt);
+  ASSERT_TRUE(completeManagerOptions(inlineFlags));
   const PodTemplate& fromInline = inlineFlags.options.reconciler.settings.podTemplateDefaults;
   EXPECT_EQ(fromInline.nodeSelector, (std::map<std::string, std::string>{{"pool", "plugins"}}));
   EXPECT_EQ(fromInline.priorityClassName, "low");
@@ -73,7 +73,7 @@ TEST(CompleteManagerOptionsTest, DefaultPodTemplateInlineOrFromAFile) {
                          "imagePullSecrets: [{name: mirror}]\nruntimeClassName: gvisor\n";
   ControllerFlags fileFlags;
   fileFlags.defaultPodTemplate = path;
-  ASSERT_EQ(completeManagerOptions(fileFlags), std::nullopt);
+  ASSERT_TRUE(completeManagerOptions(fileFlags));
   const PodTemplate& fromFile = fileFlags.options.reconciler.settings.podTemplateDefaults;
   EXPECT_EQ(fromFile.tolerations[0]["key"], "plugins");
   EXPECT_EQ(fromFile.imagePullSecrets, std::vector<std::string>{"mirror"});
@@ -97,9 +97,10 @@ TEST(CompleteManagerOptionsTest, ABadDefaultPodTemplateIsRefusedInOneLine) {
     ControllerFlags flags;
     flags.defaultPodTemplate = value;
     const auto refused = completeManagerOptions(flags);
-    ASSERT_TRUE(refused.has_value()) << value;
-    EXPECT_NE(refused->find(expected), std::string::npos) << value << " -> " << *refused;
-    EXPECT_EQ(refused->find('\n'), std::string::npos) << *refused;
+    ASSERT_FALSE(refused) << value;
+    EXPECT_NE(refused.error().find(expected), std::string::npos)
+        << value << " -> " << refused.error();
+    EXPECT_EQ(refused.error().find('\n'), std::string::npos) << refused.error();
   }
 }
 

@@ -11,11 +11,11 @@ TEST(HealthChecksTest, ReadyOnlyWhenEveryCheckPasses) {
   HealthChecks checks;
   EXPECT_EQ(checks.evaluate().status, 200) << "no checks: fine";
   std::atomic<bool> synced{false};
-  checks.add("informers-synced", [&]() -> std::optional<std::string> {
-    if (synced) return std::nullopt;
-    return "pluginruns cache not synced";
+  checks.add("informers-synced", [&]() -> core::Status {
+    if (synced) return core::succeeded();
+    return core::failed("pluginruns cache not synced");
   });
-  checks.add("ping", [] { return std::optional<std::string>(); });
+  checks.add("ping", [] { return core::succeeded(); });
   auto notReady = checks.evaluate();
   EXPECT_EQ(notReady.status, 500);
   EXPECT_EQ(notReady.body, "[-]informers-synced failed: pluginruns cache not synced\n");
@@ -29,7 +29,7 @@ TEST(HealthChecksTest, RoutesServeMetricsAndProbes) {
   MetricsRegistry metrics;
   HealthChecks live;
   HealthChecks ready;
-  ready.add("never", [] { return std::optional<std::string>("no"); });
+  ready.add("never", [] { return core::failed("no"); });
   const Routes routes = probeRoutes(metrics, live, ready);
   EXPECT_EQ(dispatchRoute(routes, {"GET", "/healthz"}).status, 200);
   EXPECT_EQ(dispatchRoute(routes, {"GET", "/readyz"}).status, 500);

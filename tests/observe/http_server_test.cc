@@ -42,13 +42,13 @@ TEST(CpprestHttpServerTest, ServesRoutesOverRealHttp) {
   // we bind it, so probe again a few times rather than fail on that race.
   std::string url;
   HttpServerPtr server;
-  std::optional<std::string> failure = "not started";
-  for (int attempt = 0; attempt < 5 && failure; ++attempt) {
+  core::Status started = core::failed("not started");
+  for (int attempt = 0; attempt < 5 && !started; ++attempt) {
     url = "http://127.0.0.1:" + std::to_string(freePort());
     server = makeCpprestHttpServer(url, routes);
-    failure = server->start();
+    started = server->start();
   }
-  ASSERT_EQ(failure, std::nullopt);
+  ASSERT_TRUE(started) << started.error();
 
   kube::ClientConfig config;
   config.server = url;
@@ -65,7 +65,9 @@ TEST(CpprestHttpServerTest, ServesRoutesOverRealHttp) {
   EXPECT_EQ(missing->status, 404);
 
   auto clash = makeCpprestHttpServer(url, routes);
-  EXPECT_NE(clash->start(), std::nullopt) << "a taken address is reported, not thrown";
+  const core::Status refused = clash->start();
+  ASSERT_FALSE(refused) << "a taken address is reported, not thrown";
+  EXPECT_NE(refused.error().find("cannot listen on " + url), std::string::npos) << refused.error();
   server->stop();
 }
 

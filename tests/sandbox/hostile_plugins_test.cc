@@ -195,7 +195,7 @@ TEST_F(HostilePluginTest, MountsSeenFromTheHostAreNoexecNodevAndNameNoHostPath) 
   RunOptions options;
   options.input = kHostileDir;
   auto observed = std::async(std::launch::async, [&] {
-    return testing::observeFromHost(marker_, std::chrono::seconds(10));
+    return testing::observeFromHost(marker_, testing::scaled(std::chrono::seconds(10)));
   });
   auto run = runHostile("wait_for_host", options);
   HostView view = observed.get();
@@ -324,7 +324,7 @@ TEST_F(HostilePluginTest, ForkBombHitsTheProcessLimit) {
   auto run = runHostile("fork_bomb", options);
   expectContained(run);
   EXPECT_NE(run.out.find("fork refused after"), std::string::npos) << run.out;
-  EXPECT_LT(run.result.duration, std::chrono::seconds(8));
+  EXPECT_LT(run.result.duration, testing::scaled(std::chrono::seconds(8)));
 }
 
 TEST_F(HostilePluginTest, MemoryBombIsRefused) {
@@ -389,7 +389,7 @@ TEST_F(HostilePluginTest, CpuLoopIsKilledAtTheWallClockLimit) {
   auto run = runHostile("cpu_loop", options);
   EXPECT_EQ(run.result.outcome, SandboxOutcome::kTimedOut);
   EXPECT_EQ(run.result.exitCode, 124);
-  EXPECT_LT(run.result.duration, std::chrono::seconds(4));
+  EXPECT_LT(run.result.duration, testing::scaled(std::chrono::seconds(4)));
   expectHostIntact(run);
 }
 
@@ -399,7 +399,7 @@ TEST_F(HostilePluginTest, CpuLimitEndsALoopThatIgnoresSigxcpu) {
   auto run = runHostile("cpu_loop", options);
   EXPECT_EQ(run.result.exitCode, 124) << outcomeName(run.result.outcome);
   // 2 s of CPU; on a saturated machine the 10 s wall clock ends it, also as 124.
-  EXPECT_LT(run.result.duration, std::chrono::seconds(12));
+  EXPECT_LT(run.result.duration, testing::scaled(std::chrono::seconds(12)));
   expectHostIntact(run);
 }
 
@@ -414,7 +414,7 @@ TEST_F(HostilePluginTest, OutputFloodIsCutAndDrainedQuickly) {
   EXPECT_NE(run.err.find("[output truncated after 1048576 bytes]"), std::string::npos);
   EXPECT_EQ(run.result.output.stdoutTail.substr(run.result.output.stdoutTail.size() - 11),
             "\nlast line\n");
-  EXPECT_LT(run.result.duration, std::chrono::seconds(10));
+  EXPECT_LT(run.result.duration, testing::scaled(std::chrono::seconds(10)));
 }
 
 TEST_F(HostilePluginTest, FillingTmpStopsAtItsSize) {
@@ -432,7 +432,7 @@ TEST_F(HostilePluginTest, DaemonDiesWithThePlugin) {
   auto run = runHostile("daemon");
   expectContained(run);
   EXPECT_NE(run.out.find("daemon started"), std::string::npos);
-  EXPECT_LT(run.result.duration, std::chrono::seconds(5));
+  EXPECT_LT(run.result.duration, testing::scaled(std::chrono::seconds(5)));
 }
 
 TEST_F(HostilePluginTest, CannotCreateNamespacesOrReachKernelSurface) {

@@ -87,13 +87,13 @@ TEST(ProcessSupervisorTest, PipesSitAboveTheChildsStandardDescriptors) {
 
 TEST(ProcessSupervisorTest, SetupErrorLosesTrailingNewlinesAndIsBounded) {
   Pipe pipe;
-  ASSERT_FALSE(makePipes({&pipe}).has_value());
+  ASSERT_TRUE(makePipes({&pipe}));
   ASSERT_EQ(write(pipe.write.get(), "step: failed\n\n", 14), 14);
   pipe.write.reset();
   EXPECT_EQ(readSetupError(pipe.read.get()), "step: failed");
 
   Pipe big;
-  ASSERT_FALSE(makePipes({&big}).has_value());
+  ASSERT_TRUE(makePipes({&big}));
   const std::string line(20000, 'e');
   ASSERT_EQ(write(big.write.get(), line.data(), line.size()), static_cast<ssize_t>(line.size()));
   big.write.reset();
@@ -113,7 +113,7 @@ TEST(ProcessSupervisorTest, WaitsForTheExitTheDeadlineOrTheWakeUp) {
   EXPECT_EQ(waitForExit(pidFd.get(), soon), Stop::kDeadline);
 
   Pipe wake;
-  ASSERT_FALSE(makePipes({&wake}).has_value());
+  ASSERT_TRUE(makePipes({&wake}));
   ASSERT_EQ(write(wake.write.get(), "w", 1), 1);
   auto later = steady_clock::now() + std::chrono::seconds(30);
   EXPECT_EQ(waitForExit(pidFd.get(), later, wake.read.get()), Stop::kWakeUp);

@@ -33,10 +33,24 @@ inline std::filesystem::path hostileDir() {
              : std::filesystem::path(PS_SOURCE_DIR) / "tests/sandbox/hostile";
 }
 
+// How much slower than this machine the host running the tests is: PS_TEST_TIME_SCALE (1 to 100,
+// default 1). The cgroup v2 guest of tests/hosts runs under qemu's software emulation, ~10-40x
+// slower, and sets it; the bounds it stretches are how long a test waits, never the limit a test
+// proves (a 1.5 s wall-clock limit stays 1.5 s, only "ended within 4 s" becomes 4 s x scale).
+inline int timeScale() {
+  const char* text = std::getenv("PS_TEST_TIME_SCALE");
+  const int scale = text != nullptr ? std::atoi(text) : 1;
+  return scale < 1 ? 1 : (scale > 100 ? 100 : scale);
+}
+template <class Duration>
+Duration scaled(Duration bound) {
+  return bound * timeScale();
+}
+
 inline SandboxLimits smallLimits() {
   SandboxLimits limits;
-  limits.wallTime = std::chrono::seconds(10);
-  limits.cpuTime = std::chrono::seconds(10);
+  limits.wallTime = scaled(std::chrono::milliseconds(10'000));
+  limits.cpuTime = scaled(std::chrono::seconds(10));
   limits.memoryBytes = 256ull << 20;
   limits.maxProcesses = 16;
   limits.tmpBytes = 4ull << 20;

@@ -84,7 +84,8 @@ TEST(TerminationMessageTest, WritesAndTruncatesTheFile) {
   std::filesystem::create_directories(dir);
   auto file = dir / "termination-log";
   std::ofstream(file) << "an older, longer message";
-  EXPECT_FALSE(writeTerminationMessage(file, "new").has_value());
+  const auto written = writeTerminationMessage(file, "new");
+  EXPECT_TRUE(written) << written.error();
   EXPECT_EQ(readFile(file), "new");
   std::filesystem::remove_all(dir);
 }
@@ -95,11 +96,11 @@ TEST(TerminationMessageTest, RefusesASymlinkAndReportsUnwritablePaths) {
   std::ofstream(dir / "target") << "keep";
   std::filesystem::create_symlink(dir / "target", dir / "link");
   auto failed = writeTerminationMessage(dir / "link", "overwrite");
-  ASSERT_TRUE(failed.has_value());
+  ASSERT_FALSE(failed);
   EXPECT_EQ(readFile(dir / "target"), "keep");
   auto missing = writeTerminationMessage(dir / "no-such-dir" / "log", "x");
-  ASSERT_TRUE(missing.has_value());
-  EXPECT_NE(missing->find("no-such-dir"), std::string::npos) << *missing;
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("no-such-dir"), std::string::npos) << missing.error();
   std::filesystem::remove_all(dir);
 }
 
