@@ -2,7 +2,8 @@
 // page's version, the transform per page, events and bookmarks in order, 410 as an event and as a
 // status (relist), a failed watch (reported, resumed from the last version), the timeout
 // window, and a stream that stalls without closing (cancelled once it was silent for longer than
-// its timeoutSeconds plus the margin, on a ManualClock). The informer's tests drive the same machine through its store and handlers.
+// its timeoutSeconds plus the margin, on a ManualClock). The informer's tests drive the same
+// machine through its store and handlers.
 #include "kube/watcher.h"
 
 #include <gtest/gtest.h>
