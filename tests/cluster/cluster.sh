@@ -13,6 +13,7 @@
 #   cluster.sh kill-etcd       kill -9 etcd only (`up` brings it back; the API server reconnects)
 #   cluster.sh compact         compact etcd to its current revision (prints it)
 #   cluster.sh expire-watches  compact + restart the API server: old resourceVersions get 410 Gone
+#   cluster.sh reissue-apiserver-cert  new serving certificate by the same CA, API server restarted
 #   cluster.sh env             print the paths of the cached tools as shell assignments
 # PS_APISERVER_EXTRA_ARGS: extra kube-apiserver flags (word-split), used when `up` starts it.
 set -euo pipefail
@@ -84,6 +85,7 @@ main() {
     kill-etcd) kill_etcd ;;
     compact) compact_etcd ;;
     expire-watches) take_lock "$REPO/build/cluster.lock"; expire_watches ;;
+    reissue-apiserver-cert) take_lock "$REPO/build/cluster.lock"; reissue_apiserver_cert ;;
     env) print_env ;;
     import-images) shift; load_ports; node_import_images "$@" ;;
     node-exec) shift; node_exec "$@" ;;

@@ -227,3 +227,18 @@ expire_watches() {
   kill_apiserver
   cluster_up
 }
+
+# The serving certificate re-issued by the same CA, the API server restarted on the same address
+# with it (TERM, as a rolling update would; etcd keeps the data). Prints "OLD_SERIAL NEW_SERIAL".
+reissue_apiserver_cert() {
+  local pki old new
+  pki=$(pki_dir)
+  load_ports
+  old=$(cert_serial "$pki/apiserver.crt")
+  stop_process kube-apiserver TERM
+  reissue_apiserver_cert_files
+  new=$(cert_serial "$pki/apiserver.crt")
+  log_step "re-issued the API server's serving certificate by the same CA: serial $old -> $new"
+  cluster_up
+  echo "$old $new"
+}
