@@ -20,7 +20,8 @@ using std::chrono::seconds;
 std::string presentedSerial() {
   const std::string address = cluster().serverUrl().substr(std::string("https://").size());
   const auto shown = runCommand(
-      {"openssl", "s_client", "-connect", address, "-CAfile", cluster().stateDir() + "/pki/ca.crt"});
+      {"openssl", "s_client", "-connect", address, "-CAfile",
+       cluster().stateDir() + "/pki/ca.crt"});
   const auto parsed = runCommand({"openssl", "x509", "-noout", "-serial"}, shown.out);
   return parsed.ok() ? parsed.out : "none: " + shown.err + parsed.err;
 }
