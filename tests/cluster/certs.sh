@@ -98,6 +98,16 @@ ensure_policy_certificate() {
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
 }
 
+# A client certificate "user-NAME" with CN=NAME and no group: an identity RBAC must grant rights to
+# (not system:masters, so the API server's request limits and priority-and-fairness apply to it).
+ensure_user_certificate() {
+  local pki name="$1"
+  pki=$(pki_dir)
+  [ -f "$pki/user-$name.crt" ] && return 0
+  sign_cert "$pki" "user-$name" "/CN=$name" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
+}
+
 # write_kubeconfig FILE CLIENT: a kubeconfig for https://127.0.0.1:$APISERVER_PORT with embedded data.
 # Inside the node's network namespace the same address is the forwarder to the host's API server.
 write_kubeconfig() {

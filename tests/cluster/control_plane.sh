@@ -242,3 +242,21 @@ reissue_apiserver_cert() {
   cluster_up
   echo "$old $new"
 }
+
+# The API server stopped (TERM) and started again by `up`, e.g. with other PS_APISERVER_EXTRA_ARGS.
+restart_apiserver() {
+  load_ports
+  stop_process kube-apiserver TERM
+  cluster_up
+}
+
+# A kubeconfig for user NAME (a client certificate of the test CA, no group), printed as a path.
+user_kubeconfig() {
+  local name="${1:?usage: cluster.sh user-kubeconfig NAME}"
+  [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*$ ]] || { echo "cluster: user name '$name' is not [a-z0-9.-]" >&2; return 2; }
+  [ -f "$(pki_dir)/complete" ] || { echo "cluster: no certificates yet (run \`up\` first)" >&2; return 1; }
+  load_ports
+  ensure_user_certificate "$name"
+  write_kubeconfig "$STATE_DIR/user-$name.kubeconfig" "user-$name"
+  echo "$STATE_DIR/user-$name.kubeconfig"
+}
