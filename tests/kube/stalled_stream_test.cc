@@ -1,7 +1,8 @@
 // A watch stream that stalls without closing, over the real cpprestsdk transport: a loopback HTTP
 // server of the test's own answers lists, and its first watch sends one event and then nothing
 // while keeping the connection open. Cancelling such a stream must return at once and the next
-// request must get a fresh connection (the transport part); the Watcher must notice the silence
+// request must get a fresh connection, not an idle pooled one that may be as dead (the transport
+// part); the Watcher must notice the silence
 // after timeoutSeconds + stallMargin and resume from the event's version (the watcher part). The
 // same against the real API server, through a stalling proxy: tests/integration/kube.
 #include <arpa/inet.h>
@@ -179,6 +180,152 @@ TEST(StalledStreamTest, CancellingASilentStreamReturnsAtOnceAndTheNextRequestGet
   EXPECT_EQ(server.connections(), 2) << "the cancelled connection must not be reused";
   EXPECT_TRUE(waitUntil([&] { return server.watchClosedByClient(1); }, seconds(5)))
       << "the client closes the stalled connection";
+}
+
+// Keep-alive HTTP: "?finish" answers one chunk and ends the response (the connection may be
+// pooled), "?silent" answers one chunk and then nothing. A second request on a connection gets
+// no answer at all: every pooled connection is dead, as behind a wedged middlebox.
+class DeadPoolServer {
+ public:
+  DeadPoolServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(listener_, 16);
+    socklen_t size = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { acceptLoop(); });
+  }
+  ~DeadPoolServer() {
+    stopping_ = true;
+    acceptor_.join();
+    std::lock_guard lock(mutex_);
+    for (auto& thread : connections_) thread.join();
+    ::close(listener_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_.load(); }
+  int reusedConnectionRequests() const { return reused_.load(); }
+
+ private:
+  void acceptLoop() {
+    while (!stopping_) {
+      pollfd ready{listener_, POLLIN, 0};
+      if (::poll(&ready, 1, 20) <= 0) continue;
+      const int connection = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (connection < 0) continue;
+      std::lock_guard lock(mutex_);
+      connections_.emplace_back([this, connection] {
+        serve(connection);
+        ::close(connection);
+      });
+    }
+  }
+  // Reads one request head; false when the client closed or the server stops.
+  bool readRequest(int connection, std::string& request) {
+    char buffer[4096];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      pollfd ready{connection, POLLIN, 0};
+      if (stopping_) return false;
+      if (::poll(&ready, 1, 20) <= 0) continue;
+      const ssize_t n = ::read(connection, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      request.append(buffer, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  void holdSilent(int connection) {
+    char buffer[4096];
+    while (!stopping_) {
+      pollfd ready{connection, POLLIN, 0};
+      if (::poll(&ready, 1, 20) > 0 && ::read(connection, buffer, sizeof buffer) <= 0) return;
+    }
+  }
+  void serve(int connection) {
+    std::string request;
+    if (!readRequest(connection, request)) return;
+    ++requests_;
+    const std::string line = watchEvent("x", 11);
+    std::ostringstream head;
+    head << "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+         << "Transfer-Encoding: chunked\r\n\r\n"
+         << std::hex << line.size() << "\r\n" << line << "\r\n";
+    const bool finish = request.find("finish") != std::string::npos;
+    if (finish) head << "0\r\n\r\n";
+    const std::string text = head.str();
+    (void)::send(connection, text.data(), text.size(), MSG_NOSIGNAL);
+    if (finish) {
+      std::string next;
+      if (!readRequest(connection, next)) return;
+      ++requests_;
+      ++reused_;  // never answered
+    }
+    holdSilent(connection);
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> requests_{0};
+  std::atomic<int> reused_{0};
+  std::mutex mutex_;
+  std::vector<std::thread> connections_;  // guarded by mutex_
+  std::thread acceptor_;
+};
+
+// What one stream() brought: whether any chunk came, and the result.
+struct Streamed {
+  bool gotChunk = false;
+  Result<HttpResponse> result = KubeError{ErrorKind::kTransport, 0, "", "not run"};
+};
+
+Streamed streamFor(HttpClient& client, const std::string& query, StopSignal& stop) {
+  HttpRequest request;
+  request.path = "/api/v1/namespaces/ns/configmaps?watch=true&" + query;
+  request.timeout = seconds(60);
+  Streamed streamed;
+  streamed.result = client.stream(
+      request,
+      [&](std::string_view) {
+        streamed.gotChunk = true;
+        return true;
+      },
+      stop);
+  return streamed;
+}
+
+TEST(StalledStreamTest, AfterACancelledStreamTheNextRequestDoesNotInheritAPooledConnection) {
+  DeadPoolServer server;
+  ClientConfig config;
+  config.server = server.url();
+  HttpClientPtr client = makeCpprestHttpClient(config);
+  // A silent stream on one connection while a finished one leaves a second connection idle.
+  StopSignal stalled;
+  Streamed silent;
+  std::thread silentThread([&] { silent = streamFor(*client, "silent", stalled); });
+  ASSERT_TRUE(waitUntil([&] { return server.requests() == 1; }, seconds(5)));
+  StopSignal never;
+  const Streamed finished = streamFor(*client, "finish", never);
+  ASSERT_TRUE(finished.result) << finished.result.error().describe();
+  EXPECT_TRUE(finished.gotChunk);
+  std::this_thread::sleep_for(milliseconds(200));  // the finished connection back in the pool
+  stalled.stop();
+  silentThread.join();
+  ASSERT_FALSE(silent.result);
+  EXPECT_EQ(silent.result.error().kind, ErrorKind::kCancelled);
+
+  // The next stream must reach the server on a fresh connection and get its answer.
+  StopSignal limit;
+  std::thread timer([&] { limit.sleepFor(SteadyClock::instance(), seconds(3)); limit.stop(); });
+  const Streamed next = streamFor(*client, "finish", limit);
+  limit.stop();
+  timer.join();
+  EXPECT_TRUE(next.gotChunk) << "the request went to a dead pooled connection";
+  EXPECT_TRUE(next.result) << next.result.error().describe();
+  EXPECT_EQ(server.reusedConnectionRequests(), 0);
 }
 
 class RecordingSink final : public WatcherSink {
