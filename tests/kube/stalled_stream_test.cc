@@ -2,9 +2,9 @@
 // server of the test's own answers lists, and its first watch sends one event and then nothing
 // while keeping the connection open. Cancelling such a stream must return at once and the next
 // request must get a fresh connection, not an idle pooled one that may be as dead (the transport
-// part); the Watcher must notice the silence
-// after timeoutSeconds + stallMargin and resume from the event's version (the watcher part). The
-// same against the real API server, through a stalling proxy: tests/integration/kube.
+// part); the Watcher must notice the silence after timeoutSeconds + stallMargin and resume from
+// the event's version (the watcher part). The same against the real API server, through a
+// stalling proxy: tests/integration/kube.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
