@@ -20,7 +20,9 @@ core::Result<kube::Quantity> positiveQuantity(const json& value, const std::stri
   return *quantity;
 }
 
-bool isLowerAlphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool isLowerAlphanumeric(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 core::Result<std::string> runName(const json& metadata) {
   const auto found = metadata.find("name");

@@ -156,8 +156,7 @@ Watcher::WatchEnd Watcher::watchOnce(WatcherSink& sink, StopSignal& stop) {
   if (end != WatchEnd::kTimedOut) return end;
   if (stalled) {
     sink.failed(KubeError{ErrorKind::kTransport, 0, "",
-                          "watch stalled: no bytes for " +
-                              std::to_string(silenceLimit.count()) +
+                          "watch stalled: no bytes for " + std::to_string(silenceLimit.count()) +
                               " s (its timeoutSeconds plus the stall margin); reconnecting"});
     return WatchEnd::kStalled;
   }

@@ -281,10 +281,10 @@ TEST(PluginRunTest, DnsNames) {
 // characters), not a DNS label's: a dot-separated part may be longer than 63.
 TEST(PluginRunTest, AcceptsEveryNameTheApiServerAccepts) {
   const std::string part(63, 'a');
-  for (const std::string& name :
-       {std::string(253, 'a'), std::string(64, 'b'),
-        std::string(200, 'c') + "." + std::string(52, 'd'), part + "." + part + "." + part + "." + std::string(61, 'e'), std::string("a--b.0-9"),
-        std::string("1"), std::string("9.9")}) {
+  for (const std::string& name : {std::string(253, 'a'), std::string(64, 'b'),
+                                  std::string(200, 'c') + "." + std::string(52, 'd'),
+                                  part + "." + part + "." + part + "." + std::string(61, 'e'),
+                                  std::string("a--b.0-9"), std::string("1"), std::string("9.9")}) {
     EXPECT_TRUE(isObjectName(name)) << name;
     json object = validRun();
     object["metadata"]["name"] = name;

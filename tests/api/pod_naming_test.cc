@@ -68,8 +68,10 @@ bool isLabelValue(const std::string& value) {
 TEST(PodNamingTest, LongPartsAndTheLongestNamesMakeValidDeterministicPods) {
   const std::string uid = "6f1c0d3e-1111-2222-3333-444455556666";
   const std::vector<std::string> names = {
-      std::string(253, 'a'), std::string(52, 'b') + "." + std::string(200, 'c'),
-      std::string(51, 'd') + "." + std::string(201, 'e'), std::string(50, 'f') + "-g.h",
+      std::string(253, 'a'),
+      std::string(52, 'b') + "." + std::string(200, 'c'),
+      std::string(51, 'd') + "." + std::string(201, 'e'),
+      std::string(50, 'f') + "-g.h",
       std::string(60, 'h') + "." + std::string(60, 'i') + "." + std::string(60, 'j'),
       std::string(52, '1') + std::string(201, '2')};
   for (const std::string& name : names) {

@@ -217,21 +217,20 @@ void ChaosRun::startReplica(const std::string& name) {
   replica.logPath =
       options_.outDir + "/controller-" + name + "-" + std::to_string(++replica.starts) + ".log";
   const std::string& log = replica.logPath;
-  const std::vector<std::string> args{"--kubeconfig",
-                                      options_.controllerKubeconfig.empty()
-                                          ? options_.kubeconfig
-                                          : options_.controllerKubeconfig,
-                                      "--namespace",
-                                      ns_,
-                                      "--leader-elect",
-                                      "--leader-election-namespace",
-                                      ns_,
-                                      "--metrics-bind-address",
-                                      "127.0.0.1:" + std::to_string(replica.metricsPort),
-                                      "--health-probe-bind-address",
-                                      "127.0.0.1:" + std::to_string(replica.probePort),
-                                      "--log-format",
-                                      "json"};
+  const std::vector<std::string> args{
+      "--kubeconfig",
+      options_.controllerKubeconfig.empty() ? options_.kubeconfig : options_.controllerKubeconfig,
+      "--namespace",
+      ns_,
+      "--leader-elect",
+      "--leader-election-namespace",
+      ns_,
+      "--metrics-bind-address",
+      "127.0.0.1:" + std::to_string(replica.metricsPort),
+      "--health-probe-bind-address",
+      "127.0.0.1:" + std::to_string(replica.probePort),
+      "--log-format",
+      "json"};
   const std::vector<std::string> env{
       "PLUGIN_POLICY_FILE=" + options_.sourceDir + "/plugins/policy.json",
       "PLUGIN_SIGNING_KEY=" + options_.sourceDir + "/plugins/keys/demo.pub.pem"};

@@ -14,9 +14,9 @@ namespace ps::kube {
 namespace {
 
 using nlohmann::json;
+using std::chrono::seconds;
 using testing::FakeHttpClient;
 using testing::ManualClock;
-using std::chrono::seconds;
 
 const std::string kLease = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/lock";
 
@@ -120,10 +120,8 @@ TEST_F(LeaderElectionLeaseTest, ALeaseWithoutSpecOrHolderIsFreeAndTaken) {
     ASSERT_EQ(puts().size(), before + 1);
     const json sent = json::parse(puts().back().body);
     EXPECT_EQ(sent["spec"]["holderIdentity"], "me");
-    EXPECT_EQ(sent["spec"]["leaseTransitions"], object.dump().find("\"leaseTransitions\":2") !=
-                                                        std::string::npos
-                                                    ? 3
-                                                    : 0);
+    EXPECT_EQ(sent["spec"]["leaseTransitions"],
+              object.dump().find("\"leaseTransitions\":2") != std::string::npos ? 3 : 0);
   }
 }
 

@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <sstream>
@@ -34,7 +34,9 @@ using Steady = std::chrono::steady_clock;
 
 std::string watchEvent(const std::string& name, int rv) {
   return R"({"type":"ADDED","object":{"metadata":{"name":")" + name +
-         R"(","namespace":"ns","resourceVersion":")" + std::to_string(rv) + R"("}}})" "\n";
+         R"(","namespace":"ns","resourceVersion":")" + std::to_string(rv) +
+         R"("}}})"
+         "\n";
 }
 
 // Lists answer with an empty list at version 10. Watch number N (from 1) sends the N-th scripted
@@ -252,7 +254,8 @@ class DeadPoolServer {
     std::ostringstream head;
     head << "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
          << "Transfer-Encoding: chunked\r\n\r\n"
-         << std::hex << line.size() << "\r\n" << line << "\r\n";
+         << std::hex << line.size() << "\r\n"
+         << line << "\r\n";
     const bool finish = request.find("finish") != std::string::npos;
     if (finish) head << "0\r\n\r\n";
     const std::string text = head.str();
@@ -319,7 +322,10 @@ TEST(StalledStreamTest, AfterACancelledStreamTheNextRequestDoesNotInheritAPooled
 
   // The next stream must reach the server on a fresh connection and get its answer.
   StopSignal limit;
-  std::thread timer([&] { limit.sleepFor(SteadyClock::instance(), seconds(3)); limit.stop(); });
+  std::thread timer([&] {
+    limit.sleepFor(SteadyClock::instance(), seconds(3));
+    limit.stop();
+  });
   const Streamed next = streamFor(*client, "finish", limit);
   limit.stop();
   timer.join();

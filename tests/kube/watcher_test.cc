@@ -21,10 +21,10 @@ namespace ps::kube {
 namespace {
 
 using nlohmann::json;
-using testing::FakeHttpClient;
-using testing::ManualClock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::FakeHttpClient;
+using testing::ManualClock;
 
 const std::string kList = "/api/v1/namespaces/ns/configmaps?limit=";
 const std::string kWatch = "/api/v1/namespaces/ns/configmaps?watch=true";

@@ -19,9 +19,8 @@ using std::chrono::seconds;
 // The serial of the certificate the server presents now, as `openssl x509 -serial` prints it.
 std::string presentedSerial() {
   const std::string address = cluster().serverUrl().substr(std::string("https://").size());
-  const auto shown = runCommand(
-      {"openssl", "s_client", "-connect", address, "-CAfile",
-       cluster().stateDir() + "/pki/ca.crt"});
+  const auto shown = runCommand({"openssl", "s_client", "-connect", address, "-CAfile",
+                                 cluster().stateDir() + "/pki/ca.crt"});
   const auto parsed = runCommand({"openssl", "x509", "-noout", "-serial"}, shown.out);
   return parsed.ok() ? parsed.out : "none: " + shown.err + parsed.err;
 }
@@ -59,9 +58,9 @@ TEST(ServingCertificateIntegration, ClientKeepsWorkingAcrossAReissuedServingCert
   auto created = client->create(cms, ns.name(), configMap("after", ns.name()));
   EXPECT_TRUE(created) << created.error().describe();
   if (!created) {
-    ASSERT_TRUE(waitFor([&] { return bool(client->create(cms, ns.name(),
-                                                         configMap("after", ns.name()))); },
-                        seconds(30), "a create to succeed at all"));
+    ASSERT_TRUE(
+        waitFor([&] { return bool(client->create(cms, ns.name(), configMap("after", ns.name()))); },
+                seconds(30), "a create to succeed at all"));
   }
   EXPECT_TRUE(waitFor([&] { return informer.store().get(ns.name() + "/after") != nullptr; },
                       seconds(60), "the re-established watch to deliver 'after'"))

@@ -21,7 +21,9 @@ constexpr seconds kStallMargin{3};
 // Silence limit (8 s) + the reconnect and the event; the transport alone would need 65 s.
 constexpr seconds kBound{20};
 
-int portOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
+int portOf(const std::string& url) {
+  return std::stoi(url.substr(url.rfind(':') + 1));
+}
 
 std::unique_ptr<KubeClient> clientThrough(const StallingProxy& proxy) {
   auto config = loadKubeconfig(cluster().kubeconfigPath());
