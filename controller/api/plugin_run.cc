@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 #include <limits>
+#include <string_view>
 
 namespace ps::reconcile {
 namespace {
@@ -19,12 +20,31 @@ core::Result<kube::Quantity> positiveQuantity(const json& value, const std::stri
   return *quantity;
 }
 
+bool isLowerAlphanumeric(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+core::Result<std::string> runName(const json& metadata) {
+  const auto found = metadata.find("name");
+  if (found == metadata.end()) return specError("metadata.name", "is required");
+  if (!found->is_string()) return specError("metadata.name", "must be a string");
+  const auto& name = found->get_ref<const std::string&>();
+  if (!isObjectName(name)) {
+    return specError("metadata.name",
+                     "\"" + name.substr(0, 64) +
+                         "\" is not a valid object name (a DNS subdomain: at most 253 of a-z, "
+                         "0-9, '-' and '.', each dot-separated part starting and ending with a "
+                         "letter or digit)");
+  }
+  return name;
+}
+
 core::Check readMetadata(const json& object, PluginRun& run) {
   const auto metadata = object.find("metadata");
   if (metadata == object.end() || !metadata->is_object()) {
     return specError("metadata", "is required");
   }
-  auto name = requiredName(*metadata, "name", "metadata.name");
+  auto name = runName(*metadata);
   if (!name) return name.rejection();
   run.name = *name;
   if (metadata->contains("namespace")) {
@@ -177,6 +197,20 @@ core::Result<PluginRun> parsePluginRun(const json& object) {
   if (spec == object.end() || !spec->is_object()) return specError("spec", "is required");
   if (auto checked = readSpec(*spec, run); !checked) return checked.rejection();
   return run;
+}
+
+bool isObjectName(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (isLowerAlphanumeric(c)) continue;
+    if (c != '-' && c != '.') return false;
+    // '-' and '.' only inside a part; a '.' only between alphanumerics ("a..b", "a.-b" are not).
+    if (i == 0 || i + 1 == name.size()) return false;
+    if (c == '.' && (!isLowerAlphanumeric(name[i - 1]) || !isLowerAlphanumeric(name[i + 1])))
+      return false;
+  }
+  return true;
 }
 
 }  // namespace ps::reconcile

@@ -56,4 +56,9 @@ inline constexpr int64_t kMaxTtlSeconds = 365 * 86400;  // one year
 // than one input, a non-positive timeout, a bad quantity, unknown fields, wrong types.
 core::Result<PluginRun> parsePluginRun(const nlohmann::json& object);
 
+// What the API server accepts as a custom resource's metadata.name, a DNS-1123 subdomain: at most
+// 253 characters of [a-z0-9-.], each dot-separated part starting and ending alphanumeric. Unlike
+// a DNS label, a part may be longer than 63 (the Pod's name is made to fit: pod_naming.h).
+bool isObjectName(std::string_view name);
+
 }  // namespace ps::reconcile

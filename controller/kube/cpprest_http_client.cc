@@ -59,7 +59,13 @@ class CpprestHttpClient final : public HttpClient {
     const int callbackId = stop.onStop([&cancel] { cancel.cancel(); });
     auto result = authenticatedExchange(request, onChunk, cancel.get_token());
     stop.removeCallback(callbackId);
-    if (!result && stop.stopped()) return KubeError{ErrorKind::kCancelled, 0, "", "stopped"};
+    if (!result && stop.stopped()) {
+      // A stream is cancelled at shutdown or because its connection went silent (a stalled
+      // watch). Its idle siblings in the pool may be just as dead: the next request must not
+      // inherit one, so this timeout's client (and pool) is made afresh.
+      forgetClient(request.timeout);
+      return KubeError{ErrorKind::kCancelled, 0, "", "stopped"};
+    }
     return result;
   }
 
@@ -162,6 +168,12 @@ class CpprestHttpClient final : public HttpClient {
     auto client = std::make_shared<http_client>(web::uri(config_.server), settings);
     clients_.emplace(timeout, client);
     return client;
+  }
+
+  void forgetClient(std::chrono::milliseconds timeout) {
+    if (timeout.count() == 0) timeout = defaultTimeout_;
+    MutexLock lock(mutex_);
+    clients_.erase(timeout);
   }
 
   const ClientConfig config_;

@@ -43,6 +43,8 @@ class LeaderElector {
   // True while we hold a lease renewed within renewDeadline.
   bool isLeader() const;
   std::string observedLeader() const;
+  // Why the last look at the Lease found it unreadable (a member of the wrong type), else "".
+  std::string lastProblem() const;
 
  private:
   bool tryAcquireOrRenew();
@@ -59,6 +61,7 @@ class LeaderElector {
   Clock::TimePoint lastRenew_ GUARDED_BY(mutex_){};
   nlohmann::json observedSpec_ GUARDED_BY(mutex_);
   Clock::TimePoint observedTime_ GUARDED_BY(mutex_){};
+  std::string lastProblem_ GUARDED_BY(mutex_);
 };
 
 }  // namespace ps::kube

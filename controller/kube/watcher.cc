@@ -1,9 +1,60 @@
 #include "kube/watcher.h"
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include "kube/json_member.h"
 #include "kube/watch_event.h"
 
 namespace ps::kube {
+namespace {
+
+// Fires `target` once no bytes arrived for `limit` on `clock`; runs a thread of its own because
+// the watch blocks the watcher's thread inside the transport until something ends it.
+class SilenceWatchdog {
+ public:
+  SilenceWatchdog(const Clock& clock, Clock::Duration limit, StopSignal& target)
+      : clock_(clock),
+        limit_(limit),
+        target_(target),
+        lastBytes_(clock.now().time_since_epoch().count()),
+        thread_([this] { watch(); }) {}
+  SilenceWatchdog(const SilenceWatchdog&) = delete;
+  SilenceWatchdog& operator=(const SilenceWatchdog&) = delete;
+  ~SilenceWatchdog() {
+    done_.stop();
+    thread_.join();
+  }
+
+  void sawBytes() { lastBytes_.store(clock_.now().time_since_epoch().count()); }
+  bool fired() const { return fired_.load(); }
+
+ private:
+  Clock::TimePoint deadline() const {
+    return Clock::TimePoint(Clock::Duration(lastBytes_.load())) + limit_;
+  }
+  void watch() {
+    // Bytes move the deadline on; sleep again until the latest one passes with nothing new.
+    while (done_.sleepUntil(clock_, deadline())) {
+      if (clock_.now() >= deadline()) {
+        fired_.store(true);
+        target_.stop();
+        return;
+      }
+    }
+  }
+
+  const Clock& clock_;
+  const Clock::Duration limit_;
+  StopSignal& target_;
+  std::atomic<Clock::Duration::rep> lastBytes_;
+  std::atomic<bool> fired_{false};
+  StopSignal done_;
+  std::thread thread_;  // last: starts once everything it reads exists
+};
+
+}  // namespace
 
 Watcher::Watcher(KubeClient& client, GroupVersionResource gvr, std::string ns,
                  WatcherOptions options, const Clock& clock)
@@ -27,6 +78,7 @@ void Watcher::run(WatcherSink& sink, StopSignal& stop) {
     }
     switch (watchOnce(sink, stop)) {
       case WatchEnd::kTimedOut:  // normal: resume from the last version right away
+      case WatchEnd::kStalled:   // reported; the server refused nothing, so no backoff either
         break;
       case WatchEnd::kExpired:  // our version was compacted away: start over with a list
         listed = false;
@@ -76,9 +128,16 @@ Watcher::WatchEnd Watcher::watchOnce(WatcherSink& sink, StopSignal& stop) {
       options_.minWatchSeconds, std::max(options_.minWatchSeconds, options_.maxWatchSeconds - 1));
   watch.timeoutSeconds = seconds(random_);
 
+  // This watch alone can be cancelled: by `stop`, or by the watchdog when the stream goes quiet.
+  StopSignal watchStop;
+  const int linked = stop.onStop([&watchStop] { watchStop.stop(); });
+  const auto silenceLimit = std::chrono::seconds(watch.timeoutSeconds) + options_.stallMargin;
+  std::optional<SilenceWatchdog> watchdog(std::in_place, clock_, silenceLimit, watchStop);
+
   LineSplitter lines;
   WatchEnd end = WatchEnd::kTimedOut;
   auto onChunk = [&](std::string_view chunk) {
+    watchdog->sawBytes();
     const bool whole = lines.feed(chunk, [&](std::string_view line) {
       end = handleLine(line, sink);
       return end == WatchEnd::kTimedOut;
@@ -89,9 +148,18 @@ Watcher::WatchEnd Watcher::watchOnce(WatcherSink& sink, StopSignal& stop) {
     }
     return whole;
   };
-  auto result = client_.watch(gvr_, ns_, watch, onChunk, stop);
+  auto result = client_.watch(gvr_, ns_, watch, onChunk, watchStop);
+  const bool stalled = watchdog->fired();
+  watchdog.reset();
+  stop.removeCallback(linked);
   if (stop.stopped()) return WatchEnd::kStopped;
   if (end != WatchEnd::kTimedOut) return end;
+  if (stalled) {
+    sink.failed(KubeError{ErrorKind::kTransport, 0, "",
+                          "watch stalled: no bytes for " + std::to_string(silenceLimit.count()) +
+                              " s (its timeoutSeconds plus the stall margin); reconnecting"});
+    return WatchEnd::kStalled;
+  }
   if (!result) {
     if (result.error().isGone()) return WatchEnd::kExpired;
     sink.failed(result.error());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -37,6 +38,10 @@ struct WatcherOptions {
   // lockstep (client-go: 5 to 10 min).
   int minWatchSeconds = 300;
   int maxWatchSeconds = 600;
+  // A watch that brings no bytes (no event, no BOOKMARK) for longer than its own timeoutSeconds
+  // plus this margin has stalled without closing (a dead peer, a wedged proxy): the server would
+  // have ended it by then. The watcher cancels it and resumes, relisting if the version is gone.
+  std::chrono::seconds stallMargin{15};
   BackoffPolicy backoff;
 };
 
@@ -51,7 +56,7 @@ class Watcher {
   void run(WatcherSink& sink, StopSignal& stop);
 
  private:
-  enum class WatchEnd { kTimedOut, kExpired, kFailed, kStopped };
+  enum class WatchEnd { kTimedOut, kExpired, kFailed, kStalled, kStopped };
   bool relist(WatcherSink& sink, StopSignal& stop);
   WatchEnd watchOnce(WatcherSink& sink, StopSignal& stop);
   WatchEnd handleLine(std::string_view line, WatcherSink& sink);

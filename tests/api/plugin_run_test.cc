@@ -277,5 +277,39 @@ TEST(PluginRunTest, DnsNames) {
   EXPECT_FALSE(isDnsLabel("team.a"));
 }
 
+// metadata.name follows the API server's rule for custom resources (a DNS subdomain of up to 253
+// characters), not a DNS label's: a dot-separated part may be longer than 63.
+TEST(PluginRunTest, AcceptsEveryNameTheApiServerAccepts) {
+  const std::string part(63, 'a');
+  for (const std::string& name : {std::string(253, 'a'), std::string(64, 'b'),
+                                  std::string(200, 'c') + "." + std::string(52, 'd'),
+                                  part + "." + part + "." + part + "." + std::string(61, 'e'),
+                                  std::string("a--b.0-9"), std::string("1"), std::string("9.9")}) {
+    EXPECT_TRUE(isObjectName(name)) << name;
+    json object = validRun();
+    object["metadata"]["name"] = name;
+    const auto run = parsePluginRun(object);
+    ASSERT_TRUE(run.ok()) << name << ": " << run.rejection().line();
+    EXPECT_EQ(run->name, name);
+  }
+}
+
+TEST(PluginRunTest, RefusesNamesTheApiServerRefusesNamingTheRule) {
+  for (const std::string& name :
+       {std::string(254, 'a'), std::string(""), std::string("-a"), std::string("a-"),
+        std::string(".a"), std::string("a."), std::string("a..b"), std::string("a.-b"),
+        std::string("a-.b"), std::string("Scan"), std::string("a_b"), std::string("a b"),
+        std::string("a/b"), std::string("caf\xC3\xA9"), std::string("a\0b", 3)}) {
+    EXPECT_FALSE(isObjectName(name)) << name;
+    json object = validRun();
+    object["metadata"]["name"] = name;
+    const std::string line = rejectionOf(object);
+    EXPECT_EQ(line.rfind("rejected: spec: metadata.name: ", 0), 0u) << line;
+    EXPECT_NE(line.find("is not a valid object name (a DNS subdomain: at most 253"),
+              std::string::npos)
+        << line;
+  }
+}
+
 }  // namespace
 }  // namespace ps::reconcile

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The chaos run (`make chaos`; SHORT=1: 40 runs, one API server kill, one leader kill). Restarts the
+# The chaos run (`make chaos`; SHORT=1: 40 runs, one API server kill, one leader kill;
+# CHAOS_FAULTS=apiserver-throttle,replica-kill-x5: just those waves). Restarts the
 # test API server with an audit log of Pod creates (the run's independent count of Pods), then runs
 # chaos_run, which prints the fault x invariant table and exits 1 when an invariant failed.
 #   tests/chaos/chaos.sh BUILD_DIR
@@ -47,11 +48,18 @@ kubeconfig=$("$cluster" env | sed -n 's/^KUBECONFIG=//p')
 kubectl=$("$cluster" env | sed -n 's/^KUBECTL=//p')
 "$kubectl" --kubeconfig "$kubeconfig" apply --server-side --force-conflicts -f "$root/crds" >/dev/null
 "$kubectl" --kubeconfig "$kubeconfig" wait --for=condition=Established --timeout=60s -f "$root/crds" >/dev/null
+# The replicas' own identity: bound to cluster-admin by RBAC but not system:masters, which the API
+# server never throttles (the apiserver-throttle fault needs their requests to be refused).
+controller_kubeconfig=$("$cluster" user-kubeconfig plugin-controller-chaos)
+"$kubectl" --kubeconfig "$kubeconfig" create clusterrolebinding plugin-controller-chaos \
+  --clusterrole=cluster-admin --user=plugin-controller-chaos --dry-run=client -o yaml |
+  "$kubectl" --kubeconfig "$kubeconfig" apply -f - >/dev/null
 short=${SHORT:-0}
 runs=${CHAOS_RUNS:-$([ "$short" = 1 ] && echo 40 || echo 300)}
 start=$SECONDS
 "$build_dir/bin/chaos_run" --kubeconfig "$kubeconfig" --controller "$build_dir/bin/plugin-controller" \
-  --source-dir "$root" --out-dir "$out" --audit-log "$audit" --runs "$runs" --short "$short" |
+  --source-dir "$root" --out-dir "$out" --audit-log "$audit" --runs "$runs" --short "$short" \
+  --controller-kubeconfig "$controller_kubeconfig" ${CHAOS_FAULTS:+--faults "$CHAOS_FAULTS"} |
   tee "$out/chaos-$([ "$short" = 1 ] && echo short || echo full).txt"
 code=${PIPESTATUS[0]}
 echo "chaos: finished in $((SECONDS - start)) s (exit $code; logs in $out)"

@@ -1,6 +1,7 @@
 // `make chaos`: PluginRuns kept in flight against the real control plane while faults hit it one
-// after another (API server and etcd kill -9, watch expiry, SIGKILL of the leading controller of
-// two, a controller started while the API server is down), then a table of fault x invariant.
+// after another (API server and etcd kill -9, watch expiry, the API server throttling with 429s,
+// SIGKILL of the leading controller of two, SIGKILL of a replica every ~10 s x5, a controller
+// started while the API server is down), then a table of fault x invariant.
 // Exits 1 naming every invariant that failed. Observations are our own: a watch recording every
 // run's status transitions, the API server's audit log for Pod creations, /proc for the replicas.
 #include <signal.h>
@@ -15,6 +16,8 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "api/pod_naming.h"
@@ -44,6 +47,15 @@ constexpr size_t kFdBound = 256;
 // /readyz must answer within 2 s; a replica that never synced must not claim ready while the API
 // server is gone; every replica is ready again within this long after the control plane is.
 constexpr auto kReadyAfterRecovery = 60s;
+// The throttled API server: the classic in-flight limit (priority and fairness off, so it applies
+// and answers 429 at once) at one request of each kind, held while the burst is worked on.
+constexpr const char* kThrottleArgs =
+    " --enable-priority-and-fairness=false --max-requests-inflight=1"
+    " --max-mutating-requests-inflight=1";
+constexpr auto kThrottleHold = 30s;
+// SIGKILL of a replica every ~10 s, five times.
+constexpr int kReplicaKills = 5;
+constexpr auto kReplicaKillEvery = 10s;
 
 const kube::GroupVersionResource kNamespaces{"", "v1", "namespaces", false};
 const kube::GroupVersionResource kServiceAccounts{"", "v1", "serviceaccounts", true};
@@ -80,6 +92,10 @@ void say(const std::string& text) {
 
 struct Options {
   std::string kubeconfig, controller, sourceDir, outDir, clusterScript, auditLog;
+  // The replicas' own identity (no system:masters, which the API server never throttles); empty:
+  // the admin kubeconfig.
+  std::string controllerKubeconfig;
+  std::set<std::string> onlyFaults;  // --faults a,b: just these waves
   int runs = 300;
   bool shortRun = false;
 };
@@ -103,6 +119,7 @@ struct Wave {
   bool recovered = true;
   std::string recoveryNote;
   std::vector<std::string> exits;  // replicas that exited on their own during the wave
+  std::string faultNote;           // what the fault did (429s seen, replicas killed)
 };
 
 class ChaosRun {
@@ -130,6 +147,9 @@ class ChaosRun {
   void etcdKill(Wave& wave);
   void watchExpiry(Wave& wave);
   void leaderKill(Wave& wave);
+  void apiServerThrottle(Wave& wave);
+  void replicaKills(Wave& wave);
+  void sample429s(std::map<pid_t, long>& seen);
   void startDuringOutage(Wave& wave);
   int report();
 
@@ -197,19 +217,20 @@ void ChaosRun::startReplica(const std::string& name) {
   replica.logPath =
       options_.outDir + "/controller-" + name + "-" + std::to_string(++replica.starts) + ".log";
   const std::string& log = replica.logPath;
-  const std::vector<std::string> args{"--kubeconfig",
-                                      options_.kubeconfig,
-                                      "--namespace",
-                                      ns_,
-                                      "--leader-elect",
-                                      "--leader-election-namespace",
-                                      ns_,
-                                      "--metrics-bind-address",
-                                      "127.0.0.1:" + std::to_string(replica.metricsPort),
-                                      "--health-probe-bind-address",
-                                      "127.0.0.1:" + std::to_string(replica.probePort),
-                                      "--log-format",
-                                      "json"};
+  const std::vector<std::string> args{
+      "--kubeconfig",
+      options_.controllerKubeconfig.empty() ? options_.kubeconfig : options_.controllerKubeconfig,
+      "--namespace",
+      ns_,
+      "--leader-elect",
+      "--leader-election-namespace",
+      ns_,
+      "--metrics-bind-address",
+      "127.0.0.1:" + std::to_string(replica.metricsPort),
+      "--health-probe-bind-address",
+      "127.0.0.1:" + std::to_string(replica.probePort),
+      "--log-format",
+      "json"};
   const std::vector<std::string> env{
       "PLUGIN_POLICY_FILE=" + options_.sourceDir + "/plugins/policy.json",
       "PLUGIN_SIGNING_KEY=" + options_.sourceDir + "/plugins/keys/demo.pub.pem"};
@@ -334,6 +355,98 @@ void ChaosRun::leaderKill(Wave& wave) {
   wave.recoveryNote = "no live leader to kill";
 }
 
+// 429s the live replicas' clients got so far (rest_client_requests_total{code="429"} on each
+// one's /metrics), by pid: a replica restarted meanwhile starts again from zero under a new pid.
+void ChaosRun::sample429s(std::map<pid_t, long>& seen) {
+  for (auto& [name, replica] : replicas_) {
+    if (!replica.process || !replica.process->alive()) continue;
+    kube::ClientConfig local;
+    local.server = "http://127.0.0.1:" + std::to_string(replica.metricsPort);
+    auto http = kube::makeCpprestHttpClient(local);
+    kube::HttpRequest request;
+    request.path = "/metrics";
+    request.timeout = 2s;
+    auto response = http->send(request);
+    if (!response || response->status != 200) continue;
+    long total = 0;
+    std::istringstream lines(response->body);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("rest_client_requests_total{", 0) != 0) continue;
+      if (line.find("code=\"429\"") == std::string::npos) continue;
+      total += std::atol(line.c_str() + line.rfind(' ') + 1);
+    }
+    long& known = seen[replica.process->pid()];
+    known = std::max(known, total);
+  }
+}
+
+// The API server restarted with a tiny in-flight limit while the burst is worked on, then
+// restarted without it. The replicas' own identity is not system:masters, so they get real 429s;
+// the row fails when none was seen (the fault did not happen).
+void ChaosRun::apiServerThrottle(Wave& wave) {
+  const char* current = std::getenv("PS_APISERVER_EXTRA_ARGS");
+  const std::string normal = current ? current : "";
+  std::map<pid_t, long> before, during;
+  sample429s(before);
+  ::setenv("PS_APISERVER_EXTRA_ARGS", (normal + kThrottleArgs).c_str(), 1);
+  sampler_->setApiServerDown(true);
+  auto throttled = cluster("restart-apiserver");
+  sampler_->setApiServerDown(false);
+  const auto until = Steady::now() + kThrottleHold;
+  while (Steady::now() < until) {
+    restartExited();
+    sample429s(during);
+    std::this_thread::sleep_for(2s);
+  }
+  sample429s(during);
+  ::setenv("PS_APISERVER_EXTRA_ARGS", normal.c_str(), 1);
+  sampler_->setApiServerDown(true);
+  const auto restored = cluster("restart-apiserver");
+  wave.recovered = throttled.ok() && restored.ok() && controlPlaneUp(wave);
+  long seen = 0;
+  for (const auto& [pid, count] : during) seen += count - (before.count(pid) ? before[pid] : 0);
+  wave.faultNote = std::to_string(seen) + " HTTP 429 answers seen by the replicas in " +
+                   std::to_string(kThrottleHold.count()) + " s at" + kThrottleArgs;
+  if (!throttled.ok()) wave.recoveryNote = "restart with the limit failed: " + throttled.err;
+  if (!restored.ok()) wave.recoveryNote = "restart without the limit failed: " + restored.err;
+  if (seen == 0) {
+    wave.recovered = false;
+    wave.recoveryNote = "no 429 seen: the throttle never bit";
+  }
+}
+
+// SIGKILL of a replica every ~10 s, five times, each restarted at once as its Deployment would:
+// the Lease holder when it is one of ours and alive, else the other replica.
+void ChaosRun::replicaKills(Wave& wave) {
+  std::string killed;
+  for (int k = 1; k <= kReplicaKills; ++k) {
+    const auto next = Steady::now() + kReplicaKillEvery;
+    const auto leader = leaderPid();
+    Replica* victim = nullptr;
+    for (auto& [name, replica] : replicas_) {
+      if (!replica.process || !replica.process->alive()) continue;
+      if (!victim || (leader && replica.process->pid() == *leader)) victim = &replica;
+    }
+    if (victim) {
+      const pid_t pid = victim->process->pid();
+      const bool wasLeader = leader && *leader == pid;
+      kill(pid, SIGKILL);
+      while (victim->process->alive()) std::this_thread::sleep_for(20ms);
+      say("SIGKILL " + std::to_string(k) + "/" + std::to_string(kReplicaKills) + " of " +
+          (wasLeader ? "leader " : "replica ") + victim->name + " (pid " + std::to_string(pid) +
+          "), restarting it");
+      killed += (killed.empty() ? "" : ",") + victim->name + (wasLeader ? "(leader)" : "");
+      startReplica(victim->name);
+    }
+    restartExited();
+    std::this_thread::sleep_until(next);
+  }
+  wave.recovered = waitLeader(60s) && replicasReady(kReadyAfterRecovery);
+  wave.healthyAt = Steady::now();
+  wave.recoveryNote = "a live replica holds the Lease, every replica ready";
+  wave.faultNote = "SIGKILLed every " + std::to_string(kReplicaKillEvery.count()) + " s: " + killed;
+}
+
 // A third replica started while the API server is gone: /readyz must say not ready until it
 // synced, and it must come up once the API server is back.
 void ChaosRun::startDuringOutage(Wave& wave) {
@@ -418,7 +531,20 @@ int ChaosRun::run() {
   std::vector<std::pair<std::string, Inject>> faults;
   auto apiKill = [this](Wave& w) { apiServerKill(w); };
   auto leader = [this](Wave& w) { leaderKill(w); };
-  if (options_.shortRun) {
+  auto throttle = [this](Wave& w) { apiServerThrottle(w); };
+  auto replicaKills5 = [this](Wave& w) { replicaKills(w); };
+  if (!options_.onlyFaults.empty()) {
+    const std::vector<std::pair<std::string, Inject>> known = {
+        {"apiserver-kill-1", apiKill},
+        {"etcd-kill", [this](Wave& w) { etcdKill(w); }},
+        {"watch-expiry", [this](Wave& w) { watchExpiry(w); }},
+        {"apiserver-throttle", throttle},
+        {"leader-kill-1", leader},
+        {"replica-kill-x5", replicaKills5},
+        {"start-during-outage", [this](Wave& w) { startDuringOutage(w); }}};
+    for (const auto& [fault, inject] : known)
+      if (options_.onlyFaults.count(fault)) faults.emplace_back(fault, inject);
+  } else if (options_.shortRun) {
     faults = {{"apiserver-kill-1", apiKill}, {"leader-kill-1", leader}};
   } else {
     faults = {{"apiserver-kill-1", apiKill},
@@ -426,10 +552,12 @@ int ChaosRun::run() {
               {"apiserver-kill-3", apiKill},
               {"etcd-kill", [this](Wave& w) { etcdKill(w); }},
               {"watch-expiry", [this](Wave& w) { watchExpiry(w); }},
+              {"apiserver-throttle", throttle},
               {"leader-kill-1", leader},
               {"leader-kill-2", leader},
               {"leader-kill-3", leader},
               {"leader-kill-4", leader},
+              {"replica-kill-x5", replicaKills5},
               {"start-during-outage", [this](Wave& w) { startDuringOutage(w); }}};
   }
   for (const auto& [fault, inject] : faults) runWave(fault, inject);
@@ -477,6 +605,7 @@ struct Row {
   size_t runs = 0;
   double healthySeconds = 0;
   std::vector<std::string> exits;
+  std::string faultNote;
   std::string outageAnswers;  // what /readyz said while the API server was gone
   std::map<std::string, Cell> cells;
 };
@@ -503,6 +632,7 @@ int ChaosRun::report() {
     row.runs = wave.runs.size();
     row.healthySeconds = secondsBetween(wave.faultAt, wave.healthyAt);
     row.exits = wave.exits;
+    row.faultNote = wave.faultNote;
     auto& cells = row.cells;
     for (const auto& name : kInvariants) cells[name];
     if (!wave.recovered) cells["recovered"].fail(wave.recoveryNote);
@@ -612,6 +742,7 @@ int ChaosRun::report() {
   for (const auto& [reason, count] : reasons) std::printf(" %s=%d", reason.c_str(), count);
   std::printf("\n");
   for (const Row& row : rows) {
+    if (!row.faultNote.empty()) std::printf("%s: %s\n", row.fault.c_str(), row.faultNote.c_str());
     if (!row.outageAnswers.empty()) {
       std::printf("/readyz while the API server was gone, %s: %s\n", row.fault.c_str(),
                   row.outageAnswers.c_str());
@@ -636,6 +767,12 @@ Options parse(int argc, char** argv) {
     if (flag == "--audit-log") options.auditLog = value;
     if (flag == "--runs") options.runs = std::stoi(value);
     if (flag == "--short") options.shortRun = value == "1";
+    if (flag == "--controller-kubeconfig") options.controllerKubeconfig = value;
+    if (flag == "--faults") {
+      std::istringstream names(value);
+      for (std::string name; std::getline(names, name, ',');)
+        if (!name.empty()) options.onlyFaults.insert(name);
+    }
   }
   options.clusterScript = options.sourceDir + "/tests/cluster/cluster.sh";
   return options;
@@ -652,7 +789,8 @@ int main(int argc, char** argv) {
       options.outDir.empty() || options.auditLog.empty()) {
     std::fprintf(stderr,
                  "usage: chaos_run --kubeconfig F --controller BIN --source-dir D --out-dir D "
-                 "--audit-log F [--runs N] [--short 1]\n");
+                 "--audit-log F [--runs N] [--short 1] [--controller-kubeconfig F] "
+                 "[--faults NAME,...]\n");
     return 2;
   }
   std::filesystem::create_directories(options.outDir);

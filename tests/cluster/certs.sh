@@ -26,15 +26,39 @@ sign_cert() {
   rm -f "$pki/$name.csr" "$pki/$name.ext"
 }
 
+# The API server's serving pair (apiserver.key + apiserver.crt), a new key each time.
+# 10.0.0.1 is the `kubernetes` Service's address in --service-cluster-ip-range=10.0.0.0/24.
+sign_apiserver_cert() {
+  sign_cert "$1" apiserver "/CN=kube-apiserver" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+}
+
+cert_serial() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
+
+# Re-issues the serving pair by the same CA (a new key and serial; clients that trust the CA need
+# nothing new). Written beside and renamed, so a reader never sees a key without its certificate.
+reissue_apiserver_cert_files() {
+  local pki staging
+  pki=$(pki_dir)
+  [ -f "$pki/complete" ] || { echo "cluster: no certificates yet (run \`up\` first)" >&2; return 1; }
+  staging="$pki/reissue" && rm -rf "$staging" && mkdir -m 700 "$staging"
+  cp "$pki/ca.crt" "$pki/ca.key" "$staging/"
+  if [ -f "$pki/ca.srl" ]; then cp "$pki/ca.srl" "$staging/"; fi
+  sign_apiserver_cert "$staging"
+  openssl verify -CAfile "$pki/ca.crt" "$staging/apiserver.crt" >/dev/null
+  if [ -f "$staging/ca.srl" ]; then mv "$staging/ca.srl" "$pki/ca.srl"; fi
+  mv "$staging/apiserver.key" "$pki/apiserver.key"
+  mv "$staging/apiserver.crt" "$pki/apiserver.crt"
+  rm -rf "$staging"
+}
+
 ensure_certificates() {
   local pki
   pki=$(pki_dir)
   [ -f "$pki/complete" ] && return 0
   rm -rf "$pki" && mkdir -p "$pki" && chmod 700 "$pki"
   make_ca "$pki"
-  # 10.0.0.1 is the `kubernetes` Service's address in --service-cluster-ip-range=10.0.0.0/24.
-  sign_cert "$pki" apiserver "/CN=kube-apiserver" \
-    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+  sign_apiserver_cert "$pki"
   sign_cert "$pki" admin "/O=system:masters/CN=plugin-sandbox-admin" \
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
   # The identity the default RBAC policy binds to the system:kube-controller-manager role.
@@ -71,6 +95,16 @@ ensure_policy_certificate() {
   pki=$(pki_dir)
   [ -f "$pki/kube-router.crt" ] && return 0
   sign_cert "$pki" kube-router "/CN=plugin-sandbox:kube-router" \
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
+}
+
+# A client certificate "user-NAME" with CN=NAME and no group: an identity RBAC must grant rights to
+# (not system:masters, so the API server's request limits and priority-and-fairness apply to it).
+ensure_user_certificate() {
+  local pki name="$1"
+  pki=$(pki_dir)
+  [ -f "$pki/user-$name.crt" ] && return 0
+  sign_cert "$pki" "user-$name" "/CN=$name" \
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth"
 }
 

@@ -13,6 +13,9 @@
 #   cluster.sh kill-etcd       kill -9 etcd only (`up` brings it back; the API server reconnects)
 #   cluster.sh compact         compact etcd to its current revision (prints it)
 #   cluster.sh expire-watches  compact + restart the API server: old resourceVersions get 410 Gone
+#   cluster.sh reissue-apiserver-cert  new serving certificate by the same CA, API server restarted
+#   cluster.sh restart-apiserver  TERM the API server and `up` again (PS_APISERVER_EXTRA_ARGS apply)
+#   cluster.sh user-kubeconfig NAME  a kubeconfig for user NAME (no group; grant it rights by RBAC)
 #   cluster.sh env             print the paths of the cached tools as shell assignments
 # PS_APISERVER_EXTRA_ARGS: extra kube-apiserver flags (word-split), used when `up` starts it.
 set -euo pipefail
@@ -40,7 +43,7 @@ STATE_DIR="${PS_CLUSTER_STATE_DIR:-$REPO/build/cluster}"
 . "$HERE/node.sh"
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -84,6 +87,9 @@ main() {
     kill-etcd) kill_etcd ;;
     compact) compact_etcd ;;
     expire-watches) take_lock "$REPO/build/cluster.lock"; expire_watches ;;
+    reissue-apiserver-cert) take_lock "$REPO/build/cluster.lock"; reissue_apiserver_cert ;;
+    restart-apiserver) take_lock "$REPO/build/cluster.lock"; restart_apiserver ;;
+    user-kubeconfig) shift; take_lock "$REPO/build/cluster.lock"; user_kubeconfig "$@" ;;
     env) print_env ;;
     import-images) shift; load_ports; node_import_images "$@" ;;
     node-exec) shift; node_exec "$@" ;;

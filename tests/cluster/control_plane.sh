@@ -227,3 +227,36 @@ expire_watches() {
   kill_apiserver
   cluster_up
 }
+
+# The serving certificate re-issued by the same CA, the API server restarted on the same address
+# with it (TERM, as a rolling update would; etcd keeps the data). Prints "OLD_SERIAL NEW_SERIAL".
+reissue_apiserver_cert() {
+  local pki old new
+  pki=$(pki_dir)
+  load_ports
+  old=$(cert_serial "$pki/apiserver.crt")
+  stop_process kube-apiserver TERM
+  reissue_apiserver_cert_files
+  new=$(cert_serial "$pki/apiserver.crt")
+  log_step "re-issued the API server's serving certificate by the same CA: serial $old -> $new"
+  cluster_up
+  echo "$old $new"
+}
+
+# The API server stopped (TERM) and started again by `up`, e.g. with other PS_APISERVER_EXTRA_ARGS.
+restart_apiserver() {
+  load_ports
+  stop_process kube-apiserver TERM
+  cluster_up
+}
+
+# A kubeconfig for user NAME (a client certificate of the test CA, no group), printed as a path.
+user_kubeconfig() {
+  local name="${1:?usage: cluster.sh user-kubeconfig NAME}"
+  [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*$ ]] || { echo "cluster: user name '$name' is not [a-z0-9.-]" >&2; return 2; }
+  [ -f "$(pki_dir)/complete" ] || { echo "cluster: no certificates yet (run \`up\` first)" >&2; return 1; }
+  load_ports
+  ensure_user_certificate "$name"
+  write_kubeconfig "$STATE_DIR/user-$name.kubeconfig" "user-$name"
+  echo "$STATE_DIR/user-$name.kubeconfig"
+}

@@ -70,6 +70,7 @@ Result<HttpResponse> FakeHttpClient::stream(const HttpRequest& request, const Ch
   for (const auto& chunk : reply->chunks) {
     if (!onChunk(chunk)) return response;
   }
+  if (reply->live) reply->live(onChunk, stop);
   if (reply->holdOpen) {
     while (stop.sleepFor(SteadyClock::instance(), std::chrono::milliseconds(20))) {
     }

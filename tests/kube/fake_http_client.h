@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ class FakeHttpClient final : public HttpClient {
     std::vector<std::string> chunks;  // for stream(): delivered one by one
     bool holdOpen = false;            // stream(): after the chunks, wait until stopped
     std::optional<KubeError> error;   // a transport failure instead of a response
+    // stream(): runs after the chunks (before holdOpen), so a test can send more when it wants.
+    std::function<void(const ChunkHandler&, StopSignal&)> live;
   };
 
   void script(std::string method, std::string pathPrefix, Reply reply);

@@ -1,22 +1,30 @@
 // The Watcher alone, with a sink that records what it is told: paged relist pinned to the first
 // page's version, the transform per page, events and bookmarks in order, 410 as an event and as a
-// status (relist), a failed watch (reported, resumed from the last version), and the timeout
-// window. The informer's tests drive the same machine through its store and handlers.
+// status (relist), a failed watch (reported, resumed from the last version), the timeout
+// window, and a stream that stalls without closing (cancelled once it was silent for longer than
+// its timeoutSeconds plus the margin, on a ManualClock). The informer's tests drive the same
+// machine through its store and handlers.
 #include "kube/watcher.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "fake_http_client.h"
 #include "kube/resource.h"
+#include "manual_clock.h"
 
 namespace ps::kube {
 namespace {
 
 using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 using testing::FakeHttpClient;
+using testing::ManualClock;
 
 const std::string kList = "/api/v1/namespaces/ns/configmaps?limit=";
 const std::string kWatch = "/api/v1/namespaces/ns/configmaps?watch=true";
@@ -179,6 +187,101 @@ TEST_F(WatcherTest, EachWatchAsksForATimeoutInsideTheWindow) {
     EXPECT_GE(timeout, 290);
     EXPECT_LT(timeout, 292);
   }
+}
+
+// A watch of timeoutSeconds 10 with a stall margin of 5 s: silent for 15 s is a stall.
+class StalledWatchTest : public WatcherTest {
+ protected:
+  StalledWatchTest() {
+    options_.minWatchSeconds = 10;
+    options_.maxWatchSeconds = 10;
+    options_.stallMargin = seconds(5);
+  }
+  ~StalledWatchTest() override {
+    stop_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  void start() {
+    watcher_.emplace(*client_, configMapsResource(), "ns", options_, clock_);
+    thread_ = std::thread([this] { watcher_->run(sink_, stop_); });
+  }
+  bool waitForCall(const std::string& call) {
+    for (int i = 0; i < 500; ++i) {
+      const auto calls = sink_.calls();
+      if (std::find(calls.begin(), calls.end(), call) != calls.end()) return true;
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    return false;
+  }
+  // No new watch within a short real-time wait: the watchdog has not fired.
+  bool stillOneWatch(std::size_t expected) {
+    std::this_thread::sleep_for(milliseconds(200));
+    return server_->requestsTo(kWatch).size() == expected;
+  }
+  bool reportedStall() const {
+    for (const auto& call : sink_.calls()) {
+      if (call.rfind("failed watch stalled: no bytes for 15 s", 0) == 0) return true;
+    }
+    return false;
+  }
+
+  ManualClock clock_;
+  StopSignal stop_;
+  std::optional<Watcher> watcher_;
+  std::thread thread_;
+};
+
+TEST_F(StalledWatchTest, ASilentStreamIsCancelledAfterTimeoutPlusMarginAndResumed) {
+  server_->script("GET", kList, {200, page(10, {item("a", 1)})});
+  server_->script("GET", kWatch, {200, "", {event("ADDED", item("b", 11))}, /*hold=*/true});
+  start();
+  ASSERT_TRUE(waitForCall("applied b"));
+  clock_.advance(seconds(14));
+  EXPECT_TRUE(stillOneWatch(1)) << "14 s of silence is inside timeoutSeconds + margin";
+  EXPECT_FALSE(reportedStall());
+  clock_.advance(seconds(2));
+  ASSERT_TRUE(server_->waitForRequests(kWatch, 2, seconds(5))) << "the stalled watch was not cut";
+  EXPECT_TRUE(reportedStall()) << ::testing::PrintToString(sink_.calls());
+  EXPECT_EQ(watchVersions(), (std::vector<std::string>{"10", "11"})) << "resumed, not relisted";
+  EXPECT_EQ(server_->requestsTo(kList).size(), 1u);
+}
+
+TEST_F(StalledWatchTest, EveryByteMovesTheDeadline) {
+  StopSignal sendBookmark;
+  FakeHttpClient::Reply quiet{200, "", {}, /*hold=*/true};
+  quiet.live = [&sendBookmark](const ChunkHandler& onChunk, StopSignal& stop) {
+    while (!sendBookmark.stopped() && stop.sleepFor(SteadyClock::instance(), milliseconds(5))) {
+    }
+    if (!stop.stopped()) onChunk(event("BOOKMARK", {{"metadata", {{"resourceVersion", "17"}}}}));
+  };
+  server_->script("GET", kList, {200, page(10, {})});
+  server_->script("GET", kWatch, std::move(quiet));
+  start();
+  ASSERT_TRUE(server_->waitForRequests(kWatch, 1, seconds(5)));
+  clock_.advance(seconds(10));
+  sendBookmark.stop();
+  ASSERT_TRUE(waitForCall("bookmark 17"));
+  clock_.advance(seconds(10));  // 20 s since the watch began, 10 s since its last byte
+  EXPECT_TRUE(stillOneWatch(1)) << "the BOOKMARK reset the silence";
+  clock_.advance(seconds(6));
+  ASSERT_TRUE(server_->waitForRequests(kWatch, 2, seconds(5)));
+  EXPECT_TRUE(reportedStall()) << ::testing::PrintToString(sink_.calls());
+  EXPECT_EQ(watchVersions(), (std::vector<std::string>{"10", "17"}));
+}
+
+TEST_F(StalledWatchTest, AStalledWatchWhoseVersionIsGoneRelists) {
+  const std::string gone = R"({"kind":"Status","code":410,"reason":"Expired"})";
+  server_->script("GET", kList, {200, page(10, {item("a", 1)})});
+  server_->script("GET", kWatch, {200, "", {}, /*hold=*/true});
+  server_->script("GET", kWatch, {410, gone});
+  server_->script("GET", kList, {200, page(30, {item("c", 30)})});
+  start();
+  ASSERT_TRUE(server_->waitForRequests(kWatch, 1, seconds(5)));
+  clock_.advance(seconds(16));
+  ASSERT_TRUE(server_->waitForRequests(kWatch, 3, seconds(5)));
+  ASSERT_TRUE(waitForCall("restarted c"));
+  EXPECT_TRUE(reportedStall()) << ::testing::PrintToString(sink_.calls());
+  EXPECT_EQ(watchVersions(), (std::vector<std::string>{"10", "10", "30"}));
 }
 
 }  // namespace
