@@ -80,4 +80,34 @@ void trimPod(json& pod) {
   pod = std::move(trimmed);
 }
 
+namespace {
+
+bool hasManifest(const json& configMap, const char* map) {
+  const auto found = configMap.find(map);
+  return found != configMap.end() && found->is_object() && found->contains("manifest.json");
+}
+
+}  // namespace
+
+void trimConfigMap(json& configMap) {
+  json trimmed = only(configMap, {"apiVersion", "kind"});
+  trimmed["metadata"] = trimmedMetadata(member(configMap, "metadata"));
+  const bool plugin =
+      configMap.is_object() &&
+      (hasManifest(configMap, "data") || hasManifest(configMap, "binaryData"));
+  if (plugin) {
+    for (const char* map : {"data", "binaryData"}) {
+      json content = member(configMap, map);
+      if (!content.is_null()) trimmed[map] = std::move(content);
+    }
+  } else {
+    trimmed[kContentDropped] = true;
+  }
+  configMap = std::move(trimmed);
+}
+
+bool contentDropped(const json& configMap) {
+  return !configMap.is_object() || configMap.contains(kContentDropped);
+}
+
 }  // namespace ps::reconcile

@@ -21,4 +21,13 @@ namespace ps::reconcile {
 void trimPluginRun(nlohmann::json& run);
 void trimPod(nlohmann::json& pod);
 
+// A ConfigMap as the plugin cache keeps it: metadata (as above) and, for a plugin ConfigMap (one
+// with a manifest.json key in data or binaryData), data and binaryData whole, so a visit reads
+// the same bytes a GET would have returned, paired with the resourceVersion they came with. Any
+// other ConfigMap keeps its metadata only and is marked with kContentDropped: a visit that needs
+// one reads it with a live GET, so its rejection is the same as before the cache.
+inline constexpr const char* kContentDropped = "plugin-sandbox.io/content-dropped";
+void trimConfigMap(nlohmann::json& configMap);
+bool contentDropped(const nlohmann::json& configMap);
+
 }  // namespace ps::reconcile

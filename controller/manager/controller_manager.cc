@@ -77,12 +77,15 @@ std::optional<std::string> startServer(const std::string& bindAddress, observe::
   return server->start();
 }
 
-// The informers of one namespace ("" = all namespaces). No Pod informer for the local executor.
+// The informers of one namespace ("" = all namespaces): PluginRuns, plugin ConfigMaps (their
+// content only, trimConfigMap) and sandbox Pods. No Pod informer for the local executor.
 struct NamespaceCaches {
   NamespaceCaches(kube::KubeClient& client, const std::string& ns, bool watchPods,
                   observe::Logger& log)
       : runs(client, pluginRunsResource(), ns,
-             informerOptions("", trimPluginRun, log, "pluginruns" + where(ns))) {
+             informerOptions("", trimPluginRun, log, "pluginruns" + where(ns))),
+        configMaps(client, kube::configMapsResource(), ns,
+                   informerOptions("", trimConfigMap, log, "configmaps" + where(ns))) {
     if (watchPods) {
       pods = std::make_unique<kube::Informer>(
           client, kube::podsResource(), ns,
@@ -95,13 +98,17 @@ struct NamespaceCaches {
   bool hasSynced() const { return runs.hasSynced() && (!pods || pods->hasSynced()); }
   void start() {
     runs.start();
+    configMaps.start();
     if (pods) pods->start();
   }
   void stop() {
     runs.stop();
+    configMaps.stop();
     if (pods) pods->stop();
   }
   kube::Informer runs;
+  // Not part of hasSynced(): until it syncs (or if it never can), launches GET their ConfigMap.
+  kube::Informer configMaps;
   std::unique_ptr<kube::Informer> pods;
 };
 
@@ -115,6 +122,7 @@ class Informers {
     for (const std::string& ns : namespaces) {
       caches_.push_back(std::make_unique<NamespaceCaches>(client, ns, watchPods, log));
       runs_.add(caches_.back()->runs.store());
+      configMaps_.add(caches_.back()->configMaps.store());
       if (watchPods) pods_.add(caches_.back()->pods->store());
     }
   }
@@ -156,10 +164,18 @@ class Informers {
   }
   const kube::StoreGroup& runs() const { return runs_; }
   const kube::StoreGroup& pods() const { return pods_; }
+  const kube::StoreGroup& configMaps() const { return configMaps_; }
+  bool configMapsSynced() const {
+    for (const auto& cache : caches_) {
+      if (!cache->configMaps.hasSynced()) return false;
+    }
+    return true;
+  }
 
  private:
   std::vector<std::unique_ptr<NamespaceCaches>> caches_;
   kube::StoreGroup runs_;
+  kube::StoreGroup configMaps_;
   kube::StoreGroup pods_;
 };
 
@@ -202,9 +218,11 @@ Executor makeExecutor(kube::KubeClient& client, const ManagerOptions& options,
 // The reconciler's options as the manager completes them: Events off the worker, state changes
 // logged, and with the local executor a cap of its sandbox threads when none was given.
 ReconcilerOptions reconcilerOptionsFor(const ManagerOptions& options, const Executor& executor,
-                                       kube::EventRecorder& events, observe::Logger& log,
-                                       observe::RunMetrics& runMetrics) {
+                                       const Informers& informers, kube::EventRecorder& events,
+                                       observe::Logger& log, observe::RunMetrics& runMetrics) {
   ReconcilerOptions reconciler = options.reconciler;
+  reconciler.configMaps = &informers.configMaps();
+  reconciler.configMapsSynced = [&informers] { return informers.configMapsSynced(); };
   reconciler.events = &events;
   reconciler.log = &log;
   reconciler.runMetrics = &runMetrics;
@@ -387,9 +405,10 @@ int runControllerManager(kube::KubeClient& client, TrustProvider trust,
   observe::RunMetrics runMetrics(metrics, terminalReasons());
   const auto runCounts =
       metrics.onCollect([&informers, &runMetrics] { countRuns(informers.runs(), runMetrics); });
-  PluginRunReconciler reconciler(client, informers.runs(), *executor.runs, std::move(trust),
-                                 reconcilerOptionsFor(options, executor, events, log, runMetrics),
-                                 [&informers] { return informers.synced(); });
+  PluginRunReconciler reconciler(
+      client, informers.runs(), *executor.runs, std::move(trust),
+      reconcilerOptionsFor(options, executor, informers, events, log, runMetrics),
+      [&informers] { return informers.synced(); });
   observe::ReconcileMetrics reconcileMetrics(metrics, "pluginrun");
   LogLimiter errorLines(10, std::chrono::seconds(10));
   kube::Controller controller(

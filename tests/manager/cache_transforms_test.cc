@@ -308,5 +308,45 @@ TEST(CacheTransformsHostileTest, ForeignShapesNeitherThrowNorSurviveAsForeign) {
   }
 }
 
+
+TEST(TrimConfigMap, APluginConfigMapKeepsItsBytesWithTheirResourceVersion) {
+  json configMap = techdebtConfigMap();
+  configMap["metadata"]["namespace"] = "team-a";
+  configMap["metadata"]["resourceVersion"] = "42";
+  configMap["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+  configMap["metadata"]["annotations"] = {{"big", std::string(4096, 'x')}};
+  configMap["binaryData"] = {{"blob.bin", "AAEC"}};
+  const json original = configMap;
+  trimConfigMap(configMap);
+  EXPECT_FALSE(contentDropped(configMap));
+  EXPECT_EQ(configMap["data"], original["data"]);
+  EXPECT_EQ(configMap["binaryData"], original["binaryData"]);
+  EXPECT_EQ(configMap["metadata"]["resourceVersion"], "42");
+  EXPECT_EQ(configMap["metadata"]["name"], "techdebt");
+  EXPECT_FALSE(configMap["metadata"].contains("managedFields"));
+  EXPECT_FALSE(configMap["metadata"].contains("annotations"));
+}
+
+TEST(TrimConfigMap, AManifestInBinaryDataMakesAPluginConfigMapToo) {
+  json configMap = {{"metadata", {{"name", "b"}}}, {"binaryData", {{"manifest.json", "e30="}}}};
+  trimConfigMap(configMap);
+  EXPECT_FALSE(contentDropped(configMap));
+  EXPECT_EQ(configMap["binaryData"]["manifest.json"], "e30=");
+}
+
+TEST(TrimConfigMap, AnyOtherConfigMapKeepsOnlyItsMetadataAndIsMarked) {
+  json configMap = {{"apiVersion", "v1"},
+                    {"kind", "ConfigMap"},
+                    {"metadata", {{"name", "kube-root-ca.crt"}, {"resourceVersion", "9"}}},
+                    {"data", {{"ca.crt", std::string(2048, 'c')}}}};
+  trimConfigMap(configMap);
+  EXPECT_TRUE(contentDropped(configMap));
+  EXPECT_FALSE(configMap.contains("data"));
+  EXPECT_EQ(configMap["metadata"]["resourceVersion"], "9");
+  json notAnObject = json::array();
+  trimConfigMap(notAnObject);
+  EXPECT_TRUE(contentDropped(notAnObject));
+}
+
 }  // namespace
 }  // namespace ps::reconcile
