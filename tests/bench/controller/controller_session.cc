@@ -28,7 +28,7 @@ int freePort() {
 }
 
 std::vector<std::string> controllerArgs(const SessionOptions& options, int port) {
-  return {"--kubeconfig",
+  std::vector<std::string> args{"--kubeconfig",
           options.kubeconfig,
           "--namespace",
           options.ns,
@@ -40,6 +40,8 @@ std::vector<std::string> controllerArgs(const SessionOptions& options, int port)
           "0",
           "--log-format",
           "text"};
+  args.insert(args.end(), options.extraArgs.begin(), options.extraArgs.end());
+  return args;
 }
 
 std::vector<std::string> controllerEnv(const SessionOptions& options) {
