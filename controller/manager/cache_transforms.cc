@@ -1,6 +1,9 @@
 #include "manager/cache_transforms.h"
 
+#include <cstdint>
 #include <initializer_list>
+#include <memory>
+#include <vector>
 
 #include "reconcile/conditions.h"
 #include "reconcile/run_state.h"
@@ -62,6 +65,30 @@ void trimPluginRun(json& run) {
   const json& status = trimmed.contains("status") ? trimmed["status"] : json();
   if (isTerminal(runStateFromStatus(status))) trimmed["status"] = finishedStatus(status);
   run = std::move(trimmed);
+}
+
+void trimAndPackPluginRun(json& run) {
+  trimPluginRun(run);
+  if (!isTerminal(runStateFromStatus(run.contains("status") ? run["status"] : json()))) return;
+  const json& metadata = run["metadata"];
+  json packed = {{"metadata", only(metadata, {"name", "namespace", "resourceVersion"})}};
+  std::vector<std::uint8_t> bytes = json::to_msgpack(run);
+  bytes.shrink_to_fit();
+  packed[kPackedRun] = json::binary(std::move(bytes));
+  run = std::move(packed);
+}
+
+bool isPackedRun(const json& run) {
+  return run.is_object() && run.contains(kPackedRun);
+}
+
+kube::ObjectPtr unpackedRun(const kube::ObjectPtr& run) {
+  if (!run || !isPackedRun(*run)) return run;
+  const json& packed = (*run)[kPackedRun];
+  if (!packed.is_binary()) return nullptr;
+  json unpacked = json::from_msgpack(packed.get_binary(), true, false);
+  if (unpacked.is_discarded() || !unpacked.is_object()) return nullptr;
+  return std::make_shared<const json>(std::move(unpacked));
 }
 
 void trimPod(json& pod) {

@@ -83,7 +83,7 @@ struct NamespaceCaches {
   NamespaceCaches(kube::KubeClient& client, const std::string& ns, bool watchPods,
                   observe::Logger& log)
       : runs(client, pluginRunsResource(), ns,
-             informerOptions("", trimPluginRun, log, "pluginruns" + where(ns))),
+             informerOptions("", trimAndPackPluginRun, log, "pluginruns" + where(ns))),
         configMaps(client, kube::configMapsResource(), ns,
                    informerOptions("", trimConfigMap, log, "configmaps" + where(ns))) {
     if (watchPods) {
@@ -247,6 +247,7 @@ void countRuns(const kube::StoreGroup& runs, observe::RunMetrics& metrics) {
   size_t queued = 0;
   size_t running = 0;
   for (const kube::ObjectPtr& run : runs.list()) {
+    if (isPackedRun(*run)) continue;  // finished
     const RunState state = runStateFromStatus(kube::member(*run, "status"));
     queued += state == RunState::Queued;
     running += state == RunState::Running;

@@ -54,6 +54,7 @@ SlotVerdict PluginRunReconciler::slotFor(const std::string& key) const {
   if (caps.maxRunning == 0 && caps.maxRunningPerNamespace == 0) return SlotVerdict::Start;
   std::vector<RunSlotView> views;
   for (const kube::ObjectPtr& run : runs_.list()) {
+    if (isPackedRun(*run)) continue;  // finished: holds no slot, waits for none
     auto created = kube::parseRfc3339(stringMember(member(*run, "metadata"), "creationTimestamp"));
     views.push_back({kube::objectKey(*run), created.value_or(TimePoint{}), stateOf(*run)});
   }
@@ -174,8 +175,10 @@ void PluginRunReconciler::recordStateChange(const std::string& key, const json& 
 }
 
 kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
-  kube::ObjectPtr cached = runs_.get(key);
-  if (!cached) return cleanUpAfter(key);
+  const kube::ObjectPtr stored = runs_.get(key);
+  if (!stored) return cleanUpAfter(key);
+  const kube::ObjectPtr cached = unpackedRun(stored);
+  if (!cached) return kube::ReconcileResult::failure("the cached copy of the run does not unpack");
   const json& run = *cached;
   auto parsed = parsePluginRun(run);
   const std::string podName = parsed ? podNameFor(*parsed) : std::string();

@@ -242,6 +242,40 @@ TEST_F(CacheTransformsTest, FinishedRunKeepsOnlyWhatLaterVisitsRead) {
   expectSamePlan(visit(run, &running, kNow + std::chrono::seconds(5)), stray, "stray Pod");
 }
 
+TEST_F(CacheTransformsTest, AFinishedRunIsPackedAndUnpacksToItsTrimmedCopy) {
+  json run = serverRun();
+  const VisitPlan launch = visit(run, nullptr);
+  ASSERT_TRUE(launch.pod && launch.status);
+  run["status"] = *launch.status;
+  json running = run;
+  trimAndPackPluginRun(running);
+  EXPECT_FALSE(isPackedRun(running)) << "a running run's status is rewritten from the cache";
+  EXPECT_EQ(running, trimmedRun(run));
+  const json pod = serverPod(*launch.pod, podStatuses()[3].second);  // succeeded
+  const VisitPlan done = visit(run, &pod, kNow + std::chrono::seconds(5));
+  ASSERT_TRUE(done.status.has_value());
+  run["status"] = *done.status;
+  json packed = run;
+  trimAndPackPluginRun(packed);
+  ASSERT_TRUE(isPackedRun(packed));
+  EXPECT_EQ(kube::objectKey(packed), kube::objectKey(run));
+  EXPECT_EQ(kube::resourceVersionOf(packed), kube::resourceVersionOf(run));
+  EXPECT_FALSE(packed.contains("status"));
+  const kube::ObjectPtr unpacked = unpackedRun(std::make_shared<const json>(packed));
+  ASSERT_TRUE(unpacked);
+  EXPECT_EQ(*unpacked, trimmedRun(run));
+  const auto notPacked = std::make_shared<const json>(trimmedRun(run));
+  EXPECT_EQ(unpackedRun(notPacked), notPacked);
+}
+
+TEST(PackedRunTest, BytesThatDoNotUnpackGiveNoRun) {
+  json broken = {{"metadata", {{"name", "x"}, {"namespace", "y"}}},
+                 {kPackedRun, json::binary({0xc1, 0xff})}};
+  EXPECT_EQ(unpackedRun(std::make_shared<const json>(broken)), nullptr);
+  broken[kPackedRun] = "not bytes";
+  EXPECT_EQ(unpackedRun(std::make_shared<const json>(broken)), nullptr);
+}
+
 TEST_F(CacheTransformsTest, KeepsWhatTheCacheQueueAndEventsNeed) {
   const json run = serverRun();
   const json trimmed = trimmedRun(run);

@@ -361,6 +361,53 @@ void cancelInCache(kube::Store& runs, const std::string& name) {
   runs.apply(std::move(object));
 }
 
+TEST_F(PluginRunReconcilerTest, APackedFinishedRunIsVisitedLikeTheWholeOne) {
+  json pod = launch();
+  pod["status"] = {{"phase", "Succeeded"},
+                   {"containerStatuses",
+                    {{{"name", "plugin"},
+                      {"state", {{"terminated", {{"exitCode", 0}, {"reason", "Completed"}}}}}}}}};
+  pod["metadata"]["resourceVersion"] = "101";
+  pods_.apply(std::move(pod));
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  ASSERT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  storeStatus("scan-1", lastStatusWritten("scan-1"));
+  json packed = *runs_.get("team-a/scan-1");
+  trimAndPackPluginRun(packed);
+  ASSERT_TRUE(isPackedRun(packed));
+  runs_.remove(packed);
+  runs_.apply(std::move(packed));
+  ASSERT_TRUE(isPackedRun(*runs_.get("team-a/scan-1")));
+  // Terminal is terminal: no request. Read as gone, it would GET the run to clean up its Pod.
+  const size_t before = fake_->requests().size();
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_EQ(fake_->requests().size(), before)
+      << ::testing::PrintToString(methodsAndPaths(fake_->requests()));
+}
+
+TEST_F(PluginRunReconcilerTest, APackedFinishedRunTakesNoSlot) {
+  ReconcilerOptions options;
+  options.maxRunning = 1;
+  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
+                                                      fixedTrust(trust_), options);
+  json finished = pluginRun("old", "u-0");
+  finished["metadata"]["creationTimestamp"] = "2026-11-27T20:00:00Z";  // first in line if waiting
+  finished["status"] = {
+      {"conditions", {{{"type", "Succeeded"}, {"status", "True"}, {"reason", "Succeeded"}}}}};
+  trimAndPackPluginRun(finished);
+  ASSERT_TRUE(isPackedRun(finished));
+  runs_.apply(std::move(finished));
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Running");
+}
+
 TEST_F(PluginRunReconcilerTest, ACancelledRunningRunDeletesItsPodAndEndsCancelled) {
   const json pod = launch();
   const std::string podPath = kPods + "/" + pod["metadata"]["name"].get<std::string>();
