@@ -31,6 +31,11 @@ if [ ! -x "$job_controller" ]; then
 fi
 "$cluster" up >/dev/null
 trap '"$cluster" down >/dev/null 2>&1 || true' EXIT
+# crds/ as the integration tests apply them (a fresh control plane has none).
+kubectl=$(sed -n 's/^KUBECTL=//p' <<<"$env_out")
+"$kubectl" --kubeconfig "$kubeconfig" apply --server-side --force-conflicts -f "$root/crds" >/dev/null
+"$kubectl" --kubeconfig "$kubeconfig" wait --for=condition=Established --timeout=60s \
+  -f "$root/crds" >/dev/null
 mkdir -p "$build_dir/bench"
 record="$build_dir/bench/controller-figures.tsv"
 rm -f "$record"
