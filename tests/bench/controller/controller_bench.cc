@@ -429,9 +429,14 @@ Trial Bench::trial(Subject subject, const TrialShape& shape) {
   } else {
     peer = std::make_unique<JobControllerSession>(JobControllerOptions{
         args_.jobController, args_.kubeconfig, shape.workers, shape.qps, shape.burst, logFile});
-    if (!peer->waitReady(120)) {
-      report_.line("%s: the Job controller never synced (log %s)", label.c_str(), logFile.c_str());
+    bool logged = false;
+    if (!peer->waitReady(60, logged)) {
+      report_.line("%s: the Job controller exited (log %s)", label.c_str(), logFile.c_str());
       return fail(), trial;
+    }
+    if (!logged) {
+      report_.line("%s: no \"Caches are synced\" for job in %s after 60 s; going on", label.c_str(),
+                   logFile.c_str());
     }
     controllerPid = peer->process().pid();
   }

@@ -40,13 +40,15 @@ JobControllerSession::JobControllerSession(const JobControllerOptions& options)
     : logFile_(options.logFile),
       child_(options.binary, jobControllerArgs(options), {}, options.logFile) {}
 
-bool JobControllerSession::waitReady(int seconds) {
+bool JobControllerSession::waitReady(int seconds, bool& logged) {
+  logged = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline && child_.alive()) {
-    if (syncedInLog(logFile_)) return true;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!child_.alive()) return false;
+    if (syncedInLog(logFile_)) return logged = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return false;
+  return child_.alive();
 }
 
 }  // namespace ps::bench

@@ -22,8 +22,9 @@ class JobControllerSession {
  public:
   explicit JobControllerSession(const JobControllerOptions& options);
 
-  // Until its log says the job controller's caches synced; false if it exits or takes longer.
-  bool waitReady(int seconds);
+  // Until its log says the job controller's caches synced; false if it exits first. A log that
+  // never says so (another klog wording) is taken as ready after `seconds` (`logged` false).
+  bool waitReady(int seconds, bool& logged);
   ControllerChild& process() { return child_; }
 
  private:
