@@ -69,6 +69,15 @@ ticks=$(getconf CLK_TCK)
 read -r utime stime < <(awk '{print $14, $15}' "/proc/$controller/stat")
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$controller/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$controller/status")
+if [ "${PS_FAKE_BENCH_GDB:-0}" = 1 ]; then
+  # Where the RSS is: glibc's own count of bytes in use vs held (to the controller's log), then
+  # the RSS after malloc_trim(0) returned every free page.
+  gdb -p "$controller" -batch -ex 'call (void) malloc_stats()' -ex 'call (int) malloc_trim(0)' \
+    >/dev/null 2>&1 || echo "gdb failed" >&2
+  echo "after malloc_trim(0): VmRSS $(awk '/^VmRSS/ {print $2 / 1024}' "/proc/$controller/status") MiB"
+  grep -E "^(Arena|system bytes|in use bytes|Total)" "$work/controller.log" | tail -40 |
+    awk '/^Total/ {t=1} t || /^Arena/ {print "  " $0}' | tail -4
+fi
 kill "$controller"
 wait "$controller" 2>/dev/null || true
 controller=""

@@ -129,9 +129,15 @@ class Handler(BaseHTTPRequestHandler):
                      "pods": []}.get(resource)
             if items is None:
                 return self.reply(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
-            return self.reply(200, {"kind": "List", "apiVersion": "v1",
-                                    "metadata": {"resourceVersion": str(version[0])},
-                                    "items": items})
+            # Pages as the API server does: ?limit=N, the next page's offset as the continue token.
+            start = int(query.get("continue", ["0"])[0] or 0)
+            limit = int(query.get("limit", ["0"])[0] or 0)
+            end = len(items) if limit <= 0 else min(len(items), start + limit)
+            metadata = {"resourceVersion": str(version[0])}
+            if end < len(items):
+                metadata["continue"] = str(end)
+            return self.reply(200, {"kind": "List", "apiVersion": "v1", "metadata": metadata,
+                                    "items": items[start:end]})
         self.count("GET", resource)
         if resource == "configmaps" and name == "techdebt":
             return self.reply(200, self.server.config_map)
