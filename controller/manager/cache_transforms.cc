@@ -119,9 +119,8 @@ bool hasManifest(const json& configMap, const char* map) {
 void trimConfigMap(json& configMap) {
   json trimmed = only(configMap, {"apiVersion", "kind"});
   trimmed["metadata"] = trimmedMetadata(member(configMap, "metadata"));
-  const bool plugin =
-      configMap.is_object() &&
-      (hasManifest(configMap, "data") || hasManifest(configMap, "binaryData"));
+  const bool plugin = configMap.is_object() &&
+                      (hasManifest(configMap, "data") || hasManifest(configMap, "binaryData"));
   if (plugin) {
     for (const char* map : {"data", "binaryData"}) {
       json content = member(configMap, map);

@@ -80,8 +80,7 @@ std::string PluginRunReconciler::capName(SlotVerdict verdict, const std::string&
 // A ConfigMap missing from the cache is looked up live: it may have been created a moment ago.
 kube::Result<kube::ObjectPtr> PluginRunReconciler::readConfigMap(const std::string& ns,
                                                                  const std::string& name) {
-  if (options_.configMaps != nullptr && options_.configMapsSynced &&
-      options_.configMapsSynced()) {
+  if (options_.configMaps != nullptr && options_.configMapsSynced && options_.configMapsSynced()) {
     kube::ObjectPtr cached = options_.configMaps->get(ns + "/" + name);
     if (cached && !contentDropped(*cached)) return cached;
   }

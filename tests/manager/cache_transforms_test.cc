@@ -342,7 +342,6 @@ TEST(CacheTransformsHostileTest, ForeignShapesNeitherThrowNorSurviveAsForeign) {
   }
 }
 
-
 TEST(TrimConfigMap, APluginConfigMapKeepsItsBytesWithTheirResourceVersion) {
   json configMap = techdebtConfigMap();
   configMap["metadata"]["namespace"] = "team-a";

@@ -186,9 +186,8 @@ class BenchNamespace {
          {{"name", name_}, {"labels", {{"pod-security.kubernetes.io/enforce", "restricted"}}}}}};
     ok_ = check(client_.create(kNamespaces, "", object), "namespace create");
     if (ok_ && standalone_) {
-      const json account = {{"apiVersion", "v1"},
-                            {"kind", "ServiceAccount"},
-                            {"metadata", {{"name", "default"}}}};
+      const json account = {
+          {"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "default"}}}};
       (void)client_.create(kServiceAccounts, name_, account);
     }
     // Pods are admitted only once the ServiceAccount controller made `default`.
@@ -369,8 +368,7 @@ class Bench {
   bool createObject(Subject subject, const std::string& ns, int index) {
     const std::string name = "run-" + std::to_string(index);
     if (subject == Subject::JobController) {
-      return check(client_.create(kJobs, ns, oneShotJob(name, reconcile::kRunLabel)),
-                   "Job create");
+      return check(client_.create(kJobs, ns, oneShotJob(name, reconcile::kRunLabel)), "Job create");
     }
     return check(client_.create(reconcile::pluginRunsResource(), ns, pluginRun(name, "techdebt")),
                  "PluginRun create");
@@ -457,8 +455,7 @@ Trial Bench::trial(Subject subject, const TrialShape& shape) {
   });
   const double createSeconds = secondsSince(started);
   const bool all = waitUntil(
-      [&] { return timings.podsSeen() >= static_cast<std::size_t>(shape.count - failures); },
-      600s);
+      [&] { return timings.podsSeen() >= static_cast<std::size_t>(shape.count - failures); }, 600s);
   const TimingSummary summary = timings.summarize(started);
   waitQuiet(controllerPid, 30s);
   const auto used = cpu.used();
@@ -476,21 +473,23 @@ Trial Bench::trial(Subject subject, const TrialShape& shape) {
   trial.benchCpu = used.at("bench");
   trial.otherCpu = used.at("other");
   trial.wall = used.at("wall");
-  report_.line("%s, %s (--workers %d, qps %.0f/%d): %zu objects created in %.2f s (%d creator "
-               "threads%s), %zu Pods",
-               label.c_str(), nameOf(subject), shape.workers, shape.qps, shape.burst,
-               summary.created, createSeconds, threads, failures ? ", FAILURES" : "",
-               summary.withPod);
-  report_.line("  all Pods after %.2f s = %.1f Pods/s%s; create->Pod p50 %.0f ms, p99 %.0f ms, "
-               "max %.0f ms",
-               summary.lastPodSeconds, trial.podsPerSecond, all ? "" : " INCOMPLETE",
-               summary.p50Ms, summary.p99Ms, summary.maxMs);
+  report_.line(
+      "%s, %s (--workers %d, qps %.0f/%d): %zu objects created in %.2f s (%d creator "
+      "threads%s), %zu Pods",
+      label.c_str(), nameOf(subject), shape.workers, shape.qps, shape.burst, summary.created,
+      createSeconds, threads, failures ? ", FAILURES" : "", summary.withPod);
+  report_.line(
+      "  all Pods after %.2f s = %.1f Pods/s%s; create->Pod p50 %.0f ms, p99 %.0f ms, "
+      "max %.0f ms",
+      summary.lastPodSeconds, trial.podsPerSecond, all ? "" : " INCOMPLETE", summary.p50Ms,
+      summary.p99Ms, summary.maxMs);
   report_.line("  CPU until quiet: %s", CpuWindow::describe(used).c_str());
   std::string line;
   trial.requestsPerObject = serverRequestsPerObject(serverBefore, subject, shape.count, line);
-  report_.line("  API server requests per object (the bench's creates and watches not counted): "
-               "%stotal %.2f",
-               line.c_str(), trial.requestsPerObject);
+  report_.line(
+      "  API server requests per object (the bench's creates and watches not counted): "
+      "%stotal %.2f",
+      line.c_str(), trial.requestsPerObject);
   if (ours) {
     double total = 0;
     const std::string metrics = ours->metrics();
@@ -505,8 +504,8 @@ Trial Bench::trial(Subject subject, const TrialShape& shape) {
 
 // The API server's request counters for the resources a controller touches, per object, minus
 // the bench's own create of each object (POST pluginruns / POST jobs) and every LIST and WATCH.
-double Bench::serverRequestsPerObject(const std::map<std::string, double>& before,
-                                      Subject subject, int count, std::string& line) {
+double Bench::serverRequestsPerObject(const std::map<std::string, double>& before, Subject subject,
+                                      int count, std::string& line) {
   const std::string benchCreate =
       subject == Subject::JobController ? "POST jobs" : "POST pluginruns";
   double total = 0;
@@ -753,18 +752,20 @@ std::string cpuNote(const Medians& ours, const Medians& peer) {
 void summarizeCompare(Report& report, const std::string& what, const Medians& ours,
                       const Medians& compare) {
   if (!compare.measured) return;
-  report.line("  %s, this plugin-controller vs --compare-controller: %.1f vs %.1f Pods/s, p99 %.0f "
-              "vs %.0f ms, controller CPU %.2f vs %.2f s per 1,000, API server CPU %.2f vs %.2f s "
-              "per 1,000, requests per object %.2f vs %.2f",
-              what.c_str(), ours.podsPerSecond, compare.podsPerSecond, ours.p99Ms, compare.p99Ms,
-              ours.controllerCpuPerK, compare.controllerCpuPerK, ours.apiServerCpuPerK,
-              compare.apiServerCpuPerK, ours.requestsPerObject, compare.requestsPerObject);
+  report.line(
+      "  %s, this plugin-controller vs --compare-controller: %.1f vs %.1f Pods/s, p99 %.0f "
+      "vs %.0f ms, controller CPU %.2f vs %.2f s per 1,000, API server CPU %.2f vs %.2f s "
+      "per 1,000, requests per object %.2f vs %.2f",
+      what.c_str(), ours.podsPerSecond, compare.podsPerSecond, ours.p99Ms, compare.p99Ms,
+      ours.controllerCpuPerK, compare.controllerCpuPerK, ours.apiServerCpuPerK,
+      compare.apiServerCpuPerK, ours.requestsPerObject, compare.requestsPerObject);
 }
 
 void summarize(Report& report, const std::string& what, const Medians& ours, const Medians& peer) {
-  report.line("%s: medians plugin-controller %.1f Pods/s p99 %.0f ms | job-controller %.1f Pods/s "
-              "p99 %.0f ms",
-              what.c_str(), ours.podsPerSecond, ours.p99Ms, peer.podsPerSecond, peer.p99Ms);
+  report.line(
+      "%s: medians plugin-controller %.1f Pods/s p99 %.0f ms | job-controller %.1f Pods/s "
+      "p99 %.0f ms",
+      what.c_str(), ours.podsPerSecond, ours.p99Ms, peer.podsPerSecond, peer.p99Ms);
   report.line("  %s", cpuNote(ours, peer).c_str());
 }
 
@@ -791,9 +792,10 @@ int main(int argc, char** argv) {
   bench::Report& report = bench.report();
   const int workers = args.workers.front();
   const bool withPeer = !args.jobController.empty();
-  report.line("controller bench: %d objects per trial, %d trials, %d workers, plugin techdebt "
-              "(signed, allowed), one shared ConfigMap; peer: %s",
-              args.runs, args.trials, workers, withPeer ? args.jobController.c_str() : "none");
+  report.line(
+      "controller bench: %d objects per trial, %d trials, %d workers, plugin techdebt "
+      "(signed, allowed), one shared ConfigMap; peer: %s",
+      args.runs, args.trials, workers, withPeer ? args.jobController.c_str() : "none");
   std::vector<Subject> subjects{Subject::PluginController};
   if (withPeer) subjects.push_back(Subject::JobController);
   if (!args.compareController.empty()) subjects.push_back(Subject::Compare);
@@ -838,8 +840,8 @@ int main(int argc, char** argv) {
                   ours.controllerCpuPerK, "CPU s per 1000", peer.controllerCpuPerK, "<= 1.0", note);
       figures.add("API-server CPU per run (1,000 at once, qps 200) / under the Job controller",
                   ours.apiServerCpuPerK, "CPU s per 1000", peer.apiServerCpuPerK, "<= 1.0", note);
-      figures.add("requests per object (1,000 at once) / Job controller's",
-                  ours.requestsPerObject, "requests", peer.requestsPerObject, "<= 1.0", note);
+      figures.add("requests per object (1,000 at once) / Job controller's", ours.requestsPerObject,
+                  "requests", peer.requestsPerObject, "<= 1.0", note);
     }
   }
   if (args.has("fast")) {
@@ -862,8 +864,7 @@ int main(int argc, char** argv) {
     const auto ours = medians("paced", Subject::PluginController);
     const auto peer = medians("paced", Subject::JobController);
     bench::summarize(report, "paced 50/s", ours, peer);
-    bench::summarizeCompare(report, "paced 50/s", ours,
-                            medians("paced", Subject::Compare));
+    bench::summarizeCompare(report, "paced 50/s", ours, medians("paced", Subject::Compare));
     if (withPeer && peer.measured) {
       figures.add("controller p99 create->Pod at 50 runs/s for 20 s / Job controller's", ours.p99Ms,
                   "ms", peer.p99Ms, "<= 2.0", bench::cpuNote(ours, peer));
@@ -871,12 +872,11 @@ int main(int argc, char** argv) {
   }
   if (args.has("memory") && args.cachedRuns > 0) {
     bench.memory(args.cachedRuns);
-    figures.add("controller RSS with " + std::to_string(args.cachedRuns) +
-                    " finished runs cached / 30 MiB",
-                bench.lastRssMiB(), "MiB", 30, "< 1.0", "goal beyond: < 20 MiB");
+    figures.add(
+        "controller RSS with " + std::to_string(args.cachedRuns) + " finished runs cached / 30 MiB",
+        bench.lastRssMiB(), "MiB", 30, "< 1.0", "goal beyond: < 20 MiB");
   }
   if (!args.out.empty()) std::ofstream(args.out) << report.text();
   if (!args.record.empty()) std::ofstream(args.record) << figures.text();
   return bench.allComplete() ? 0 : 1;
 }
-
