@@ -49,6 +49,10 @@ kube::InformerOptions informerOptions(std::string labelSelector, void (*trim)(nl
                                       observe::Logger& log, const std::string& what) {
   kube::InformerOptions options;
   options.watcher.labelSelector = std::move(labelSelector);
+  // Pages of 100, not 500: each page's untrimmed objects, freed once trimmed, are what scatters
+  // free heap between the long-lived cache entries (fake_api_bench.sh, 10,000 finished runs:
+  // VmRSS 46.8 MiB with pages of 500, 40.8 MiB with 100, 40.5 MiB with 50).
+  options.watcher.listPageSize = 100;
   options.transform = trim;
   options.onWatchError = [&log, what](const kube::KubeError& error) {
     log.warn("watch failed, retrying", {{"resource", what}, {"error", error.describe()}});
