@@ -1,6 +1,9 @@
 #include "manager/cache_transforms.h"
 
+#include <cstdint>
 #include <initializer_list>
+#include <memory>
+#include <vector>
 
 #include "reconcile/conditions.h"
 #include "reconcile/run_state.h"
@@ -64,6 +67,30 @@ void trimPluginRun(json& run) {
   run = std::move(trimmed);
 }
 
+void trimAndPackPluginRun(json& run) {
+  trimPluginRun(run);
+  if (!isTerminal(runStateFromStatus(run.contains("status") ? run["status"] : json()))) return;
+  const json& metadata = run["metadata"];
+  json packed = {{"metadata", only(metadata, {"name", "namespace", "resourceVersion"})}};
+  std::vector<std::uint8_t> bytes = json::to_msgpack(run);
+  bytes.shrink_to_fit();
+  packed[kPackedRun] = json::binary(std::move(bytes));
+  run = std::move(packed);
+}
+
+bool isPackedRun(const json& run) {
+  return run.is_object() && run.contains(kPackedRun);
+}
+
+kube::ObjectPtr unpackedRun(const kube::ObjectPtr& run) {
+  if (!run || !isPackedRun(*run)) return run;
+  const json& packed = (*run)[kPackedRun];
+  if (!packed.is_binary()) return nullptr;
+  json unpacked = json::from_msgpack(packed.get_binary(), true, false);
+  if (unpacked.is_discarded() || !unpacked.is_object()) return nullptr;
+  return std::make_shared<const json>(std::move(unpacked));
+}
+
 void trimPod(json& pod) {
   json trimmed = only(pod, {"apiVersion", "kind"});
   trimmed["metadata"] = trimmedMetadata(member(pod, "metadata"));
@@ -78,6 +105,35 @@ void trimPod(json& pod) {
     trimmed["status"] = std::move(kept);
   }
   pod = std::move(trimmed);
+}
+
+namespace {
+
+bool hasManifest(const json& configMap, const char* map) {
+  const auto found = configMap.find(map);
+  return found != configMap.end() && found->is_object() && found->contains("manifest.json");
+}
+
+}  // namespace
+
+void trimConfigMap(json& configMap) {
+  json trimmed = only(configMap, {"apiVersion", "kind"});
+  trimmed["metadata"] = trimmedMetadata(member(configMap, "metadata"));
+  const bool plugin = configMap.is_object() &&
+                      (hasManifest(configMap, "data") || hasManifest(configMap, "binaryData"));
+  if (plugin) {
+    for (const char* map : {"data", "binaryData"}) {
+      json content = member(configMap, map);
+      if (!content.is_null()) trimmed[map] = std::move(content);
+    }
+  } else {
+    trimmed[kContentDropped] = true;
+  }
+  configMap = std::move(trimmed);
+}
+
+bool contentDropped(const json& configMap) {
+  return !configMap.is_object() || configMap.contains(kContentDropped);
 }
 
 }  // namespace ps::reconcile

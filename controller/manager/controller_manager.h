@@ -31,13 +31,13 @@ struct ManagerOptions {
   std::string identity;  // unique per replica
 };
 
-// Wires the PluginRun controller: informers on PluginRuns and (with the Pod executor) on sandbox
-// Pods, one pair per watched namespace or one pair over all namespaces (a Pod's change visits its
-// owning run; the local executor's own runs do the same), a work queue with N workers running
-// PluginRunReconciler, /metrics, /healthz and /readyz (ready once the caches synced), and optional
-// leader election (workers start only while leading; losing the lease ends the process, as
-// controller-runtime does). Workers start only after every cache has synced, so no visit ever
-// takes "not listed yet" for "deleted".
+// Wires the PluginRun controller: informers on PluginRuns, plugin ConfigMaps and (with the Pod
+// executor) sandbox Pods, one set per watched namespace or one over all namespaces (a Pod's
+// change visits its owning run; the local executor's own runs do the same), a work queue with N
+// workers running PluginRunReconciler, /metrics, /healthz and /readyz (ready once the caches
+// synced), and optional leader election (workers start only while leading; losing the lease ends
+// the process, as controller-runtime does). Workers start only after every cache has synced, so
+// no visit ever takes "not listed yet" for "deleted".
 // Returns the process exit status once `stop` fires or leadership is lost.
 int runControllerManager(kube::KubeClient& client, TrustProvider trust,
                          const ManagerOptions& options, observe::Logger& log,

@@ -8,6 +8,7 @@
 #include "api/resources.h"
 #include "kube/json_member.h"
 #include "kube/rfc3339.h"
+#include "manager/cache_transforms.h"
 #include "reconcile/conditions.h"
 #include "reconcile/run_slots.h"
 #include "reconcile/run_visit.h"
@@ -53,6 +54,7 @@ SlotVerdict PluginRunReconciler::slotFor(const std::string& key) const {
   if (caps.maxRunning == 0 && caps.maxRunningPerNamespace == 0) return SlotVerdict::Start;
   std::vector<RunSlotView> views;
   for (const kube::ObjectPtr& run : runs_.list()) {
+    if (isPackedRun(*run)) continue;  // finished: holds no slot, waits for none
     auto created = kube::parseRfc3339(stringMember(member(*run, "metadata"), "creationTimestamp"));
     views.push_back({kube::objectKey(*run), created.value_or(TimePoint{}), stateOf(*run)});
   }
@@ -70,6 +72,24 @@ std::string PluginRunReconciler::capName(SlotVerdict verdict, const std::string&
   return "--max-running";
 }
 
+// The plugin ConfigMap `ns/name` (null = not found): the cached object when the cache holds its
+// content, so a launch costs no GET; else a live GET. The cached object is immutable and whole
+// (its bytes came with its resourceVersion in one watch event), so a visit never mixes two
+// versions. A cache that lags a change is caught further on: the trust check covers the bytes
+// read here, and the Pod's launcher refuses files whose digests differ from those verified.
+// A ConfigMap missing from the cache is looked up live: it may have been created a moment ago.
+kube::Result<kube::ObjectPtr> PluginRunReconciler::readConfigMap(const std::string& ns,
+                                                                 const std::string& name) {
+  if (options_.configMaps != nullptr && options_.configMapsSynced && options_.configMapsSynced()) {
+    kube::ObjectPtr cached = options_.configMaps->get(ns + "/" + name);
+    if (cached && !contentDropped(*cached)) return cached;
+  }
+  auto live = client_.get(kube::configMapsResource(), ns, name);
+  if (live) return kube::ObjectPtr(std::make_shared<const json>(std::move(*live)));
+  if (live.error().isNotFound()) return kube::ObjectPtr();
+  return live.error();
+}
+
 // The workload comes from the executor; the plugin's ConfigMap only while the run has not launched.
 std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
                                                             const std::string& podName,
@@ -82,12 +102,9 @@ std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
   if (needsConfigMap(state) && !observed.pod) {
     const std::string name = stringMember(member(member(run, "spec"), "plugin"), "configMap");
     if (!name.empty()) {
-      auto configMap = client_.get(kube::configMapsResource(), ns, name);
-      if (configMap) {
-        observed.configMap = std::move(*configMap);
-      } else if (!configMap.error().isNotFound()) {
-        return configMap.error();
-      }
+      auto configMap = readConfigMap(ns, name);
+      if (!configMap) return configMap.error();
+      observed.configMap = std::move(*configMap);
     }
     const SlotVerdict slot = slotFor(kube::objectKey(run));
     observed.capacityAvailable = slot == SlotVerdict::Start;
@@ -157,8 +174,10 @@ void PluginRunReconciler::recordStateChange(const std::string& key, const json& 
 }
 
 kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
-  kube::ObjectPtr cached = runs_.get(key);
-  if (!cached) return cleanUpAfter(key);
+  const kube::ObjectPtr stored = runs_.get(key);
+  if (!stored) return cleanUpAfter(key);
+  const kube::ObjectPtr cached = unpackedRun(stored);
+  if (!cached) return kube::ReconcileResult::failure("the cached copy of the run does not unpack");
   const json& run = *cached;
   auto parsed = parsePluginRun(run);
   const std::string podName = parsed ? podNameFor(*parsed) : std::string();
@@ -168,7 +187,7 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   VisitInputs inputs;
   inputs.run = &run;
   inputs.pod = observed.pod ? &*observed.pod : nullptr;
-  inputs.configMap = observed.configMap ? &*observed.configMap : nullptr;
+  inputs.configMap = observed.configMap.get();
   const TrustSnapshot trust = trust_();  // held until the visit ends
   if (!trust) return kube::ReconcileResult::failure("no trust settings loaded");  // fail closed
   inputs.trust = trust->config();

@@ -31,6 +31,11 @@ struct ReconcilerOptions {
   observe::Logger* log = nullptr;
   // Counts each run that reaches a terminal state (not owned); null counts nothing.
   observe::RunMetrics* runMetrics = nullptr;
+  // The plugin ConfigMaps of the watched namespaces as informers cache them (trimConfigMap in
+  // cache_transforms.h; not owned). A launch reads its ConfigMap from there once
+  // `configMapsSynced` says so; null, not synced, not cached or its content not kept = a live GET.
+  const kube::StoreGroup* configMaps = nullptr;
+  std::function<bool()> configMapsSynced;
 };
 
 // Whether every cache the reconciler reads has synced. Until then a run missing from the cache
@@ -38,7 +43,8 @@ struct ReconcilerOptions {
 using CachesSynced = std::function<bool()>;
 
 // One visit of one PluginRun, performed against the API: gathers what planVisit needs (the run
-// from the informer cache, its workload from the executor, the plugin ConfigMap by a live GET)
+// from the informer cache, its workload from the executor, the plugin ConfigMap from its cache or
+// a live GET)
 // and carries out the plan (launch through the executor, status with resourceVersion, Events,
 // deletes, requeue).
 class PluginRunReconciler {
@@ -54,12 +60,13 @@ class PluginRunReconciler {
  private:
   struct Observed {
     std::optional<nlohmann::json> pod;
-    std::optional<nlohmann::json> configMap;
+    kube::ObjectPtr configMap;  // null = not found
     bool capacityAvailable = true;
     std::string capacityCap;  // what holds it back when not available
   };
   std::optional<kube::KubeError> observe(const nlohmann::json& run, const std::string& podName,
                                          Observed& observed);
+  kube::Result<kube::ObjectPtr> readConfigMap(const std::string& ns, const std::string& name);
   SlotVerdict slotFor(const std::string& key) const;
   std::string capName(SlotVerdict verdict, const std::string& ns) const;
   kube::ReconcileResult cleanUpAfter(const std::string& key);

@@ -242,6 +242,40 @@ TEST_F(CacheTransformsTest, FinishedRunKeepsOnlyWhatLaterVisitsRead) {
   expectSamePlan(visit(run, &running, kNow + std::chrono::seconds(5)), stray, "stray Pod");
 }
 
+TEST_F(CacheTransformsTest, AFinishedRunIsPackedAndUnpacksToItsTrimmedCopy) {
+  json run = serverRun();
+  const VisitPlan launch = visit(run, nullptr);
+  ASSERT_TRUE(launch.pod && launch.status);
+  run["status"] = *launch.status;
+  json running = run;
+  trimAndPackPluginRun(running);
+  EXPECT_FALSE(isPackedRun(running)) << "a running run's status is rewritten from the cache";
+  EXPECT_EQ(running, trimmedRun(run));
+  const json pod = serverPod(*launch.pod, podStatuses()[3].second);  // succeeded
+  const VisitPlan done = visit(run, &pod, kNow + std::chrono::seconds(5));
+  ASSERT_TRUE(done.status.has_value());
+  run["status"] = *done.status;
+  json packed = run;
+  trimAndPackPluginRun(packed);
+  ASSERT_TRUE(isPackedRun(packed));
+  EXPECT_EQ(kube::objectKey(packed), kube::objectKey(run));
+  EXPECT_EQ(kube::resourceVersionOf(packed), kube::resourceVersionOf(run));
+  EXPECT_FALSE(packed.contains("status"));
+  const kube::ObjectPtr unpacked = unpackedRun(std::make_shared<const json>(packed));
+  ASSERT_TRUE(unpacked);
+  EXPECT_EQ(*unpacked, trimmedRun(run));
+  const auto notPacked = std::make_shared<const json>(trimmedRun(run));
+  EXPECT_EQ(unpackedRun(notPacked), notPacked);
+}
+
+TEST(PackedRunTest, BytesThatDoNotUnpackGiveNoRun) {
+  json broken = {{"metadata", {{"name", "x"}, {"namespace", "y"}}},
+                 {kPackedRun, json::binary({0xc1, 0xff})}};
+  EXPECT_EQ(unpackedRun(std::make_shared<const json>(broken)), nullptr);
+  broken[kPackedRun] = "not bytes";
+  EXPECT_EQ(unpackedRun(std::make_shared<const json>(broken)), nullptr);
+}
+
 TEST_F(CacheTransformsTest, KeepsWhatTheCacheQueueAndEventsNeed) {
   const json run = serverRun();
   const json trimmed = trimmedRun(run);
@@ -306,6 +340,45 @@ TEST(CacheTransformsHostileTest, ForeignShapesNeitherThrowNorSurviveAsForeign) {
     EXPECT_TRUE(pod["metadata"].is_object());
     EXPECT_NO_THROW(observePod(pod));
   }
+}
+
+TEST(TrimConfigMap, APluginConfigMapKeepsItsBytesWithTheirResourceVersion) {
+  json configMap = techdebtConfigMap();
+  configMap["metadata"]["namespace"] = "team-a";
+  configMap["metadata"]["resourceVersion"] = "42";
+  configMap["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+  configMap["metadata"]["annotations"] = {{"big", std::string(4096, 'x')}};
+  configMap["binaryData"] = {{"blob.bin", "AAEC"}};
+  const json original = configMap;
+  trimConfigMap(configMap);
+  EXPECT_FALSE(contentDropped(configMap));
+  EXPECT_EQ(configMap["data"], original["data"]);
+  EXPECT_EQ(configMap["binaryData"], original["binaryData"]);
+  EXPECT_EQ(configMap["metadata"]["resourceVersion"], "42");
+  EXPECT_EQ(configMap["metadata"]["name"], "techdebt");
+  EXPECT_FALSE(configMap["metadata"].contains("managedFields"));
+  EXPECT_FALSE(configMap["metadata"].contains("annotations"));
+}
+
+TEST(TrimConfigMap, AManifestInBinaryDataMakesAPluginConfigMapToo) {
+  json configMap = {{"metadata", {{"name", "b"}}}, {"binaryData", {{"manifest.json", "e30="}}}};
+  trimConfigMap(configMap);
+  EXPECT_FALSE(contentDropped(configMap));
+  EXPECT_EQ(configMap["binaryData"]["manifest.json"], "e30=");
+}
+
+TEST(TrimConfigMap, AnyOtherConfigMapKeepsOnlyItsMetadataAndIsMarked) {
+  json configMap = {{"apiVersion", "v1"},
+                    {"kind", "ConfigMap"},
+                    {"metadata", {{"name", "kube-root-ca.crt"}, {"resourceVersion", "9"}}},
+                    {"data", {{"ca.crt", std::string(2048, 'c')}}}};
+  trimConfigMap(configMap);
+  EXPECT_TRUE(contentDropped(configMap));
+  EXPECT_FALSE(configMap.contains("data"));
+  EXPECT_EQ(configMap["metadata"]["resourceVersion"], "9");
+  json notAnObject = json::array();
+  trimConfigMap(notAnObject);
+  EXPECT_TRUE(contentDropped(notAnObject));
 }
 
 }  // namespace

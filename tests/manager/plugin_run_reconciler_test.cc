@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/digest.h"
 #include "core/key_ring.h"
 #include "core/policy.h"
 #include "core/trust_env.h"
@@ -13,6 +14,7 @@
 #include "fake_http_client.h"
 #include "kube/rfc3339.h"
 #include "kube/store.h"
+#include "manager/cache_transforms.h"
 #include "observe/metrics_registry.h"
 #include "observe/runtime_metrics.h"
 
@@ -134,11 +136,38 @@ class PluginRunReconcilerTest : public ::testing::Test {
     return pod;
   }
 
+  // From here on the reconciler reads plugin ConfigMaps from configMaps_ (as the manager's
+  // informers cache them) while configMapsSynced_.
+  void useConfigMapCache() {
+    configMapGroup_.add(configMaps_);
+    ReconcilerOptions options;
+    options.configMaps = &configMapGroup_;
+    options.configMapsSynced = [this] { return configMapsSynced_; };
+    reconciler_ = std::make_unique<PluginRunReconciler>(
+        *client_, runGroup_, *executor_, fixedTrust(trust_), options, [this] { return synced_; });
+  }
+  void cacheConfigMap(json configMap, const std::string& resourceVersion) {
+    configMap["metadata"]["namespace"] = "team-a";
+    configMap["metadata"]["resourceVersion"] = resourceVersion;
+    trimConfigMap(configMap);
+    configMaps_.apply(std::move(configMap));
+  }
+  // The --expect pin of `file` on the launcher's command line of the last Pod created.
+  std::string pinnedDigest(const std::string& file) {
+    const json args = createdPod()["spec"]["containers"][0]["args"];
+    for (const json& arg : args) {
+      const std::string text = arg.is_string() ? arg.get<std::string>() : "";
+      if (text.rfind(file + "=", 0) == 0) return text.substr(file.size() + 1);
+    }
+    return "";
+  }
+
   FakeHttpClient* fake_ = nullptr;
   std::unique_ptr<kube::KubeClient> client_;
   TrustSnapshot trust_;
-  kube::Store runs_, pods_;
-  kube::StoreGroup runGroup_, podGroup_;
+  kube::Store runs_, pods_, configMaps_;
+  kube::StoreGroup runGroup_, podGroup_, configMapGroup_;
+  bool configMapsSynced_ = true;
   std::unique_ptr<PodExecutor> executor_;
   std::unique_ptr<PluginRunReconciler> reconciler_;
   bool synced_ = true;
@@ -158,6 +187,107 @@ TEST_F(PluginRunReconcilerTest, FirstVisitOfAnAcceptedRunCreatesPolicyPodStatusA
   EXPECT_EQ(status["podName"], createdPod()["metadata"]["name"]);
   // The status PUT is conditional on the cached resourceVersion.
   EXPECT_EQ(json::parse(fake_->requestsTo(kRuns)[0].body)["metadata"]["resourceVersion"], "7");
+}
+
+json tamperedTechdebt() {
+  json tampered = configMapOf("techdebt");
+  tampered["data"]["plugin.py"] = tampered["data"]["plugin.py"].get<std::string>() + "\n# evil\n";
+  return tampered;
+}
+
+TEST_F(PluginRunReconcilerTest, ALaunchReadsItsConfigMapFromTheCacheWithoutAGet) {
+  useConfigMapCache();
+  cacheConfigMap(configMapOf("techdebt"), "5");
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  const std::vector<std::string> expected = {"POST " + kPolicies, "POST " + kPods,
+                                             "PUT " + kRuns + "scan-1/status", "POST " + kEvents};
+  EXPECT_EQ(methodsAndPaths(fake_->requests()), expected);
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Running");
+  const std::string plugin = configMapOf("techdebt")["data"]["plugin.py"];
+  EXPECT_EQ(pinnedDigest("plugin.py"), core::sha256Digest(plugin));
+}
+
+// The cache answers with whatever version it holds, whole: a tampered version is rejected by the
+// trust check like a GET of it would be, and each run pins the digests of the version it read.
+TEST_F(PluginRunReconcilerTest, ACachedConfigMapIsTrustCheckedVersionByVersion) {
+  useConfigMapCache();
+  cacheConfigMap(configMapOf("techdebt"), "5");
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  fake_->script("PUT", kRuns + "scan-2/status", {200, "{}"});
+  ASSERT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  ASSERT_EQ(fake_->requestsTo(kPods).size(), 1u);
+
+  cacheConfigMap(tamperedTechdebt(), "6");  // the watch brings the changed bytes
+  runs_.apply(pluginRun("scan-2", "u-2"));
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-2").error);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);  // no Pod for the tampered version
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-2")), "Rejected");
+  EXPECT_TRUE(fake_->requestsTo(kConfigMaps + "techdebt").empty());
+}
+
+// A cache that lags behind a change serves the older, signed bytes: the run is accepted for
+// exactly those, and its Pod pins their digests, which the launcher checks against the files the
+// kubelet mounts (the newer ones), so the lag can never run bytes nobody verified.
+TEST_F(PluginRunReconcilerTest, AStaleCachedConfigMapPinsTheBytesItWasCheckedFor) {
+  useConfigMapCache();
+  cacheConfigMap(configMapOf("techdebt"), "5");
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  ASSERT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  const std::string tampered = tamperedTechdebt()["data"]["plugin.py"];
+  EXPECT_NE(pinnedDigest("plugin.py"), core::sha256Digest(tampered));
+  EXPECT_EQ(pinnedDigest("plugin.py"),
+            core::sha256Digest(configMapOf("techdebt")["data"]["plugin.py"].get<std::string>()));
+}
+
+TEST_F(PluginRunReconcilerTest, AConfigMapMissingFromTheCacheIsReadLive) {
+  useConfigMapCache();  // synced, but the ConfigMap was created a moment ago
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  EXPECT_EQ(fake_->requestsTo(kConfigMaps + "techdebt").size(), 1u);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);
+}
+
+TEST_F(PluginRunReconcilerTest, AConfigMapWhoseContentTheCacheDroppedIsReadLive) {
+  useConfigMapCache();
+  json notAPlugin = configMapOf("techdebt");
+  notAPlugin["data"].erase("manifest.json");
+  cacheConfigMap(notAPlugin, "5");
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, notAPlugin.dump()});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  EXPECT_EQ(fake_->requestsTo(kConfigMaps + "techdebt").size(), 1u);
+  EXPECT_TRUE(fake_->requestsTo(kPods).empty());
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Rejected");
+}
+
+TEST_F(PluginRunReconcilerTest, AConfigMapCacheNotSyncedYetIsNotRead) {
+  useConfigMapCache();
+  configMapsSynced_ = false;
+  cacheConfigMap(tamperedTechdebt(), "5");
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  EXPECT_EQ(fake_->requestsTo(kConfigMaps + "techdebt").size(), 1u);
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Running");
 }
 
 TEST_F(PluginRunReconcilerTest, NetworkPolicyIsCreatedOncePerNamespace) {
@@ -229,6 +359,53 @@ void cancelInCache(kube::Store& runs, const std::string& name) {
   object["metadata"]["generation"] = 2;
   object["metadata"]["resourceVersion"] = "50";
   runs.apply(std::move(object));
+}
+
+TEST_F(PluginRunReconcilerTest, APackedFinishedRunIsVisitedLikeTheWholeOne) {
+  json pod = launch();
+  pod["status"] = {{"phase", "Succeeded"},
+                   {"containerStatuses",
+                    {{{"name", "plugin"},
+                      {"state", {{"terminated", {{"exitCode", 0}, {"reason", "Completed"}}}}}}}}};
+  pod["metadata"]["resourceVersion"] = "101";
+  pods_.apply(std::move(pod));
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  ASSERT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  storeStatus("scan-1", lastStatusWritten("scan-1"));
+  json packed = *runs_.get("team-a/scan-1");
+  trimAndPackPluginRun(packed);
+  ASSERT_TRUE(isPackedRun(packed));
+  runs_.remove(packed);
+  runs_.apply(std::move(packed));
+  ASSERT_TRUE(isPackedRun(*runs_.get("team-a/scan-1")));
+  // Terminal is terminal: no request. Read as gone, it would GET the run to clean up its Pod.
+  const size_t before = fake_->requests().size();
+  auto result = reconciler_->reconcile("team-a/scan-1");
+  EXPECT_FALSE(result.error);
+  EXPECT_EQ(fake_->requests().size(), before)
+      << ::testing::PrintToString(methodsAndPaths(fake_->requests()));
+}
+
+TEST_F(PluginRunReconcilerTest, APackedFinishedRunTakesNoSlot) {
+  ReconcilerOptions options;
+  options.maxRunning = 1;
+  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
+                                                      fixedTrust(trust_), options);
+  json finished = pluginRun("old", "u-0");
+  finished["metadata"]["creationTimestamp"] = "2026-11-27T20:00:00Z";  // first in line if waiting
+  finished["status"] = {
+      {"conditions", {{{"type", "Succeeded"}, {"status", "True"}, {"reason", "Succeeded"}}}}};
+  trimAndPackPluginRun(finished);
+  ASSERT_TRUE(isPackedRun(finished));
+  runs_.apply(std::move(finished));
+  runs_.apply(pluginRun("scan-1"));
+  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("POST", kPolicies, {201, "{}"});
+  fake_->script("POST", kPods, {201, "{}"});
+  fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
+  EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
+  EXPECT_EQ(fake_->requestsTo(kPods).size(), 1u);
+  EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Running");
 }
 
 TEST_F(PluginRunReconcilerTest, ACancelledRunningRunDeletesItsPodAndEndsCancelled) {

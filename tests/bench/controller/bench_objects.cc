@@ -53,6 +53,15 @@ json pluginConfigMap(const std::string& name, const std::string& pluginDir) {
             {"plugin.py", readFile(pluginDir + "/plugin.py")}}}};
 }
 
+json oneShotJob(const std::string& name, const std::string& runLabel) {
+  json pod = smallPod(name);
+  json podTemplate = {{"metadata", {{"labels", {{runLabel, name}}}}}, {"spec", pod["spec"]}};
+  return {{"apiVersion", "batch/v1"},
+          {"kind", "Job"},
+          {"metadata", {{"name", name}}},
+          {"spec", {{"backoffLimit", 0}, {"template", podTemplate}}}};
+}
+
 json pluginRun(const std::string& name, const std::string& configMap) {
   return {{"apiVersion", reconcile::kApiVersion},
           {"kind", reconcile::kKind},

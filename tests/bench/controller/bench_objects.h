@@ -11,6 +11,10 @@ nlohmann::json smallPod(const std::string& name);
 // The plugin in `pluginDir` as the flat ConfigMap the controller reads (manifest.json, plugin.py).
 nlohmann::json pluginConfigMap(const std::string& name, const std::string& pluginDir);
 
+// A Job of one Pod (smallPod's spec, which Pod Security `restricted` admits) labelled
+// `runLabel`=`name`, so the Job controller's Pod is counted like a PluginRun's.
+nlohmann::json oneShotJob(const std::string& name, const std::string& runLabel);
+
 // A PluginRun of the plugin ConfigMap `configMap`.
 nlohmann::json pluginRun(const std::string& name, const std::string& configMap);
 

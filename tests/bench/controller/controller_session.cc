@@ -28,18 +28,20 @@ int freePort() {
 }
 
 std::vector<std::string> controllerArgs(const SessionOptions& options, int port) {
-  return {"--kubeconfig",
-          options.kubeconfig,
-          "--namespace",
-          options.ns,
-          "--workers",
-          std::to_string(options.workers),
-          "--metrics-bind-address",
-          "127.0.0.1:" + std::to_string(port),
-          "--health-probe-bind-address",
-          "0",
-          "--log-format",
-          "text"};
+  std::vector<std::string> args{"--kubeconfig",
+                                options.kubeconfig,
+                                "--namespace",
+                                options.ns,
+                                "--workers",
+                                std::to_string(options.workers),
+                                "--metrics-bind-address",
+                                "127.0.0.1:" + std::to_string(port),
+                                "--health-probe-bind-address",
+                                "0",
+                                "--log-format",
+                                "text"};
+  args.insert(args.end(), options.extraArgs.begin(), options.extraArgs.end());
+  return args;
 }
 
 std::vector<std::string> controllerEnv(const SessionOptions& options) {

@@ -17,7 +17,8 @@ struct SessionOptions {
   std::string policyFile;  // PLUGIN_POLICY_FILE
   std::string keyFile;     // PLUGIN_SIGNING_KEY
   std::string logFile;
-  std::vector<std::string> extraEnv;  // NAME=value, added to the two above
+  std::vector<std::string> extraEnv;   // NAME=value, added to the two above
+  std::vector<std::string> extraArgs;  // e.g. --kube-api-qps 200
 };
 
 // One plugin-controller watching one namespace, its metrics and probes on a free local port.
