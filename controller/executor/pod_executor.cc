@@ -113,17 +113,16 @@ void PodExecutor::forgetRefusal(const std::string& key) {
   admissionErrors_.erase(key);
 }
 
-std::optional<kube::KubeError> PodExecutor::remove(const std::string& ns,
-                                                   const std::string& podName) {
+kube::Result<kube::Done> PodExecutor::remove(const std::string& ns, const std::string& podName) {
   auto removed = client_.remove(kube::podsResource(), ns, podName);
-  if (removed || removed.error().isNotFound()) return std::nullopt;
+  if (removed || removed.error().isNotFound()) return kube::Done{};
   return removed.error();
 }
 
 // The cache says the run is gone; a live GET makes sure (a run re-created under the same name
 // owns its own Pods, told apart by UID). Each delete is conditional on the Pod's UID, so a Pod
 // re-created meanwhile under the same name is never the one deleted.
-std::optional<kube::KubeError> PodExecutor::cleanUpAfter(const std::string& key) {
+kube::Result<kube::Done> PodExecutor::cleanUpAfter(const std::string& key) {
   std::vector<kube::ObjectPtr> orphans;
   for (const kube::ObjectPtr& pod : pods_.list()) {
     if (runKeyForPod(*pod) == key) orphans.push_back(pod);
@@ -132,7 +131,7 @@ std::optional<kube::KubeError> PodExecutor::cleanUpAfter(const std::string& key)
     MutexLock lock(mutex_);
     admissionErrors_.erase(key);
   }
-  if (orphans.empty()) return std::nullopt;
+  if (orphans.empty()) return kube::Done{};
   const auto slash = key.find('/');
   const std::string ns = key.substr(0, slash);
   auto live = client_.get(pluginRunsResource(), ns, key.substr(slash + 1));
@@ -149,7 +148,7 @@ std::optional<kube::KubeError> PodExecutor::cleanUpAfter(const std::string& key)
       return removed.error();
     }
   }
-  return std::nullopt;
+  return kube::Done{};
 }
 
 }  // namespace ps::reconcile

@@ -25,8 +25,8 @@ class PodExecutor final : public RunExecutor {
                          const VisitPlan& plan) override;
   std::optional<LaunchRefusal> launchRefusal(const std::string& key) override;
   void forgetRefusal(const std::string& key) override;
-  std::optional<kube::KubeError> remove(const std::string& ns, const std::string& podName) override;
-  std::optional<kube::KubeError> cleanUpAfter(const std::string& key) override;
+  kube::Result<kube::Done> remove(const std::string& ns, const std::string& podName) override;
+  kube::Result<kube::Done> cleanUpAfter(const std::string& key) override;
 
  private:
   kube::VisitStep ensureNetworkPolicy(const std::string& ns, const nlohmann::json& policy);

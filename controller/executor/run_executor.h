@@ -38,11 +38,10 @@ class RunExecutor {
   virtual void forgetRefusal(const std::string& key) = 0;
 
   // Stops and removes the run's workload; not finding it is success.
-  virtual std::optional<kube::KubeError> remove(const std::string& ns,
-                                                const std::string& podName) = 0;
+  virtual kube::Result<kube::Done> remove(const std::string& ns, const std::string& podName) = 0;
 
   // The run `key` is gone from the (synced) cache: remove everything it left behind.
-  virtual std::optional<kube::KubeError> cleanUpAfter(const std::string& key) = 0;
+  virtual kube::Result<kube::Done> cleanUpAfter(const std::string& key) = 0;
 };
 
 }  // namespace ps::reconcile

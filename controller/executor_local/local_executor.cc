@@ -137,7 +137,8 @@ kube::VisitStep LocalExecutor::launch(const std::string& key, const json&, const
   {
     MutexLock lock(mutex_);
     if (jobs_.count(job->podKey) > 0) return kube::VisitStep::goOn();  // launched before: adopt
-    json pod = pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), SystemClock::now());
+    json pod =
+        pendingLocalPod(*plan.pod, "local-" + std::to_string(++version_), SystemClock::now());
     pod["metadata"]["resourceVersion"] = std::to_string(++version_);
     store_.apply(json(pod));
     jobs_[job->podKey] = {job, std::move(pod)};
@@ -174,20 +175,19 @@ std::map<std::string, LocalExecutor::Launched>::iterator LocalExecutor::removeLa
   return jobs_.erase(entry);
 }
 
-std::optional<kube::KubeError> LocalExecutor::remove(const std::string& ns,
-                                                     const std::string& podName) {
+kube::Result<kube::Done> LocalExecutor::remove(const std::string& ns, const std::string& podName) {
   MutexLock lock(mutex_);
   auto it = jobs_.find(ns + "/" + podName);
   if (it != jobs_.end()) removeLaunched(it);
-  return std::nullopt;
+  return kube::Done{};
 }
 
-std::optional<kube::KubeError> LocalExecutor::cleanUpAfter(const std::string& key) {
+kube::Result<kube::Done> LocalExecutor::cleanUpAfter(const std::string& key) {
   MutexLock lock(mutex_);
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     it = it->second.job->key == key ? removeLaunched(it) : std::next(it);
   }
-  return std::nullopt;
+  return kube::Done{};
 }
 
 void LocalExecutor::work() {

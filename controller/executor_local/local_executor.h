@@ -59,8 +59,8 @@ class LocalExecutor final : public RunExecutor {
                          const VisitPlan& plan) override;
   std::optional<LaunchRefusal> launchRefusal(const std::string& key) override;
   void forgetRefusal(const std::string& key) override;
-  std::optional<kube::KubeError> remove(const std::string& ns, const std::string& podName) override;
-  std::optional<kube::KubeError> cleanUpAfter(const std::string& key) override;
+  kube::Result<kube::Done> remove(const std::string& ns, const std::string& podName) override;
+  kube::Result<kube::Done> cleanUpAfter(const std::string& key) override;
 
   size_t slots() const { return threads_.size(); }
 

@@ -91,9 +91,8 @@ kube::Result<kube::ObjectPtr> PluginRunReconciler::readConfigMap(const std::stri
 }
 
 // The workload comes from the executor; the plugin's ConfigMap only while the run has not launched.
-std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
-                                                            const std::string& podName,
-                                                            Observed& observed) {
+kube::Result<kube::Done> PluginRunReconciler::observe(const json& run, const std::string& podName,
+                                                      Observed& observed) {
   const std::string ns = stringMember(member(run, "metadata"), "namespace");
   const RunState state = stateOf(run);
   auto workload = executor_.observe(run, state, podName);
@@ -110,7 +109,7 @@ std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
     observed.capacityAvailable = slot == SlotVerdict::Start;
     observed.capacityCap = capName(slot, ns);
   }
-  return std::nullopt;
+  return kube::Done{};
 }
 
 // The run is gone. Its workload is removed explicitly (no garbage collector may run, and the local
@@ -118,7 +117,7 @@ std::optional<kube::KubeError> PluginRunReconciler::observe(const json& run,
 // does not mean "deleted".
 kube::ReconcileResult PluginRunReconciler::cleanUpAfter(const std::string& key) {
   if (!synced_()) return kube::ReconcileResult::requeueAfter(kUnsyncedRetry);
-  if (auto error = executor_.cleanUpAfter(key)) return failed("clean up", *error);
+  if (auto done = executor_.cleanUpAfter(key); !done) return failed("clean up", done.error());
   return kube::ReconcileResult::done();
 }
 
@@ -183,7 +182,7 @@ kube::ReconcileResult PluginRunReconciler::reconcile(const std::string& key) {
   const std::string podName = parsed ? podNameFor(*parsed) : std::string();
 
   Observed observed;
-  if (auto error = observe(run, podName, observed)) return failed("observe", *error);
+  if (auto done = observe(run, podName, observed); !done) return failed("observe", done.error());
   VisitInputs inputs;
   inputs.run = &run;
   inputs.pod = observed.pod ? &*observed.pod : nullptr;
@@ -215,7 +214,8 @@ kube::ReconcileResult PluginRunReconciler::perform(const std::string& key, const
     if (auto step = executor_.launch(key, run, plan); step.endsVisit()) return step.result();
   }
   if (decision.deletePod && !plan.podName.empty()) {
-    if (auto error = executor_.remove(ns, plan.podName)) return failed("delete Pod", *error);
+    if (auto done = executor_.remove(ns, plan.podName); !done)
+      return failed("delete Pod", done.error());
   }
   if (decision.deleteRun) {
     auto removed =

@@ -64,8 +64,8 @@ class PluginRunReconciler {
     bool capacityAvailable = true;
     std::string capacityCap;  // what holds it back when not available
   };
-  std::optional<kube::KubeError> observe(const nlohmann::json& run, const std::string& podName,
-                                         Observed& observed);
+  kube::Result<kube::Done> observe(const nlohmann::json& run, const std::string& podName,
+                                   Observed& observed);
   kube::Result<kube::ObjectPtr> readConfigMap(const std::string& ns, const std::string& name);
   SlotVerdict slotFor(const std::string& key) const;
   std::string capName(SlotVerdict verdict, const std::string& ns) const;

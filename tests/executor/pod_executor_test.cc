@@ -25,13 +25,14 @@ json run(const std::string& name) {
 
 // A Pod owned by run `owner` (whose UID is `ownerUid`).
 json pod(const std::string& name, const std::string& owner, const std::string& ownerUid) {
-  return {{"metadata",
-           {{"name", name},
-            {"namespace", "team-a"},
-            {"uid", name + "-uid"},
-            {"resourceVersion", "1"},
-            {"ownerReferences",
-             {{{"apiVersion", kApiVersion}, {"kind", kKind}, {"name", owner}, {"uid", ownerUid}}}}}}};
+  return {
+      {"metadata",
+       {{"name", name},
+        {"namespace", "team-a"},
+        {"uid", name + "-uid"},
+        {"resourceVersion", "1"},
+        {"ownerReferences",
+         {{{"apiVersion", kApiVersion}, {"kind", kKind}, {"name", owner}, {"uid", ownerUid}}}}}}};
 }
 
 VisitPlan launchPlan(const std::string& podName) {
@@ -88,8 +89,7 @@ TEST_F(PodExecutorTest, AnExistingNetworkPolicyCountsAsEnsured) {
 
 TEST_F(PodExecutorTest, AFailedNetworkPolicyEndsTheVisitWithoutAPod) {
   fake_->script("POST", kPolicies, {500, R"({"kind":"Status","code":500,"message":"etcd"})"});
-  const kube::VisitStep step =
-      executor_->launch("team-a/scan", run("scan"), launchPlan("scan-a"));
+  const kube::VisitStep step = executor_->launch("team-a/scan", run("scan"), launchPlan("scan-a"));
   ASSERT_TRUE(step.endsVisit());
   ASSERT_TRUE(step.result().error);
   EXPECT_NE(step.result().error->find("ensure NetworkPolicy"), std::string::npos);
@@ -154,9 +154,9 @@ TEST_F(PodExecutorTest, ObserveReadsTheCacheAndGoesLiveOnlyForARunningRun) {
 
 TEST_F(PodExecutorTest, RemoveTakesAMissingPodAsRemoved) {
   fake_->script("DELETE", kPods + "/scan-a", {404, R"({"kind":"Status","code":404})"});
-  EXPECT_FALSE(executor_->remove("team-a", "scan-a"));
-  fake_->script("DELETE", kPods + "/scan-a", {500, R"({"kind":"Status","code":500})"});
   EXPECT_TRUE(executor_->remove("team-a", "scan-a"));
+  fake_->script("DELETE", kPods + "/scan-a", {500, R"({"kind":"Status","code":500})"});
+  EXPECT_FALSE(executor_->remove("team-a", "scan-a"));
 }
 
 TEST_F(PodExecutorTest, CleanUpDeletesAGoneRunsPodsByUidAndSparesAReCreatedRunsOwn) {
@@ -167,7 +167,7 @@ TEST_F(PodExecutorTest, CleanUpDeletesAGoneRunsPodsByUidAndSparesAReCreatedRunsO
   fake_->script("GET", kRuns + "scan",
                 {200, json{{"metadata", {{"name", "scan"}, {"uid", "new-uid"}}}}.dump()});
   fake_->script("DELETE", kPods + "/old-pod", {200, "{}"});
-  EXPECT_FALSE(executor_->cleanUpAfter("team-a/scan"));
+  EXPECT_TRUE(executor_->cleanUpAfter("team-a/scan"));
   const auto deletes = fake_->requestsTo(kPods);
   ASSERT_EQ(deletes.size(), 1u) << ::testing::PrintToString(methodsAndPaths(fake_->requests()));
   EXPECT_EQ(deletes[0].method, "DELETE");
