@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_listener.h"
+
 namespace ps::kube {
 namespace {
 
@@ -27,15 +29,9 @@ namespace fs = std::filesystem;
 class TokenCheckingServer {
  public:
   TokenCheckingServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 16);
-    socklen_t size = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    const auto listener = testing::listenOnLoopback();
+    listener_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] { serve(); });
   }
   ~TokenCheckingServer() {

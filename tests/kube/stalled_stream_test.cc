@@ -24,6 +24,7 @@
 #include "kube/cpprest_http_client.h"
 #include "kube/resource.h"
 #include "kube/watcher.h"
+#include "loopback_listener.h"
 
 namespace ps::kube {
 namespace {
@@ -44,15 +45,9 @@ std::string watchEvent(const std::string& name, int rv) {
 class SilentWatchServer {
  public:
   explicit SilentWatchServer(std::vector<std::string> events) : events_(std::move(events)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 16);
-    socklen_t size = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    const auto listener = testing::listenOnLoopback();
+    listener_ = listener.fd;
+    port_ = listener.port;
     acceptor_ = std::thread([this] { acceptLoop(); });
   }
   ~SilentWatchServer() {
@@ -190,15 +185,9 @@ TEST(StalledStreamTest, CancellingASilentStreamReturnsAtOnceAndTheNextRequestGet
 class DeadPoolServer {
  public:
   DeadPoolServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 16);
-    socklen_t size = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    const auto listener = testing::listenOnLoopback();
+    listener_ = listener.fd;
+    port_ = listener.port;
     acceptor_ = std::thread([this] { acceptLoop(); });
   }
   ~DeadPoolServer() {

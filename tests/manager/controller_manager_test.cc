@@ -13,6 +13,7 @@
 
 #include "demo_trust.h"
 #include "fake_http_client.h"
+#include "loopback_listener.h"
 
 // runControllerManager wired to a scripted API (tests/kube/fake_http_client.h): the promises its
 // header makes — workers only after every cache synced, /readyz telling why not, no visit while
@@ -55,15 +56,9 @@ bool isVisitRequest(const kube::HttpRequest& request) {
 
 // A loopback port nobody listens on right now.
 int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), length), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  const auto listener = kube::testing::listenOnLoopback();
+  ::close(listener.fd);
+  return listener.port;
 }
 
 // "<status code> <body>" of GET `path` on 127.0.0.1:port; "" when nothing answers.
