@@ -4,7 +4,8 @@
 # does not boot a stock kernel: ../shared/notes/hosts.md), shares the host's root read-only, and
 # runs in_guest.sh there: sandbox and hostile-plugin tests as root and as uid 65534 in delegated
 # cgroups, the refusals that must name their step, the stale sweep, blocked user namespaces.
-#   guest_suite.sh BUILD_DIR        (FULL=1: the whole sandbox suite in both modes, ~10 min each)
+#   guest_suite.sh BUILD_DIR        (every hostile case in both modes, ~10 min; FULL=1: all of
+#                                     sandbox_tests in both modes, ~10 min each)
 # Tools (make hosts-tools): qemu-system-x86, linux-image-amd64, busybox-static, python3-venv, and
 # virtme-ng in a venv cached under ~/.cache/plugin-sandbox. Bounded by GUEST_TIMEOUT seconds.
 set -euo pipefail
