@@ -130,11 +130,20 @@ cluster_up() {
     log_step "restarting kube-apiserver with the node's flags"
     stop_process kube-apiserver TERM
   fi
+  local apiserver_started=0
   if ! is_running kube-apiserver; then
     log_step "starting kube-apiserver on 127.0.0.1:$APISERVER_PORT"
     start_apiserver
+    apiserver_started=1
   fi
   wait_until 120 "kube-apiserver /readyz (see $STATE_DIR/kube-apiserver.log)" apiserver_ready
+  # A controller manager that lived through the API server's absence keeps its ServiceAccount and
+  # token controllers in backoff for minutes (seen: new namespaces without a `default`
+  # ServiceAccount, so every Pod refused); a fresh one lists everything again at once.
+  if with_controller_manager && [ "$apiserver_started" = 1 ] && is_running kube-controller-manager; then
+    log_step "restarting kube-controller-manager (its controllers back off while the API server is away)"
+    stop_process kube-controller-manager TERM
+  fi
   if with_controller_manager && ! is_running kube-controller-manager; then
     log_step "starting kube-controller-manager"
     start_controller_manager
