@@ -3,13 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/digest.h"
-#include "core/key_ring.h"
-#include "core/policy.h"
-#include "core/trust_env.h"
+#include "demo_trust.h"
 #include "executor/pod_executor.h"
 #include "fake_http_client.h"
 #include "kube/rfc3339.h"
@@ -23,32 +19,12 @@ namespace {
 
 using kube::testing::FakeHttpClient;
 using nlohmann::json;
-namespace fs = std::filesystem;
 
-const fs::path kPlugins = fs::path(PS_SOURCE_DIR) / "plugins";
 const std::string kRuns = "/apis/sandbox.plugins.dev/v1alpha1/namespaces/team-a/pluginruns/";
 const std::string kPods = "/api/v1/namespaces/team-a/pods";
 const std::string kPolicies = "/apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies";
 const std::string kConfigMaps = "/api/v1/namespaces/team-a/configmaps/";
 const std::string kEvents = "/api/v1/namespaces/team-a/events";
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-json configMapOf(const std::string& plugin) {
-  json data = json::object();
-  for (const char* name : {"manifest.json", "plugin.py"}) {
-    data[name] = readFile(kPlugins / plugin / name);
-  }
-  return {{"apiVersion", "v1"},
-          {"kind", "ConfigMap"},
-          {"metadata", {{"name", plugin}}},
-          {"data", data}};
-}
 
 json pluginRun(const std::string& name, const std::string& uid = "u-1") {
   json run = json::parse(R"({
@@ -82,14 +58,7 @@ class PluginRunReconcilerTest : public ::testing::Test {
     kube::ClientOptions options;
     options.qps = 0;
     client_ = std::make_unique<kube::KubeClient>(std::move(fake), options);
-    auto trust = std::make_shared<core::LoadedTrust>();
-    auto policy = core::Policy::load(kPlugins / "policy.json");
-    ASSERT_TRUE(policy.ok()) << policy.rejection().line();
-    trust->policy.emplace(std::move(*policy));
-    auto keys = core::KeyRing::fromPemFile((kPlugins / "keys" / "demo.pub.pem").string());
-    ASSERT_TRUE(keys.ok()) << keys.rejection().line();
-    trust->keys.emplace(std::move(*keys));
-    trust_ = std::move(trust);
+    trust_ = ps::testing::demoTrust();
     runGroup_.add(runs_);
     podGroup_.add(pods_);
     executor_ = std::make_unique<PodExecutor>(*client_, podGroup_);
@@ -124,7 +93,8 @@ class PluginRunReconcilerTest : public ::testing::Test {
   // Launches run "scan-1" and brings the cache up to date: status Running, its Pod cached.
   json launch() {
     runs_.apply(pluginRun("scan-1"));
-    fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+    fake_->script("GET", kConfigMaps + "techdebt",
+                  {200, ps::testing::demoConfigMap("techdebt").dump()});
     fake_->script("POST", kPolicies, {201, "{}"});
     fake_->script("POST", kPods, {201, "{}"});
     fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
@@ -136,6 +106,11 @@ class PluginRunReconcilerTest : public ::testing::Test {
     return pod;
   }
 
+  // The reconciler again, with `options` (and the default "caches synced").
+  void useOptions(ReconcilerOptions options) {
+    reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
+                                                        fixedTrust(trust_), std::move(options));
+  }
   // From here on the reconciler reads plugin ConfigMaps from configMaps_ (as the manager's
   // informers cache them) while configMapsSynced_.
   void useConfigMapCache() {
@@ -190,14 +165,14 @@ TEST_F(PluginRunReconcilerTest, FirstVisitOfAnAcceptedRunCreatesPolicyPodStatusA
 }
 
 json tamperedTechdebt() {
-  json tampered = configMapOf("techdebt");
+  json tampered = ps::testing::demoConfigMap("techdebt");
   tampered["data"]["plugin.py"] = tampered["data"]["plugin.py"].get<std::string>() + "\n# evil\n";
   return tampered;
 }
 
 TEST_F(PluginRunReconcilerTest, ALaunchReadsItsConfigMapFromTheCacheWithoutAGet) {
   useConfigMapCache();
-  cacheConfigMap(configMapOf("techdebt"), "5");
+  cacheConfigMap(ps::testing::demoConfigMap("techdebt"), "5");
   runs_.apply(pluginRun("scan-1"));
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {201, "{}"});
@@ -208,7 +183,7 @@ TEST_F(PluginRunReconcilerTest, ALaunchReadsItsConfigMapFromTheCacheWithoutAGet)
                                              "PUT " + kRuns + "scan-1/status", "POST " + kEvents};
   EXPECT_EQ(methodsAndPaths(fake_->requests()), expected);
   EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "Running");
-  const std::string plugin = configMapOf("techdebt")["data"]["plugin.py"];
+  const std::string plugin = ps::testing::demoConfigMap("techdebt")["data"]["plugin.py"];
   EXPECT_EQ(pinnedDigest("plugin.py"), core::sha256Digest(plugin));
 }
 
@@ -216,7 +191,7 @@ TEST_F(PluginRunReconcilerTest, ALaunchReadsItsConfigMapFromTheCacheWithoutAGet)
 // trust check like a GET of it would be, and each run pins the digests of the version it read.
 TEST_F(PluginRunReconcilerTest, ACachedConfigMapIsTrustCheckedVersionByVersion) {
   useConfigMapCache();
-  cacheConfigMap(configMapOf("techdebt"), "5");
+  cacheConfigMap(ps::testing::demoConfigMap("techdebt"), "5");
   runs_.apply(pluginRun("scan-1"));
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {201, "{}"});
@@ -238,7 +213,7 @@ TEST_F(PluginRunReconcilerTest, ACachedConfigMapIsTrustCheckedVersionByVersion) 
 // kubelet mounts (the newer ones), so the lag can never run bytes nobody verified.
 TEST_F(PluginRunReconcilerTest, AStaleCachedConfigMapPinsTheBytesItWasCheckedFor) {
   useConfigMapCache();
-  cacheConfigMap(configMapOf("techdebt"), "5");
+  cacheConfigMap(ps::testing::demoConfigMap("techdebt"), "5");
   runs_.apply(pluginRun("scan-1"));
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {201, "{}"});
@@ -247,13 +222,15 @@ TEST_F(PluginRunReconcilerTest, AStaleCachedConfigMapPinsTheBytesItWasCheckedFor
   const std::string tampered = tamperedTechdebt()["data"]["plugin.py"];
   EXPECT_NE(pinnedDigest("plugin.py"), core::sha256Digest(tampered));
   EXPECT_EQ(pinnedDigest("plugin.py"),
-            core::sha256Digest(configMapOf("techdebt")["data"]["plugin.py"].get<std::string>()));
+            core::sha256Digest(
+                ps::testing::demoConfigMap("techdebt")["data"]["plugin.py"].get<std::string>()));
 }
 
 TEST_F(PluginRunReconcilerTest, AConfigMapMissingFromTheCacheIsReadLive) {
   useConfigMapCache();  // synced, but the ConfigMap was created a moment ago
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {201, "{}"});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
@@ -264,7 +241,7 @@ TEST_F(PluginRunReconcilerTest, AConfigMapMissingFromTheCacheIsReadLive) {
 
 TEST_F(PluginRunReconcilerTest, AConfigMapWhoseContentTheCacheDroppedIsReadLive) {
   useConfigMapCache();
-  json notAPlugin = configMapOf("techdebt");
+  json notAPlugin = ps::testing::demoConfigMap("techdebt");
   notAPlugin["data"].erase("manifest.json");
   cacheConfigMap(notAPlugin, "5");
   runs_.apply(pluginRun("scan-1"));
@@ -281,7 +258,8 @@ TEST_F(PluginRunReconcilerTest, AConfigMapCacheNotSyncedYetIsNotRead) {
   configMapsSynced_ = false;
   cacheConfigMap(tamperedTechdebt(), "5");
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {201, "{}"});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
@@ -293,7 +271,8 @@ TEST_F(PluginRunReconcilerTest, AConfigMapCacheNotSyncedYetIsNotRead) {
 TEST_F(PluginRunReconcilerTest, NetworkPolicyIsCreatedOncePerNamespace) {
   launch();
   runs_.apply(pluginRun("scan-2", "u-2"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPods, {201, "{}"});
   fake_->script("PUT", kRuns + "scan-2/status", {200, "{}"});
   auto result = reconciler_->reconcile("team-a/scan-2");
@@ -304,7 +283,8 @@ TEST_F(PluginRunReconcilerTest, NetworkPolicyIsCreatedOncePerNamespace) {
 
 TEST_F(PluginRunReconcilerTest, AnExistingNetworkPolicyCountsAsEnsured) {
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies,
                 {409, R"({"kind":"Status","reason":"AlreadyExists","code":409})"});
   fake_->script("POST", kPods, {201, "{}"});
@@ -389,8 +369,7 @@ TEST_F(PluginRunReconcilerTest, APackedFinishedRunIsVisitedLikeTheWholeOne) {
 TEST_F(PluginRunReconcilerTest, APackedFinishedRunTakesNoSlot) {
   ReconcilerOptions options;
   options.maxRunning = 1;
-  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
-                                                      fixedTrust(trust_), options);
+  useOptions(options);
   json finished = pluginRun("old", "u-0");
   finished["metadata"]["creationTimestamp"] = "2026-11-27T20:00:00Z";  // first in line if waiting
   finished["status"] = {
@@ -399,7 +378,8 @@ TEST_F(PluginRunReconcilerTest, APackedFinishedRunTakesNoSlot) {
   ASSERT_TRUE(isPackedRun(finished));
   runs_.apply(std::move(finished));
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {201, "{}"});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
@@ -466,13 +446,13 @@ TEST_F(PluginRunReconcilerTest, ACancelOfAFinishedRunOnlyAcknowledgesItsGenerati
 TEST_F(PluginRunReconcilerTest, APerNamespaceCapQueuesTheRunNamingTheCap) {
   ReconcilerOptions options;
   options.maxRunningPerNamespace = 1;
-  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
-                                                      fixedTrust(trust_), options);
+  useOptions(options);
   launch();  // scan-1 Running in team-a
   json second = pluginRun("scan-2", "u-2");
   second["metadata"]["creationTimestamp"] = "2026-11-27T21:00:10Z";
   runs_.apply(std::move(second));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("PUT", kRuns + "scan-2/status", {200, "{}"});
   auto result = reconciler_->reconcile("team-a/scan-2");
   EXPECT_FALSE(result.error);
@@ -492,8 +472,7 @@ TEST_F(PluginRunReconcilerTest, AFinishedRunIsCountedByReasonOnceWithItsDuration
   observe::RunMetrics runMetrics(registry, {"Succeeded", "Failed"});
   ReconcilerOptions options;
   options.runMetrics = &runMetrics;
-  reconciler_ = std::make_unique<PluginRunReconciler>(*client_, runGroup_, *executor_,
-                                                      fixedTrust(trust_), options);
+  useOptions(options);
   json pod = launch();  // created 2026-11-27T21:00:00Z
   pod["status"] = {
       {"phase", "Failed"},
@@ -531,7 +510,7 @@ TEST_F(PluginRunReconcilerTest, ARunningRunWhosePodIsGoneIsCheckedLiveThenFailsA
 
 TEST_F(PluginRunReconcilerTest, ARejectedPluginGetsAStatusAndAnEventButNoPod) {
   runs_.apply(pluginRun("scan-1"));
-  json tampered = configMapOf("techdebt");
+  json tampered = ps::testing::demoConfigMap("techdebt");
   tampered["data"]["plugin.py"] = tampered["data"]["plugin.py"].get<std::string>() + "\n# evil\n";
   fake_->script("GET", kConfigMaps + "techdebt", {200, tampered.dump()});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
@@ -579,7 +558,8 @@ TEST_F(PluginRunReconcilerTest, AConfigMapMissingPastTheGracePeriodFailsTheRunPl
 
 TEST_F(PluginRunReconcilerTest, AConflictOnStatusRequeuesWithoutEvents) {
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {201, "{}"});
   fake_->script("PUT", kRuns + "scan-1/status",
@@ -592,7 +572,8 @@ TEST_F(PluginRunReconcilerTest, AConflictOnStatusRequeuesWithoutEvents) {
 
 TEST_F(PluginRunReconcilerTest, ARefusedPodCreateBecomesPodAdmissionFailedOnTheNextVisit) {
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {403, R"({"kind":"Status","reason":"Forbidden","code":403,
                           "message":"violates PodSecurity \"restricted:latest\""})"});
@@ -601,7 +582,8 @@ TEST_F(PluginRunReconcilerTest, ARefusedPodCreateBecomesPodAdmissionFailedOnTheN
   EXPECT_TRUE(first.retry);
   EXPECT_TRUE(fake_->requestsTo(kRuns).empty());  // nothing written yet
 
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
   auto second = reconciler_->reconcile("team-a/scan-1");
   EXPECT_FALSE(second.error);
@@ -613,7 +595,8 @@ TEST_F(PluginRunReconcilerTest, ARefusedPodCreateBecomesPodAdmissionFailedOnTheN
 
 TEST_F(PluginRunReconcilerTest, AFullQuotaWaitsQueuedInsteadOfFailingTheRun) {
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {403, R"({"kind":"Status","reason":"Forbidden","code":403,
       "message":"pods \"p\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1"})"});
@@ -621,7 +604,8 @@ TEST_F(PluginRunReconcilerTest, AFullQuotaWaitsQueuedInsteadOfFailingTheRun) {
   EXPECT_FALSE(first.error);
   EXPECT_TRUE(first.retry);
 
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
   auto second = reconciler_->reconcile("team-a/scan-1");  // within the 1 s backoff
   EXPECT_FALSE(second.error);
@@ -634,12 +618,14 @@ TEST_F(PluginRunReconcilerTest, AFullQuotaWaitsQueuedInsteadOfFailingTheRun) {
 
 TEST_F(PluginRunReconcilerTest, A422OnPodCreateIsAnAdmissionFailureToo) {
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods,
                 {422, R"({"kind":"Status","reason":"Invalid","code":422,"message":"bad"})"});
   (void)reconciler_->reconcile("team-a/scan-1");
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("PUT", kRuns + "scan-1/status", {200, "{}"});
   EXPECT_FALSE(reconciler_->reconcile("team-a/scan-1").error);
   EXPECT_EQ(statusReason(lastStatusWritten("scan-1")), "PodAdmissionFailed");
@@ -647,7 +633,8 @@ TEST_F(PluginRunReconcilerTest, A422OnPodCreateIsAnAdmissionFailureToo) {
 
 TEST_F(PluginRunReconcilerTest, AServerErrorOnPodCreateIsRetriedNotReported) {
   runs_.apply(pluginRun("scan-1"));
-  fake_->script("GET", kConfigMaps + "techdebt", {200, configMapOf("techdebt").dump()});
+  fake_->script("GET", kConfigMaps + "techdebt",
+                {200, ps::testing::demoConfigMap("techdebt").dump()});
   fake_->script("POST", kPolicies, {201, "{}"});
   fake_->script("POST", kPods, {500, R"({"kind":"Status","code":500})"});
   auto result = reconciler_->reconcile("team-a/scan-1");
