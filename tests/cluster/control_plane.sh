@@ -144,6 +144,11 @@ cluster_up() {
     log_step "restarting kube-controller-manager (its controllers back off while the API server is away)"
     stop_process kube-controller-manager TERM
   fi
+  # The same for kube-scheduler (seen: a Pod left Pending, never bound, after such a restart).
+  if [ "$apiserver_started" = 1 ] && is_running kube-scheduler; then
+    log_step "restarting kube-scheduler (it backs off while the API server is away)"
+    stop_process kube-scheduler TERM
+  fi
   if with_controller_manager && ! is_running kube-controller-manager; then
     log_step "starting kube-controller-manager"
     start_controller_manager
